@@ -1,0 +1,1 @@
+"""Calculators of this category (see medsim.calculators.base)."""
