@@ -1,0 +1,42 @@
+"""medsim: Gymnasium environments for clinical LLM agents over a FHIR R4 EHR.
+
+    import medsim
+    env = medsim.make("Demo-v0")
+    obs, info = env.reset(seed=0)
+    obs, reward, terminated, truncated, info = env.step(action)
+
+Importing medsim registers every environment id in Gymnasium as ``medsim/<id>`` and nothing
+heavier: suites, the FHIR engine and graders are imported when an env is made.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from medsim.registry import list_envs, make, make_vec, register_envs
+
+if TYPE_CHECKING:
+    from medsim.core.env import ClinicalEnv
+    from medsim.core.suite import Suite
+    from medsim.tasks.schema import Task
+
+__version__ = "0.1.0"
+__all__ = ["ClinicalEnv", "Suite", "Task", "__version__", "list_envs", "make", "make_vec"]
+
+_LAZY = {
+    "ClinicalEnv": "medsim.core.env",
+    "Suite": "medsim.core.suite",
+    "Task": "medsim.tasks.schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'medsim' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+register_envs()

@@ -147,7 +147,7 @@ def _entities_to_inputs(calc: Calculator, entities: dict[str, Any]) -> dict[str,
     for key, value in entities.items():
         if key in calc.medcalc_entities:
             out[calc.medcalc_entities[key]] = value
-        elif key in calc.inputs.model_fields:
+        else:  # field names pass through; unknown names reach validation, which names them
             out[key] = value
     return out
 

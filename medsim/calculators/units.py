@@ -34,7 +34,15 @@ MOLAR_MASS_G_PER_MOL: dict[str, float] = {
     "uric_acid": 168.11,
     "ethanol": 46.07,
     "lactate": 90.08,
+    # equation-based calculators (medsim.calculators.lab): monatomic ions and bicarbonate
+    "sodium": 22.990,
+    "potassium": 39.098,
+    "chloride": 35.453,
+    "bicarbonate": 61.017,
 }
+
+# Charge of ions whose mEq differs from their mmol (1 mmol Ca2+ = 2 mEq); others are monovalent.
+VALENCE: dict[str, int] = {"calcium": 2, "magnesium": 2, "phosphate": 2}
 
 # Aliases people and MedCalc-Bench write for the same unit (after lower-casing, µ→u, spaces removed).
 _UNIT_ALIASES: dict[str, str] = {
@@ -59,6 +67,21 @@ _UNIT_ALIASES: dict[str, str] = {
     "l": "L", "ml": "mL", "dl": "dL", "iu/l": "U/L", "u/l": "U/L", "units/l": "U/L",
     "mg/day": "mg/day", "mg/kg": "mg/kg", "points": "points", "sec ": "s",
 }
+# Added for the equation-based calculators (MedCalc-Bench spellings included).
+_UNIT_ALIASES.update({
+    "beatspermin": "beats/min", "beatsperminute": "beats/min", "/minute": "/min",
+    "kg/m^2": "kg/m²", "kg/m2": "kg/m²", "kg/m²": "kg/m²",
+    "/l": "/L", "cells/l": "/L", "count/l": "/L", "10^9/l": "10^9/L", "x10^9/l": "10^9/L",
+    "µg/h": "µg/h", "ug/h": "µg/h", "ug/hr": "µg/h", "mcg/h": "µg/h", "mcg/hr": "µg/h",
+    "mu/l": "mIU/L", "uu/ml": "µIU/mL", "µu/ml": "µIU/mL", "mcu/ml": "µIU/mL",
+})
+# Added for the rule-based calculators (risk, severity, diagnosis scores).
+_UNIT_ALIASES.update({
+    "breathsperminute": "/min", "breathspermin": "/min", "rpm": "/min",
+    "degreescelsius": "°C", "degreesc": "°C", "degreesfahrenheit": "°F", "degreesf": "°F",
+    "mcg/kg/min": "µg/kg/min", "ug/kg/min": "µg/kg/min", "µg/kg/min": "µg/kg/min",
+    "ml/day": "mL/day", "ml/d": "mL/day", "ml/24h": "mL/day", "ml/24hr": "mL/day",
+})
 
 # Linear factors: value_in_to = value_in_from * factor, keyed (from, to).
 _LINEAR: dict[tuple[str, str], float] = {
@@ -71,6 +94,7 @@ _LINEAR: dict[tuple[str, str], float] = {
     ("weeks", "days"): 7.0, ("years", "months"): 12.0, ("hours", "minutes"): 60.0,
     ("10^9/L", "/µL"): 1000.0, ("mIU/L", "µIU/mL"): 1.0,
     ("L", "mL"): 1000.0, ("dL", "mL"): 100.0,
+    ("10^9/L", "/L"): 1e9, ("/µL", "/L"): 1e6, ("beats/min", "/min"): 1.0,
 }
 
 
@@ -87,7 +111,7 @@ def _molar(from_unit: str, to_unit: str, analyte: str | None) -> float | None:
     mm = MOLAR_MASS_G_PER_MOL[analyte]
     # Express both as mg/L (mass) or mmol/L (molar) first.
     mass = {"mg/dL": 10.0, "mg/L": 1.0, "g/dL": 10000.0, "g/L": 1000.0, "µg/dL": 0.01}
-    molar = {"mmol/L": 1.0, "µmol/L": 0.001, "mol/L": 1000.0, "mEq/L": 1.0}
+    molar = {"mmol/L": 1.0, "µmol/L": 0.001, "mol/L": 1000.0, "mEq/L": 1.0 / VALENCE.get(analyte, 1)}
     if from_unit in mass and to_unit in molar:
         return mass[from_unit] / mm / molar[to_unit]
     if from_unit in molar and to_unit in mass:
@@ -100,6 +124,10 @@ def convert(value: float, from_unit: str, to_unit: str, analyte: str | None = No
     f, t = normalize_unit(from_unit), normalize_unit(to_unit)
     if f == t:
         return value
+    if analyte in VALENCE and "mEq/L" in (f, t):  # mEq/L <-> mmol/L is not 1:1 for Ca2+, Mg2+
+        other = t if f == "mEq/L" else f
+        mmol = value / VALENCE[analyte] if f == "mEq/L" else convert(value, f, "mmol/L", analyte)
+        return mmol * VALENCE[analyte] if t == "mEq/L" else convert(mmol, "mmol/L", other, analyte)
     if (f, t) == ("°F", "°C"):
         return (value - 32.0) * 5.0 / 9.0
     if (f, t) == ("°C", "°F"):

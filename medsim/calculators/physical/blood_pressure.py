@@ -1,4 +1,4 @@
-"""Physical-measurement calculators (blood pressure, body size, QT correction, fluids)."""
+"""Mean arterial pressure from a cuff reading."""
 
 from medsim.calculators.base import CalculatorInputs, Result, calculator
 from medsim.calculators.units import quantity
@@ -10,8 +10,12 @@ class MeanArterialPressureInputs(CalculatorInputs):
 
 
 @calculator(
-    id="mean_arterial_pressure", name="Mean Arterial Pressure (MAP)", medcalc_id=5,
-    category="physical", output="decimal", unit="mmHg",
+    id="mean_arterial_pressure",
+    name="Mean Arterial Pressure (MAP)",
+    medcalc_id=5,
+    category="physical",
+    output="decimal",
+    unit="mmHg",
     medcalc_entities={"Systolic Blood Pressure": "sbp", "Diastolic Blood Pressure": "dbp"},
 )
 def mean_arterial_pressure(x: MeanArterialPressureInputs) -> Result:
@@ -23,4 +27,6 @@ def mean_arterial_pressure(x: MeanArterialPressureInputs) -> Result:
     """
     value = (2 * x.dbp + x.sbp) / 3
     steps = f"MAP = (2 x {x.dbp:g} + {x.sbp:g}) / 3 = {value:.3f} mmHg"
-    return Result(calculator="mean_arterial_pressure", value=round(value, 3), unit="mmHg", explanation=steps)
+    return Result(
+        calculator="mean_arterial_pressure", value=round(value, 3), unit="mmHg", explanation=steps
+    )

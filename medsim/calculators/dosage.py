@@ -1,1 +1,0 @@
-"""Calculators of this category (see medsim.calculators.base)."""

@@ -1,0 +1,28 @@
+"""``medsim serve-fhir``: serve the embedded engine over HTTP."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("serve-fhir", help="serve the embedded FHIR engine over HTTP at /fhir")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--data", default=None, help="FHIR data to load (Bundle/NDJSON file or folder); default: the shipped cohort")
+    p.add_argument("--empty", action="store_true", help="start with no data")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from medsim.fhir.embedded import DEFAULT_BASE_URL, EmbeddedBackend
+    from medsim.fhir.server import serve
+
+    data = args.data
+    if data is None and not args.empty:
+        from medsim.data.cohort import cohort_path
+
+        data = cohort_path()
+    base_url = f"http://{args.host}:{args.port}/fhir" if args.port else DEFAULT_BASE_URL
+    serve(EmbeddedBackend(data, base_url=base_url), args.host, args.port)
+    return 0

@@ -1,0 +1,369 @@
+"""``ClinicalEnv``: the Gymnasium environment every medsim suite is an instance of.
+
+One episode = one task (patient, clinical "now", instruction) over an isolated view of the EHR.
+``reset`` picks the task from the seed, drops the previous episode's writes and applies the
+task's scenario overlay; ``step`` reads one action in any accepted format (see
+:mod:`medsim.core.actions`), runs its tool calls, and answers with a text observation. Bad
+actions never raise: the step counts, the observation explains, ``info["error"]`` names it.
+Everything the episode does is kept in an ``EpisodeRecord`` (``env.unwrapped.record``), graded
+at the end (sparse reward) or step by step (``reward="dense"``, same total).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import gymnasium as gym
+
+from medsim.core import transcript as tx
+from medsim.core.actions import Call, ParsedAction, action_text, parse_action
+from medsim.core.observe import how_to_act, medagentbench_text, result_text, to_text, truncate
+from medsim.core.scoring import Scorer
+from medsim.core.spaces import ActionSpace, TextSpace
+from medsim.core.suite import PlainTextPolicy, Suite, TextStyle
+from medsim.grading.record import EpisodeRecord, ToolCall
+from medsim.tasks.schema import Task
+from medsim.tools.base import Tool, ToolContext, ToolResult
+from medsim.tools.registry import has_tool, resolve_tools
+
+FINISHED = "The task is finished: your answer was recorded."
+_DEFAULT: Any = object()  # "not given" for the data argument (None means "load nothing")
+ErrorInfo = dict[str, str] | None
+
+
+def approx_tokens(text: str) -> int:
+    """Token estimate for budgets: ~4 characters per token (no tokenizer dependency)."""
+    return (len(text) + 3) // 4
+
+
+class ClinicalEnv(gym.Env[str, Any]):
+    """A clinical task environment over a FHIR EHR; see the module docstring and DESIGN §2."""
+
+    metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
+
+    def __init__(
+        self,
+        suite: Suite,
+        *,
+        tasks: Sequence[Task] | None = None,
+        split: str | None = None,
+        fhir: Any = "embedded",
+        data: str | Path | None = _DEFAULT,
+        reward: Literal["sparse", "dense"] = "sparse",
+        max_steps: int | None = None,
+        max_tokens: int | None = None,
+        tool_output_limit: int | None = 10_000,
+        text_style: TextStyle | None = None,
+        plain_text: PlainTextPolicy | None = None,
+        judge: Any = None,
+        live_checkpoints: bool = True,
+        sample_writes: bool = False,
+        render_mode: str | None = None,
+    ) -> None:
+        if reward not in ("sparse", "dense"):
+            raise ValueError(f"reward must be 'sparse' or 'dense', not {reward!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
+        for name, value in (("max_steps", max_steps), ("max_tokens", max_tokens)):
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1 (or None), not {value}")
+        self.suite = suite
+        self.reward_mode = reward
+        self.max_steps_override = max_steps
+        self.max_tokens = max_tokens
+        self.tool_output_limit = tool_output_limit
+        self.text_style: TextStyle = text_style or suite.text_style
+        self.plain_text: PlainTextPolicy = plain_text or suite.plain_text
+        self.live_checkpoints = live_checkpoints
+        self.render_mode = render_mode
+        suite.import_tools()
+        chosen = list(tasks) if tasks is not None else suite.tasks()
+        if split is not None:
+            chosen = [t for t in chosen if t.split == split]
+        if not chosen:
+            raise ValueError(f"suite {suite.name!r} has no tasks" + (f" in split {split!r}" if split else ""))
+        self.tasks: list[Task] = sorted(chosen, key=lambda t: t.id)
+        self._by_id = {t.id: t for t in self.tasks}
+        self._task_json = {t.id: t.model_dump(mode="json") for t in self.tasks}
+        self._tools = {t.id: {tool.name: tool for tool in resolve_tools(t.tools)} for t in self.tasks}
+        self._schemas = {tid: [tool.openai_schema() for tool in tools.values()] for tid, tools in self._tools.items()}
+        self._backend = _open_backend(fhir, data, suite)
+        self._episode = self._backend.episode()
+        self.scorer = Scorer(dense=reward == "dense", judge=judge)
+        first = self.tasks[0]
+        self.action_space = ActionSpace(
+            list(self._tools[first.id].values()),
+            ToolContext(patient_id=first.patient, now=first.now),
+            sample_writes=sample_writes,
+        )
+        self.observation_space = TextSpace()
+        self._task: Task | None = None
+        self._record: EpisodeRecord | None = None
+        self._done = False
+        self._steps = 0
+        self._error: ErrorInfo = None
+        self._usage: dict[str, Any] = {}
+
+    # ---- public views ------------------------------------------------------------------------
+
+    @property
+    def task(self) -> Task:
+        """The current episode's task (after ``reset``)."""
+        if self._task is None:
+            raise gym.error.ResetNeeded("call reset() first")
+        return self._task
+
+    @property
+    def record(self) -> EpisodeRecord:
+        """The current episode's record, built as the episode goes."""
+        if self._record is None:
+            raise gym.error.ResetNeeded("call reset() first")
+        return self._record
+
+    @property
+    def fhir(self) -> Any:
+        """This env's isolated EHR view (a ``FhirEpisode``)."""
+        return self._episode
+
+    @property
+    def task_ids(self) -> list[str]:
+        return [t.id for t in self.tasks]
+
+    # ---- reset -------------------------------------------------------------------------------
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        task = self._pick_task(seed, options or {})
+        self._task = task
+        self._episode.reset()
+        self._episode.clock = lambda: task.now.isoformat()  # deterministic meta.lastUpdated
+        overlay = _resolve_overlay(task)
+        if overlay:
+            self._episode.load_overlay(overlay)
+        self._steps = 0
+        self._done = False
+        self._error = None
+        self._usage = {"action_tokens": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+        self._context = ToolContext(
+            fhir=self._episode, patient_id=task.patient, now=task.now, task=task, rng=self.np_random
+        )
+        self.action_space.set_tools(list(self._tools[task.id].values()), self._context)
+        messages: list[dict[str, Any]] = []
+        if self.suite.system_prompt:
+            messages.append(tx.system(self.suite.system_prompt))
+        prompt = self.suite.prompt(task)
+        messages.append(tx.user(prompt))
+        self._record = EpisodeRecord(
+            task_id=task.id, suite=task.suite, task=self._task_json[task.id], messages=messages, seed=seed,
+            usage=self._usage,
+        )
+        self.scorer.start(task)
+        return prompt, self._info()
+
+    def _pick_task(self, seed: int | None, options: dict[str, Any]) -> Task:
+        task_id = options.get("task_id")
+        if task_id is not None:
+            if task_id not in self._by_id:
+                close = difflib.get_close_matches(str(task_id), self._by_id, n=3, cutoff=0.4)
+                hint = f"; closest: {', '.join(close)}" if close else ""
+                raise ValueError(f"unknown task_id {task_id!r} in suite {self.suite.name!r}{hint}")
+            return self._by_id[task_id]
+        if seed is not None:
+            return self.tasks[seed % len(self.tasks)]
+        return self.tasks[int(self.np_random.integers(0, len(self.tasks)))]
+
+    # ---- step --------------------------------------------------------------------------------
+
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        record = self.record
+        if self._done:
+            self._error = _err("episode_over", "the episode is over; call reset() to start a new one")
+            return self._error["message"], 0.0, record.terminated, record.truncated, self._info()
+        self._steps += 1
+        raw = action_text(action)
+        self._usage["action_tokens"] += approx_tokens(raw)
+        over_budget = self.max_tokens is not None and self._usage["action_tokens"] > self.max_tokens
+        terminated = False
+        if over_budget:
+            obs = f"Token budget exhausted ({self.max_tokens} tokens of actions); the episode ends."
+            self._error = _err("token_budget", obs)
+            self._reply_text(raw, obs)
+        else:
+            parsed = parse_action(action)
+            if parsed.kind == "calls":
+                obs, terminated = self._run_calls(parsed)
+            elif parsed.kind == "text":
+                obs, terminated = self.on_plain_text(parsed)
+            else:
+                obs = f"Invalid action: {parsed.error}. {how_to_act(self._tool_names())}"
+                self._error = _err("invalid_action", str(parsed.error))
+                self._reply_text(parsed.raw, obs)
+        truncated = not terminated and (over_budget or self._steps >= self._max_steps())
+        self._done = terminated or truncated
+        record.steps, record.terminated, record.truncated = self._steps, terminated, truncated
+        reward = self.scorer.step(record, self._episode, self._done)
+        if self.render_mode == "human":
+            self.render()
+        return obs, reward, terminated, truncated, self._info()
+
+    def _max_steps(self) -> int:
+        return self.max_steps_override or self.task.max_steps
+
+    def _tool_names(self) -> list[str]:
+        return list(self._tools[self.task.id])
+
+    def _reply_text(self, raw: str, reply: str) -> None:
+        self.record.messages.extend([tx.assistant_text(raw), tx.user(reply)])
+
+    def _run_calls(self, parsed: ParsedAction) -> tuple[str, bool]:
+        self._error = None
+        calls = parsed.calls
+        ids = [c.call_id or f"call_{self._steps}_{i}" for i, c in enumerate(calls)]
+        messages = self.record.messages
+        structured = parsed.protocol == "json"
+        if structured:
+            pairs = zip(ids, calls, strict=True)
+            messages.append(tx.assistant_calls([(i, c.name, c.arguments) for i, c in pairs], parsed.text))
+        texts: list[str] = []
+        terminated = False
+        for call_id, call in zip(ids, calls, strict=True):
+            if terminated:
+                text = "Not run: the task had already finished."
+            else:
+                result, terminated = self._invoke(call)
+                text = FINISHED if terminated else self._format(parsed, result)
+                text = truncate(text, self.tool_output_limit)
+            if structured:
+                messages.append(tx.tool_reply(call_id, text))
+            texts.append(text if len(calls) == 1 else f"[{call.name}] {text}")
+        obs = "\n\n".join(texts)
+        if not structured:
+            self._reply_text(parsed.raw, obs)
+        return obs, terminated
+
+    def _format(self, parsed: ParsedAction, result: ToolResult) -> str:
+        method = parsed.meta.get("method")
+        if self.text_style == "medagentbench" and method in ("GET", "POST", "PUT"):
+            return medagentbench_text(str(method), result, result_text(result) if result.error else _json(result))
+        return result_text(result)
+
+    def _invoke(self, call: Call) -> tuple[ToolResult, bool]:
+        """Run one call; record it (and the writes it made). Returns (result, episode finished)."""
+        tool: Tool | None = self._tools[self.task.id].get(call.name)
+        new_writes: list[Any] = []
+        if call.error is not None:
+            result = ToolResult({"error": call.error}, call.error, "invalid_arguments")
+        elif tool is None:
+            known = ", ".join(self._tool_names())
+            if has_tool(call.name):
+                msg = f"tool {call.name!r} is not available in this task (available: {known})"
+                result = ToolResult({"error": msg}, msg, "tool_not_allowed")
+            else:
+                msg = f"unknown tool {call.name!r} (available: {known})"
+                result = ToolResult({"error": msg}, msg, "unknown_tool")
+        else:
+            before = len(self._episode.writes)
+            result = tool.invoke(call.arguments, self._context)
+            new_writes = self._episode.writes[before:]
+        record = self.record
+        args = call.arguments if isinstance(call.arguments, dict) else {"_raw": call.arguments}
+        record.tool_calls.append(
+            ToolCall(step=self._steps, name=call.name, arguments=args, result=result.value,
+                     error=result.error, write_seqs=[w.seq for w in new_writes])
+        )
+        record.writes.extend(EpisodeRecord.write_entry(w, self._steps) for w in new_writes)
+        if result.error is not None:
+            self._error = self._error or _err(result.kind or "tool_error", result.error)
+            return result, False
+        if tool is not None and tool.terminal:
+            value = result.value if isinstance(result.value, dict) else {}
+            record.answer, record.note = value.get("answer"), value.get("note")
+            return result, True
+        return result, False
+
+    def on_plain_text(self, parsed: ParsedAction) -> tuple[str, bool]:
+        """Plain text: an error (``plain_text="error"``) or the final answer (``"answer"``).
+
+        Dialogue suites override this to pass the text to the patient simulator.
+        """
+        if self.plain_text == "answer" and "finish" in self._tools[self.task.id]:
+            answer = ParsedAction("calls", "text", calls=(Call("finish", {"answer": parsed.text}),), raw=parsed.raw)
+            return self._run_calls(answer)
+        reason = (
+            "this suite has no patient to talk to"
+            if self.plain_text == "patient"
+            else "plain text is not an action in this environment"
+        )
+        obs = f"Invalid action: {reason}. {how_to_act(self._tool_names())}"
+        self._error = _err("plain_text", reason)
+        self._reply_text(parsed.raw, obs)
+        return obs, False
+
+    # ---- info, render, close -----------------------------------------------------------------
+
+    def _info(self) -> dict[str, Any]:
+        record = self.record
+        status = self.scorer.status(record, self._episode) if self.live_checkpoints or self._done else {}
+        return {
+            "task_id": record.task_id,
+            "messages": list(record.messages),
+            "tools": list(self._schemas[record.task_id]),
+            "checkpoints": status,
+            "reward_breakdown": self.scorer.breakdown(),
+            "error": dict(self._error) if self._error else None,
+            "usage": dict(self._usage),
+        }
+
+    def add_usage(self, prompt_tokens: int = 0, completion_tokens: int = 0, cost_usd: float = 0.0) -> None:
+        """Account simulator/judge LLM calls made for this episode (shown in ``info["usage"]``)."""
+        self._usage["prompt_tokens"] += prompt_tokens
+        self._usage["completion_tokens"] += completion_tokens
+        self._usage["cost_usd"] += cost_usd
+
+    def render(self) -> str | None:  # type: ignore[override]
+        """The transcript as text: returned for ``"ansi"``, printed for ``"human"``."""
+        if self._record is None:
+            return None
+        text = tx.render(self._record.messages)
+        if self.render_mode == "human":
+            print(text)
+            return None
+        return text
+
+    def close(self) -> None:
+        episode = getattr(self, "_episode", None)
+        if episode is not None:
+            episode.close()
+            self._episode = None
+        super().close()
+
+
+def _err(kind: str, message: str) -> dict[str, str]:
+    return {"type": kind, "message": message}
+
+
+def _json(result: ToolResult) -> str:
+    return to_text(result.value)
+
+
+def _resolve_overlay(task: Task) -> list[dict[str, Any]]:
+    if not task.overlay:
+        return []
+    from medsim.data.overlay import resolve_overlay
+
+    return list(resolve_overlay(task.overlay, task.patient, task.now))
+
+
+def _open_backend(fhir: Any, data: Any, suite: Suite) -> Any:
+    """The EHR backend: one shared embedded base per data path, or an HTTP server / object."""
+    from medsim.fhir import open_backend, shared_backend
+
+    if fhir is None or fhir == "embedded":
+        path = suite.default_data() if data is _DEFAULT else data
+        return shared_backend("embedded", path)
+    return open_backend(fhir, data=None if data is _DEFAULT else data)

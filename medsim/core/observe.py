@@ -1,0 +1,62 @@
+"""What the agent reads back: tool results as text, cut to a size limit with a note saying so,
+and the standard messages for errors and the end of an episode."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from medsim.tools.base import ToolResult
+
+MAB_SUFFIX = (
+    "Please call FINISH if you have got answers for all the questions and finished all the "
+    "requested tasks"
+)
+
+
+def to_text(value: Any) -> str:
+    """A tool result as the agent reads it: strings as they are, everything else as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def truncate(text: str, limit: int | None) -> str:
+    """Cut ``text`` to ``limit`` characters and say so (and how to see less at once)."""
+    if limit is None or len(text) <= limit:
+        return text
+    return (
+        f"{text[:limit]}\n[output truncated: showing {limit} of {len(text)} characters; "
+        "narrow the request (patient, code, date, _count) or page through the results]"
+    )
+
+
+def result_text(result: ToolResult) -> str:
+    """A tool result, prefixed with ``Error:`` when the call failed."""
+    if result.error is None:
+        return to_text(result.value)
+    if result.value == {"error": result.error}:
+        return f"Error: {result.error}"
+    return f"Error: {result.error}\n{to_text(result.value)}"
+
+
+def medagentbench_text(method: str, result: ToolResult, body: str) -> str:
+    """MedAgentBench's phrasing of a GET/POST response (for ``text_style="medagentbench"``)."""
+    if method == "GET":
+        if result.error is not None:
+            return f"Error in sending the GET request: {result.error}\n{body}"
+        return f"Here is the response from the GET request:\n{body}. {MAB_SUFFIX}"
+    if result.error is not None:
+        return f"Invalid {method} request: {result.error}\n{body}"
+    return f"{method} request accepted and executed successfully. {MAB_SUFFIX}"
+
+
+def how_to_act(tool_names: list[str]) -> str:
+    """The reminder given after an action the env could not use."""
+    names = ", ".join(tool_names)
+    return (
+        f"Act by calling one of the tools ({names}) as a JSON tool call "
+        '{"name": "<tool>", "arguments": {...}}, or with the text protocol: `GET <url>`, '
+        "`POST <url>` followed by a JSON body, or `FINISH([answer, ...])`. "
+        "Give your final answer with the finish tool."
+    )

@@ -1,0 +1,78 @@
+"""The env's side of grading: live checkpoint status, dense or sparse rewards, the final grade.
+
+Sparse: every step pays 0 and the last pays the task score. Dense: each step pays the checkpoint
+credit first earned in it and the last step also pays ``grade.score - already paid``, so an
+episode's rewards always sum to its score (contracts.md, grading API).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medsim.grading.record import EpisodeRecord
+from medsim.tasks.schema import Task
+
+
+class Scorer:
+    """Per-env scoring state, restarted for every episode by :meth:`start`."""
+
+    def __init__(self, *, dense: bool = False, judge: Any = None) -> None:
+        self.dense = dense
+        self.judge = judge
+        self._task: Task | None = None
+        self._dense: Any = None
+        self._grade: Any = None
+        self._cache: dict[Any, Any] = {}
+        self._paid = 0.0
+        self._last = 0.0
+
+    def start(self, task: Task) -> None:
+        """A new episode of ``task``."""
+        self._task = task
+        self._grade = None
+        self._cache = {}
+        self._paid = 0.0
+        self._last = 0.0
+        if self.dense:
+            from medsim.grading import DenseReward
+
+            self._dense = DenseReward(task)
+
+    @property
+    def grade(self) -> Any:
+        """The final ``Grade`` once the episode has ended (else None)."""
+        return self._grade
+
+    def step(self, record: EpisodeRecord, store: Any, done: bool) -> float:
+        """The reward of the step just recorded; grades the episode when ``done``."""
+        assert self._task is not None, "Scorer.start() first"
+        reward = 0.0
+        if self._dense is not None:
+            reward += float(self._dense.step(record, store))
+        if done:
+            from medsim.grading.score import grade
+
+            result = grade(self._task, record, store, self.judge, cache=self._cache)
+            self._grade = result
+            record.grade = result.model_dump(mode="json")
+            reward = reward + float(self._dense.finish(result)) if self._dense is not None else float(result.score)
+        self._paid += reward
+        self._last = reward
+        return reward
+
+    def status(self, record: EpisodeRecord, store: Any) -> dict[str, Any]:
+        """Checkpoint id -> {status, evidence, weight, gate} (final once graded)."""
+        if self._grade is not None:
+            return {k: dict(v) for k, v in self._grade.checkpoints.items()}
+        if self._task is None or not self._task.checkpoints:
+            return {}
+        from medsim.grading.score import checkpoint_status
+
+        live = checkpoint_status(self._task, record, store, final=False, cache=self._cache)
+        return {k: dict(v) for k, v in live.items()}
+
+    def breakdown(self) -> dict[str, float]:
+        """Who gave what: the grade's breakdown at the end, the rewards paid so far before."""
+        if self._grade is not None:
+            return {**{k: float(v) for k, v in self._grade.breakdown.items()}, "score": float(self._grade.score)}
+        return {"step": self._last, "paid": self._paid}

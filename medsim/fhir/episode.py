@@ -1,0 +1,312 @@
+"""One episode's isolated, writable view of an :class:`~medsim.fhir.embedded.EmbeddedBackend`.
+
+Implements the :class:`~medsim.fhir.interface.FhirEpisode` protocol: read / search / create /
+update / delete / transaction / capabilities / REST ``request``. Every call is serialised by a
+per-episode lock, so one episode may be shared by threads; different episodes share nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from medsim.fhir import storage
+from medsim.fhir.capability import capability_statement
+from medsim.fhir.dates import now_instant
+from medsim.fhir.interface import FhirError, SearchParams, Write
+from medsim.fhir.loader import iter_references
+from medsim.fhir.query import Query, parse_query
+from medsim.fhir.rest import dispatch
+from medsim.fhir.search_params import split_reference
+from medsim.fhir.sqlsearch import search_sql
+from medsim.fhir.transaction import run_bundle
+from medsim.fhir.validate import check_id, check_type, validate_resource
+
+if TYPE_CHECKING:
+    from medsim.fhir.embedded import EmbeddedBackend
+
+Json = dict[str, Any]
+MAX_BODY_BYTES = 2_000_000
+Visible = tuple[int, int, int]  # (layer 0=base/1=episode, rid, version)
+
+
+class EmbeddedEpisode:
+    def __init__(self, backend: EmbeddedBackend, episode_id: str) -> None:
+        self.backend = backend
+        self.episode_id = episode_id
+        self.base_url = backend.base_url
+        self._conn = backend.connect_layer()
+        self._lock = threading.RLock()
+        self._writes: list[Write] = []
+        self._next_id = 1
+        self.clock: Callable[[], str] | None = None  # meta.lastUpdated source (fixed in envs)
+        self.check_references = True
+
+    # -- protocol: bookkeeping ---------------------------------------------------------
+    @property
+    def writes(self) -> list[Write]:
+        return list(self._writes)
+
+    def reset(self) -> None:
+        with self._lock:
+            storage.clear(self._conn, "main")
+            self._writes.clear()
+            self._next_id = 1
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def load_overlay(self, resources: list[Json]) -> None:
+        """Add scenario resources to this episode's view as if they were part of the base.
+
+        Validated like writes but not recorded in :attr:`writes`; dropped by :meth:`reset`.
+        """
+        with self._lock, self._savepoint():
+            for res in resources:
+                validate_resource(res)
+                if "id" not in res:
+                    raise FhirError(400, f"overlay {res['resourceType']} needs an id")
+                self._store(res, version=1, replace=True)
+
+    # -- protocol: reads ---------------------------------------------------------------
+    def read(self, resource_type: str, id: str) -> Json:
+        check_type(resource_type)
+        check_id(id)
+        with self._lock:
+            found = self._locate(resource_type, id)
+            if found is None:
+                raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
+            if found == "deleted":
+                raise FhirError(410, f"Resource {resource_type}/{id} was deleted", "deleted")
+            return found
+
+    def _locate(self, resource_type: str, id: str) -> Json | str | None:
+        row = self._conn.execute(
+            "SELECT deleted, body FROM main.resources WHERE type = ? AND id = ?", (resource_type, id)
+        ).fetchone()
+        if row is not None:
+            return "deleted" if row[0] else json.loads(row[1])
+        row = self._conn.execute(
+            "SELECT body FROM base.resources WHERE type = ? AND id = ?", (resource_type, id)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def exists(self, resource_type: str, id: str) -> bool:
+        with self._lock:
+            return isinstance(self._locate(resource_type, id), dict)
+
+    def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
+        check_type(resource_type)
+        query = parse_query(resource_type, params)
+        with self._lock:
+            return self._search(query)
+
+    def _match_ids(self, query: Query) -> list[tuple[int, int, str]]:
+        sql, args = search_sql(query, self._chain_ids)
+        return self._conn.execute(sql, args).fetchall()
+
+    def _chain_ids(self, sub: Query) -> list[str]:
+        return sorted({row[2] for row in self._match_ids(sub)})
+
+    def _search(self, query: Query) -> Json:
+        matches = self._match_ids(query)
+        total = len(matches)
+        link_params = list(query.raw) + [("_sort", ",".join(("-" if d else "") + k for k, d in query.sort))] * bool(query.sort)
+        if query.summary_count:
+            return {"resourceType": "Bundle", "type": "searchset", "total": total,
+                    "link": [{"relation": "self", "url": self._url(query.resource_type, link_params + [("_summary", "count")])}]}
+        count = query.count if query.count is not None else self.backend.page_size
+        page = matches[query.offset: query.offset + count]
+        bodies = self._bodies(page)
+        entries = [self._entry(body, "match") for body in bodies]
+        entries += [self._entry(body, "include") for body in self._includes(query, bodies)]
+        page_params = link_params + [("_count", str(count))]
+        links = [{"relation": "self", "url": self._url(query.resource_type, page_params + [("_offset", str(query.offset))] * bool(query.offset))}]
+        if query.offset + count < total and count > 0:
+            links.append({"relation": "next", "url": self._url(query.resource_type, page_params + [("_offset", str(query.offset + count))])})
+        if query.offset > 0:
+            prev = max(0, query.offset - count)
+            links.append({"relation": "previous", "url": self._url(query.resource_type, page_params + [("_offset", str(prev))])})
+        bundle: Json = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
+        if entries:
+            bundle["entry"] = entries
+        return bundle
+
+    def _bodies(self, page: list[tuple[int, int, str]]) -> list[Json]:
+        out: list[Json] = []
+        for layer, rid, _ in page:
+            schema = "main" if layer else "base"
+            row = self._conn.execute(f"SELECT body FROM {schema}.resources WHERE rid = ?", (rid,)).fetchone()
+            out.append(json.loads(row[0]))
+        return out
+
+    def _includes(self, query: Query, bodies: list[Json]) -> list[Json]:
+        seen = {(b["resourceType"], b["id"]) for b in bodies}
+        out: list[Json] = []
+
+        def add(rtype: str, rid: str) -> None:
+            found = self._locate(rtype, rid) if (rtype, rid) not in seen else None
+            if isinstance(found, dict):
+                seen.add((rtype, rid))
+                out.append(found)
+
+        for rtype, pname, target in query.include:
+            for body in bodies:
+                if body["resourceType"] != rtype:
+                    continue
+                for ref in _param_refs(body, pname):
+                    if target is None or ref[0] == target:
+                        add(*ref)
+        for rtype, pname, _target in query.revinclude:
+            for body in bodies:
+                for layer in ("main", "base"):
+                    rows = self._conn.execute(
+                        f"SELECT r.id FROM {layer}.ref x JOIN {layer}.resources r ON r.rid = x.rid "
+                        "WHERE x.type = ? AND x.param = ? AND x.target_id = ? AND x.target_type = ?",
+                        (rtype, pname, body["id"], body["resourceType"]),
+                    ).fetchall()
+                    for (rid,) in rows:
+                        add(rtype, rid)
+        return out
+
+    def _entry(self, body: Json, mode: str) -> Json:
+        return {"fullUrl": f"{self.base_url}/{body['resourceType']}/{body['id']}", "resource": body,
+                "search": {"mode": mode}}
+
+    def _url(self, resource_type: str, params: list[tuple[str, str]]) -> str:
+        qs = urlencode(params, safe="|:,/")
+        return f"{self.base_url}/{resource_type}" + (f"?{qs}" if qs else "")
+
+    def capabilities(self) -> Json:
+        return capability_statement(self.base_url)
+
+    # -- protocol: writes --------------------------------------------------------------
+    def create(self, resource: Json) -> Json:
+        with self._lock, self._savepoint():
+            stored = self._create(resource)
+            self._check_refs([stored])
+            return stored
+
+    def update(self, resource_type: str, id: str, resource: Json) -> Json:
+        with self._lock, self._savepoint():
+            stored = self._update(resource_type, id, resource)
+            self._check_refs([stored])
+            return stored
+
+    def delete(self, resource_type: str, id: str) -> None:
+        with self._lock, self._savepoint():
+            self._delete(resource_type, id)
+
+    def transaction(self, bundle: Json) -> Json:
+        with self._lock:
+            return run_bundle(self, bundle)
+
+    def request(self, method: str, url: str, body: Json | None = None) -> tuple[int, Json]:
+        return dispatch(self, method, url, body)
+
+    # -- write internals (also used by transaction.run_bundle, under the lock) ------------
+    def _create(self, resource: Json, assigned_id: str | None = None) -> Json:
+        validate_resource(resource)
+        rid = assigned_id or self.new_id(resource["resourceType"])
+        stored = {**resource, "id": rid}
+        return self._persist(stored, version=1, method="create")
+
+    def _update(self, resource_type: str, id: str, resource: Json) -> Json:
+        check_type(resource_type)
+        check_id(id)
+        validate_resource(resource, resource_type)
+        if resource.get("id") != id:
+            raise FhirError(400, f"Can not update resource: the body's id ({resource.get('id')!r}) must match the URL id ({id!r})")
+        prior = self._version(resource_type, id)
+        return self._persist(dict(resource), version=(prior or 0) + 1, method="update")
+
+    def _delete(self, resource_type: str, id: str) -> None:
+        check_type(resource_type)
+        check_id(id)
+        prior = self._version(resource_type, id)
+        if prior is None:
+            raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
+        self._store({"resourceType": resource_type, "id": id}, version=prior + 1, replace=True, deleted=True)
+        self._writes.append(Write("delete", resource_type, id, None, len(self._writes)))
+
+    def _version(self, resource_type: str, id: str) -> int | None:
+        """Current version of a visible resource, or None (absent or deleted)."""
+        row = self._conn.execute(
+            "SELECT version, deleted FROM main.resources WHERE type = ? AND id = ?", (resource_type, id)
+        ).fetchone()
+        if row is not None:
+            return None if row[1] else int(row[0])
+        row = self._conn.execute(
+            "SELECT version FROM base.resources WHERE type = ? AND id = ?", (resource_type, id)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def _persist(self, resource: Json, version: int, method: str) -> Json:
+        instant = self.clock() if self.clock else now_instant()
+        resource["meta"] = {**(resource.get("meta") or {}), "versionId": str(version), "lastUpdated": instant}
+        self._store(resource, version=version, replace=True)
+        self._writes.append(Write(method, resource["resourceType"], resource["id"], resource, len(self._writes)))  # type: ignore[arg-type]
+        return resource
+
+    def _store(self, resource: Json, version: int, replace: bool, deleted: bool = False) -> None:
+        body = storage.dumps(resource)
+        if len(body) > MAX_BODY_BYTES:
+            raise FhirError(413, f"Resource too large ({len(body)} bytes; limit {MAX_BODY_BYTES})", "too-costly")
+        old = self._conn.execute(
+            "SELECT rid FROM main.resources WHERE type = ? AND id = ?", (resource["resourceType"], resource["id"])
+        ).fetchone()
+        if old is not None and replace:
+            storage.delete_rows(self._conn, "main", old[0])
+        storage.insert(self._conn, "main", resource, version=version,
+                       last_updated=str((resource.get("meta") or {}).get("lastUpdated", "")), deleted=deleted)
+
+    def new_id(self, resource_type: str) -> str:
+        while True:
+            candidate = str(self._next_id)
+            self._next_id += 1
+            if self._version(resource_type, candidate) is None and self._locate(resource_type, candidate) is None:
+                return candidate
+
+    def _check_refs(self, resources: list[Json]) -> None:
+        if not self.check_references:
+            return
+        for res in resources:
+            for ref in iter_references(res):
+                if ref.startswith("#"):
+                    continue
+                if ref.startswith("urn:"):
+                    raise FhirError(400, f"Unresolved reference {ref!r} (urn: references are only valid inside a transaction Bundle)")
+                if "://" in ref and not ref.startswith(self.base_url + "/"):
+                    continue  # external reference
+                target = split_reference(ref)
+                if target is None:
+                    raise FhirError(400, f"Invalid reference {ref!r} in {res['resourceType']}")
+                if not isinstance(self._locate(*target), dict):
+                    raise FhirError(400, f"Resource {target[0]}/{target[1]} not found, specified in {res['resourceType']}", "not-found")
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """All-or-nothing: on any error the layer and the write log return to where they were."""
+        mark = len(self._writes)
+        next_id = self._next_id
+        self._conn.execute("SAVEPOINT w")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK TO w")
+            self._conn.execute("RELEASE w")
+            del self._writes[mark:]
+            self._next_id = next_id
+            raise
+        self._conn.execute("RELEASE w")
+
+
+def _param_refs(body: Json, pname: str) -> list[tuple[str, str]]:
+    from medsim.fhir.search_params import extract
+
+    return [(tt, ti) for (p, tt, ti) in extract(body).refs if p == pname]

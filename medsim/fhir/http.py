@@ -1,0 +1,201 @@
+"""The HTTP backend: the same FHIR interface over any FHIR R4 base URL (HAPI, ``medsim serve-fhir``,
+a hospital sandbox), with httpx.
+
+The server's data is the base. An episode's writes really happen on the server; the episode
+remembers each resource it touched and what it looked like before, and ``reset()`` puts the server
+back: resources it created are deleted (and expunged where the server allows), resources it
+changed or deleted are restored. Every request sends ``Cache-Control: no-cache`` because HAPI
+otherwise reuses cached search results for 60 s and would hide the episode's own writes.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from medsim.fhir.interface import FhirError, SearchParams, Write, operation_outcome
+from medsim.fhir.query import normalize_params
+from medsim.fhir.validate import check_id, check_type
+
+Json = dict[str, Any]
+HEADERS = {"Accept": "application/fhir+json", "Cache-Control": "no-cache"}
+
+
+class HttpBackend:
+    """A FHIR server at ``base_url``; ``episode()`` opens a tracked, resettable view."""
+
+    def __init__(self, base_url: str, *, timeout: float = 30.0, headers: dict[str, str] | None = None,
+                 check: bool = True) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.headers = {**HEADERS, **(headers or {})}
+        self._count = 0
+        self._lock = threading.Lock()
+        if check:
+            self._check_reachable()
+
+    def _check_reachable(self) -> None:
+        try:
+            r = httpx.get(f"{self.base_url}/metadata", headers=self.headers, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            raise ConnectionError(
+                f"FHIR server at {self.base_url} is unreachable ({exc}). Start one (e.g. "
+                "`medsim hapi start` or `medsim serve-fhir`) or use the embedded backend."
+            ) from None
+        if r.status_code != 200 or r.json().get("resourceType") != "CapabilityStatement":
+            raise ConnectionError(f"{self.base_url}/metadata did not return a CapabilityStatement (HTTP {r.status_code})")
+
+    def episode(self, episode_id: str | None = None) -> HttpEpisode:
+        with self._lock:
+            self._count += 1
+            eid = episode_id or f"ep{self._count}"
+        return HttpEpisode(self, eid)
+
+    def load(self, source: Any) -> int:
+        from medsim.fhir.upload import upload
+
+        return int(upload(self.base_url, source).get("resources", 0))  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        pass
+
+
+class HttpEpisode:
+    def __init__(self, backend: HttpBackend, episode_id: str) -> None:
+        self.backend = backend
+        self.base_url = backend.base_url
+        self.episode_id = episode_id
+        self._http = httpx.Client(base_url=self.base_url + "/", headers={**backend.headers, "X-Medsim-Episode": episode_id},
+                                  timeout=backend.timeout)
+        self._lock = threading.RLock()
+        self._writes: list[Write] = []
+        self._before: dict[tuple[str, str], Json | None] = {}  # first-touch image (None = did not exist)
+
+    @property
+    def writes(self) -> list[Write]:
+        return list(self._writes)
+
+    # -- transport ---------------------------------------------------------------------
+    def _send(self, method: str, path: str, body: Json | None = None, params: Any = None) -> tuple[int, Json]:
+        try:
+            r = self._http.request(method, path, json=body, params=params)
+        except httpx.InvalidURL as exc:
+            raise FhirError(400, f"Invalid request URL: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise FhirError(503, f"FHIR server unreachable: {exc}", "transient") from None
+        try:
+            data = r.json() if r.content else {}
+        except ValueError:
+            data = operation_outcome(r.text[:500] or f"HTTP {r.status_code}")
+        return r.status_code, data
+
+    def _ok(self, status: int, data: Json) -> Json:
+        if status >= 400:
+            raise FhirError.from_outcome(status, data if data.get("resourceType") == "OperationOutcome"
+                                         else operation_outcome(f"HTTP {status}"))
+        return data
+
+    # -- reads -------------------------------------------------------------------------
+    def read(self, resource_type: str, id: str) -> Json:
+        check_type(resource_type)
+        check_id(id)
+        return self._ok(*self._send("GET", f"{resource_type}/{id}"))
+
+    def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
+        check_type(resource_type)
+        return self._ok(*self._send("GET", resource_type, params=normalize_params(params)))
+
+    def capabilities(self) -> Json:
+        return self._ok(*self._send("GET", "metadata"))
+
+    def request(self, method: str, url: str, body: Json | None = None) -> tuple[int, Json]:
+        from medsim.fhir.rest import split_url
+
+        segments, query = split_url(url)
+        path = "/".join(segments) + (("?" + urlencode(query)) if query else "")
+        method = method.upper()
+        if method == "GET":
+            return self._send("GET", path)
+        try:
+            if method == "POST" and len(segments) == 1 and isinstance(body, dict):
+                return 201, self.create(body)
+            if method == "PUT" and len(segments) == 2 and isinstance(body, dict):
+                return 200, self.update(segments[0], segments[1], body)
+            if method == "DELETE" and len(segments) == 2:
+                self.delete(segments[0], segments[1])
+                return 200, operation_outcome(f"Successfully deleted {segments[0]}/{segments[1]}", "informational", "information")
+            if method == "POST" and not segments and isinstance(body, dict):
+                return 200, self.transaction(body)
+        except FhirError as err:
+            return err.status, err.outcome
+        return 400, operation_outcome(f"Unsupported request: {method} {url}", "not-supported")
+
+    # -- writes (tracked) --------------------------------------------------------------
+    def _remember(self, rtype: str, rid: str) -> None:
+        key = (rtype, rid)
+        if key in self._before:
+            return
+        status, data = self._send("GET", f"{rtype}/{rid}")
+        self._before[key] = data if status == 200 else None
+
+    def create(self, resource: Json) -> Json:
+        with self._lock:
+            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                raise FhirError(400, "The request body must be a FHIR resource with a resourceType")
+            stored = self._ok(*self._send("POST", resource["resourceType"], resource))
+            self._before.setdefault((stored["resourceType"], stored["id"]), None)
+            self._writes.append(Write("create", stored["resourceType"], stored["id"], stored, len(self._writes)))
+            return stored
+
+    def update(self, resource_type: str, id: str, resource: Json) -> Json:
+        check_type(resource_type)
+        check_id(id)
+        with self._lock:
+            self._remember(resource_type, id)
+            stored = self._ok(*self._send("PUT", f"{resource_type}/{id}", resource))
+            self._writes.append(Write("update", resource_type, id, stored, len(self._writes)))
+            return stored
+
+    def delete(self, resource_type: str, id: str) -> None:
+        check_type(resource_type)
+        check_id(id)
+        with self._lock:
+            self._remember(resource_type, id)
+            self._ok(*self._send("DELETE", f"{resource_type}/{id}"))
+            self._writes.append(Write("delete", resource_type, id, None, len(self._writes)))
+
+    def transaction(self, bundle: Json) -> Json:
+        with self._lock:
+            result = self._ok(*self._send("POST", "", bundle))
+            for entry in result.get("entry") or []:
+                loc = (entry.get("response") or {}).get("location", "")
+                parts = loc.split("/")
+                if len(parts) >= 2:
+                    rtype, rid = parts[0], parts[1]
+                    self._before.setdefault((rtype, rid), None)
+                    status = str((entry.get("response") or {}).get("status", ""))
+                    method = "create" if status.startswith("201") else "update"
+                    self._writes.append(Write(method, rtype, rid, entry.get("resource"), len(self._writes)))  # type: ignore[arg-type]
+            return result
+
+    def reset(self) -> None:
+        """Put every touched resource back as it was before this episode (newest first)."""
+        with self._lock:
+            for (rtype, rid), before in reversed(list(self._before.items())):
+                if before is None:
+                    self._send("DELETE", f"{rtype}/{rid}")
+                    self._send("POST", f"{rtype}/{rid}/$expunge", {
+                        "resourceType": "Parameters",
+                        "parameter": [{"name": "expungeDeletedResources", "valueBoolean": True},
+                                      {"name": "expungePreviousVersions", "valueBoolean": True}],
+                    })
+                else:
+                    self._send("PUT", f"{rtype}/{rid}", before)
+            self._before.clear()
+            self._writes.clear()
+
+    def close(self) -> None:
+        self._http.close()

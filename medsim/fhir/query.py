@@ -1,0 +1,262 @@
+"""Parse FHIR search parameters into a validated :class:`Query`.
+
+Everything an agent can type is checked here, before any SQL is built: unknown parameters,
+unsupported modifiers, malformed dates, numbers and prefixes all raise a 400 :class:`FhirError`
+with an OperationOutcome naming the parameter, the way HAPI answers. Values are always bound as
+SQL parameters later, never spliced into SQL text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from medsim.fhir.dates import parse_range
+from medsim.fhir.interface import FhirError
+from medsim.fhir.search_params import SearchParam, normalize_string, params_for, split_reference
+
+DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
+NUMBER_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "ap")
+MODIFIERS: dict[str, set[str]] = {
+    "token": {"", "not", "text", "missing"},
+    "uri": {"", "missing"},
+    "string": {"", "exact", "contains", "missing"},
+    "date": {"", "missing"},
+    "reference": {"", "missing"},
+    "quantity": {"", "missing"},
+    "number": {"", "missing"},
+}
+# Result-shaping parameters, accepted and handled by the engine (or harmlessly ignored: _format, _pretty).
+CONTROL = {"_sort", "_count", "_offset", "_include", "_revinclude", "_summary", "_total", "_format",
+           "_pretty", "_elements", "_getpagesoffset"}
+MAX_COUNT = 1000
+MAX_VALUE_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Value:
+    """One OR-alternative of a parameter, parsed for its type."""
+
+    prefix: str = "eq"
+    system: str | None = None  # token system; None = any, "" = none
+    code: str | None = None  # token code / reference id / string text / uri
+    text: str | None = None  # normalised string
+    ref_type: str | None = None
+    low: float = 0.0
+    high: float = 0.0
+    number: float = 0.0
+    unit: str | None = None
+    missing: bool | None = None
+
+
+@dataclass
+class Clause:
+    """``param[:modifier]=v1,v2`` (OR of values); clauses are ANDed. ``chain`` = nested query."""
+
+    param: SearchParam
+    modifier: str
+    values: list[Value]
+    chain: Query | None = None
+
+
+@dataclass
+class Query:
+    resource_type: str
+    clauses: list[Clause] = field(default_factory=list)
+    ids: list[str] | None = None
+    sort: list[tuple[str, bool]] = field(default_factory=list)  # (param, descending)
+    count: int | None = None
+    offset: int = 0
+    include: list[tuple[str, str, str | None]] = field(default_factory=list)  # (type, param, target)
+    revinclude: list[tuple[str, str, str | None]] = field(default_factory=list)
+    summary_count: bool = False
+    raw: list[tuple[str, str]] = field(default_factory=list)  # the filter params, for paging links
+
+
+def bad(msg: str, code: str = "invalid") -> FhirError:
+    return FhirError(400, msg, code)
+
+
+def normalize_params(params: Any) -> list[tuple[str, str]]:
+    """Accept a query string, a mapping (list value = repeated parameter) or (name, value) pairs."""
+    if params is None:
+        return []
+    if isinstance(params, str):
+        return parse_qsl(params.lstrip("?"), keep_blank_values=True)
+    pairs: list[tuple[str, str]] = []
+    items = params.items() if isinstance(params, Mapping) else params
+    for item in items:
+        if not (isinstance(item, Sequence) and len(item) == 2):
+            raise bad(f"search parameters must be name/value pairs, got {item!r}")
+        name, value = item
+        if not isinstance(name, str):
+            raise bad(f"parameter name must be a string, got {name!r}")
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, str | int | float):
+                raise bad(f"parameter {name!r}: value must be a string or number, got {v!r}")
+            pairs.append((name, str(v).lower() if isinstance(v, bool) else str(v)))
+    return pairs
+
+
+def split_unescaped(value: str, sep: str) -> list[str]:
+    """Split on ``sep`` not preceded by a backslash; ``\\,`` ``\\|`` ``\\$`` unescape."""
+    parts = re.split(r"(?<!\\)" + re.escape(sep), value)
+    return parts
+
+
+def unescape(value: str) -> str:
+    return re.sub(r"\\([,|$\\])", r"\1", value)
+
+
+def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:
+    known = params_for(resource_type)
+    q = Query(resource_type)
+    for name, value in normalize_params(params):
+        if len(value) > MAX_VALUE_LENGTH:
+            raise bad(f"parameter {name!r}: value longer than {MAX_VALUE_LENGTH} characters", "too-long")
+        if name in CONTROL:
+            _control(q, name, value)
+            continue
+        base, _, modifier = name.partition(":")
+        chain_rest = None
+        if "." in base or "." in modifier:
+            head, _, chain_rest = name.partition(".")
+            base, _, modifier = head.partition(":")
+        param = known.get(base)
+        if param is None:
+            raise bad(
+                f"Unknown search parameter \"{base}\" for resource type \"{resource_type}\". "
+                f"Valid search parameters for this search are: {sorted(known)}"
+            )
+        if chain_rest is not None:
+            q.clauses.append(_chain(param, modifier, chain_rest, value, _depth))
+            q.raw.append((name, value))
+            continue
+        if param.type == "reference" and modifier and modifier[:1].isupper():
+            ref_type, modifier = modifier, ""
+        else:
+            ref_type = None
+        if modifier not in MODIFIERS[param.type]:
+            raise bad(f"Invalid modifier \":{modifier}\" for parameter \"{base}\" of type {param.type}")
+        if value == "":
+            raise bad(f"parameter {name!r} has an empty value")
+        if modifier == "missing":
+            if value not in ("true", "false"):
+                raise bad(f"parameter {name!r}: :missing takes true or false, got {value!r}")
+            values = [Value(missing=value == "true")]
+        else:
+            values = [_value(param, modifier, unescape(v), ref_type) for v in split_unescaped(value, ",")]
+        if base == "_id" and modifier == "":
+            q.ids = [v.code or "" for v in values] if q.ids is None else [
+                i for i in q.ids if i in {v.code for v in values}
+            ]
+        else:
+            q.clauses.append(Clause(param, modifier, values))
+        q.raw.append((name, value))
+    return q
+
+
+def _chain(param: SearchParam, modifier: str, rest: str, value: str, depth: int) -> Clause:
+    if param.type != "reference":
+        raise bad(f"parameter {param.name!r} is not a reference: it cannot be chained")
+    if depth >= 1:
+        raise bad("chained searches deeper than one level are not supported", "not-supported")
+    targets = [modifier] if modifier else list(param.target)
+    if len(targets) != 1:
+        raise bad(
+            f"chained parameter {param.name}.{rest} is ambiguous: name the target type, "
+            f"e.g. {param.name}:Patient.{rest}"
+        )
+    sub = parse_query(targets[0], [(rest, value)], _depth=depth + 1)
+    return Clause(param, "", [Value(ref_type=targets[0])], chain=sub)
+
+
+def _prefix(value: str, allowed: tuple[str, ...]) -> tuple[str, str]:
+    if len(value) >= 2 and value[:2] in allowed and not value[:2].isdigit():
+        return value[:2], value[2:]
+    return "eq", value
+
+
+def _value(param: SearchParam, modifier: str, raw: str, ref_type: str | None) -> Value:
+    t = param.type
+    if t in ("token", "uri"):
+        if modifier == "text":
+            return Value(text=normalize_string(raw))
+        if t == "token" and "|" in raw:
+            system, _, code = raw.partition("|")
+            return Value(system=system, code=code or None)
+        return Value(code=raw)
+    if t == "string":
+        return Value(code=raw, text=normalize_string(raw))
+    if t == "date":
+        prefix, rest = _prefix(raw, DATE_PREFIXES)
+        try:
+            low, high = parse_range(rest)
+        except ValueError:
+            raise bad(f"Invalid date/time format: \"{raw}\" for parameter \"{param.name}\"") from None
+        return Value(prefix=prefix, low=low, high=high)
+    if t == "reference":
+        target = split_reference(raw) if "/" in raw else None
+        if target:
+            return Value(ref_type=target[0], code=target[1])
+        if not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", raw):
+            raise bad(f"Invalid reference \"{raw}\" for parameter \"{param.name}\"")
+        if ref_type is None and len(param.target) == 1:
+            ref_type = param.target[0]
+        return Value(ref_type=ref_type, code=raw)
+    # number / quantity
+    prefix, rest = _prefix(raw, NUMBER_PREFIXES)
+    number_text, _, unit_part = rest.partition("|")
+    try:
+        number = float(number_text)
+    except ValueError:
+        raise bad(f"Invalid number \"{raw}\" for parameter \"{param.name}\"") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise bad(f"Invalid number \"{raw}\" for parameter \"{param.name}\"")
+    system, unit = None, None
+    if unit_part:
+        system, _, unit = unit_part.partition("|")
+        system, unit = system or None, unit or None
+    decimals = len(number_text.split(".")[1]) if "." in number_text else 0
+    half = 0.5 * 10 ** (-decimals)
+    return Value(prefix=prefix, number=number, low=number - half, high=number + half, system=system, unit=unit)
+
+
+def _control(q: Query, name: str, value: str) -> None:
+    if name == "_sort":
+        q.sort = []
+        for key in value.split(","):
+            key = key.strip()
+            desc = key.startswith("-")
+            key = key.lstrip("-")
+            if key not in params_for(q.resource_type) or params_for(q.resource_type)[key].type == "reference":
+                raise bad(f"Unknown or unsortable _sort parameter \"{key}\" for {q.resource_type}")
+            q.sort.append((key, desc))
+    elif name in ("_count", "_offset", "_getpagesoffset"):
+        if not value.isdigit():
+            raise bad(f"{name} must be a non-negative integer, got \"{value}\"")
+        n = int(value)
+        if name == "_count":
+            q.count = min(n, MAX_COUNT)
+        else:
+            q.offset = n
+    elif name in ("_include", "_revinclude"):
+        parts = value.split(":")
+        if value in ("*",) or len(parts) not in (2, 3):
+            raise bad(f"{name} must be Type:param[:TargetType], got \"{value}\"")
+        rtype, pname = parts[0], parts[1]
+        target = parts[2] if len(parts) == 3 else None
+        param = params_for(rtype).get(pname)
+        if param is None or param.type != "reference":
+            raise bad(f"{name}: \"{rtype}:{pname}\" is not a reference search parameter")
+        (q.include if name == "_include" else q.revinclude).append((rtype, pname, target))
+    elif name == "_summary":
+        if value not in ("count", "false", "true", "text", "data"):
+            raise bad(f"_summary must be one of count, true, false, text, data; got \"{value}\"")
+        q.summary_count = value == "count"
+    elif name == "_total" and value not in ("none", "estimate", "accurate"):
+        raise bad(f"_total must be none, estimate or accurate; got \"{value}\"")

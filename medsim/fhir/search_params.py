@@ -1,0 +1,197 @@
+"""The search-parameter definitions (data/search_parameters.json) and index extraction.
+
+``extract(resource)`` walks a resource along each parameter's paths and returns the index rows the
+engine stores: tokens (system, code, display text), strings (normalised and exact), date ranges,
+references, quantities and numbers. The same function serves the base cohort and every write, so a
+resource is searchable the same way however it arrived.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from medsim.fhir.dates import parse_range, period_range
+
+ParamType = Literal["token", "string", "date", "reference", "quantity", "number", "uri"]
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    name: str
+    type: ParamType
+    paths: tuple[str, ...]
+    target: tuple[str, ...] = ()
+
+
+@cache
+def definitions() -> dict[str, dict[str, SearchParam]]:
+    """Resource type -> parameter name -> definition (``_common`` merged into every type)."""
+    raw = json.loads(resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text())
+    common = raw.pop("_common")
+    out: dict[str, dict[str, SearchParam]] = {}
+    for rtype, params in raw.items():
+        merged = {**common, **params}
+        out[rtype] = {
+            name: SearchParam(name, spec["type"], tuple(spec["paths"]), tuple(spec.get("target", ())))
+            for name, spec in merged.items()
+        }
+    out["_common"] = {
+        name: SearchParam(name, spec["type"], tuple(spec["paths"])) for name, spec in common.items()
+    }
+    return out
+
+
+def params_for(resource_type: str) -> dict[str, SearchParam]:
+    defs = definitions()
+    return defs.get(resource_type, defs["_common"])
+
+
+def normalize_string(value: str) -> str:
+    """HAPI-style normalisation for string search: accents removed, case folded."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def walk(node: Any, path: str) -> Iterator[Any]:
+    """Every value at a dotted path; lists are flattened; ``x[x]`` matches choice elements."""
+    parts = path.split(".")
+    yield from _walk(node, parts)
+
+
+def _walk(node: Any, parts: list[str]) -> Iterator[Any]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item, parts)
+        return
+    if not parts:
+        yield node
+        return
+    if not isinstance(node, dict):
+        return
+    head, rest = parts[0], parts[1:]
+    if head.endswith("[x]"):
+        stem = head[:-3]
+        for key, value in node.items():
+            if key.startswith(stem) and len(key) > len(stem) and key[len(stem)].isupper():
+                yield from _walk(value, rest)
+    elif head in node:
+        yield from _walk(node[head], rest)
+
+
+@dataclass
+class IndexRows:
+    """Index rows of one resource; each tuple starts with the parameter name."""
+
+    tokens: list[tuple[str, str | None, str | None, str | None]] = field(default_factory=list)
+    strings: list[tuple[str, str, str]] = field(default_factory=list)
+    dates: list[tuple[str, float, float]] = field(default_factory=list)
+    refs: list[tuple[str, str, str]] = field(default_factory=list)  # param, target type, target id
+    quantities: list[tuple[str, float, str | None, str | None]] = field(default_factory=list)
+    numbers: list[tuple[str, float]] = field(default_factory=list)
+    patient: str = ""
+
+
+def split_reference(ref: str) -> tuple[str, str] | None:
+    """``Patient/123`` or ``http://x/fhir/Patient/123[/_history/2]`` -> (type, id)."""
+    ref = ref.split("/_history/")[0].rstrip("/")
+    parts = ref.split("/")
+    if len(parts) >= 2 and parts[-2][:1].isupper():
+        return parts[-2], parts[-1]
+    return None
+
+
+def extract(resource: dict[str, Any]) -> IndexRows:
+    rows = IndexRows()
+    rtype = resource["resourceType"]
+    for param in params_for(rtype).values():
+        for path in param.paths:
+            for value in walk(resource, path):
+                _index_value(rows, param, value)
+    if rtype == "Patient":
+        rows.patient = str(resource.get("id", ""))
+    else:
+        rows.patient = next((tid for (p, tt, tid) in rows.refs if p == "patient" and tt == "Patient"), "")
+    return rows
+
+
+def _index_value(rows: IndexRows, param: SearchParam, value: Any) -> None:
+    name = param.name
+    if param.type in ("token", "uri"):
+        for system, code, text in _tokens(value):
+            rows.tokens.append((name, system, code, text))
+    elif param.type == "string":
+        for s in _strings(value):
+            rows.strings.append((name, normalize_string(s), s))
+    elif param.type == "date":
+        rng = _date_range(value)
+        if rng is not None:
+            rows.dates.append((name, rng[0], rng[1]))
+    elif param.type == "reference":
+        if isinstance(value, dict) and isinstance(value.get("reference"), str):
+            target = split_reference(value["reference"])
+            if target and (not param.target or target[0] in param.target):
+                rows.refs.append((name, target[0], target[1]))
+    elif param.type == "quantity":
+        if isinstance(value, dict) and isinstance(value.get("value"), int | float):
+            rows.quantities.append(
+                (name, float(value["value"]), value.get("system"), value.get("code") or value.get("unit"))
+            )
+    elif param.type == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        rows.numbers.append((name, float(value)))
+
+
+def _tokens(value: Any) -> Iterator[tuple[str | None, str | None, str | None]]:
+    if isinstance(value, bool):
+        yield None, "true" if value else "false", None
+    elif isinstance(value, str):
+        yield None, value, None
+    elif isinstance(value, dict):
+        if "coding" in value or "text" in value and "code" not in value and "value" not in value:
+            text = value.get("text")
+            for coding in value.get("coding") or []:
+                yield coding.get("system"), coding.get("code"), coding.get("display") or text
+            if text and not value.get("coding"):
+                yield None, None, text
+        elif "code" in value or "system" in value and "value" not in value:  # Coding
+            yield value.get("system"), value.get("code"), value.get("display")
+        elif "value" in value:  # Identifier / ContactPoint
+            is_contact = value.get("system") in {"phone", "email", "fax", "pager", "url", "sms", "other"}
+            yield (None if is_contact else value.get("system")), str(value["value"]), None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key in ("family", "text", "city", "district", "state", "postalCode", "country"):
+            if isinstance(value.get(key), str):
+                yield value[key]
+        for key in ("given", "prefix", "suffix", "line"):
+            for part in value.get(key) or []:
+                if isinstance(part, str):
+                    yield part
+
+
+def _date_range(value: Any) -> tuple[float, float] | None:
+    try:
+        if isinstance(value, str):
+            return parse_range(value)
+        if isinstance(value, dict):
+            if "start" in value or "end" in value:
+                return period_range(value.get("start"), value.get("end"))
+            events = [e for e in value.get("event") or [] if isinstance(e, str)]
+            if events:  # Timing: the span of its events
+                ranges = [parse_range(e) for e in events]
+                return min(r[0] for r in ranges), max(r[1] for r in ranges)
+            if isinstance(value.get("repeat"), dict) and isinstance(value["repeat"].get("boundsPeriod"), dict):
+                bp = value["repeat"]["boundsPeriod"]
+                return period_range(bp.get("start"), bp.get("end"))
+    except ValueError:
+        return None  # unparseable dates are not indexed (validation rejects them on write)
+    return None

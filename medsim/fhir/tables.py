@@ -1,0 +1,171 @@
+"""The SQLite schema of the embedded engine, declared with SQLModel.
+
+One ``resources`` table holds the JSON of every resource; six index tables hold what search
+needs, one row per indexed value. Every index row carries ``patient`` (the resource's patient
+compartment) so that the queries agents make most — "this patient's observations with this code
+since then" — are answered from one composite index. The base cohort and each episode's layer use
+this same schema (the layer in the episode connection's ``main`` database, the base attached as
+``base``), so one SQL builder serves both.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import Index
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 3  # bump when tables, indexes or extraction change: invalidates cached bases
+
+
+class ResourceRow(SQLModel, table=True):
+    __tablename__ = "resources"
+    __table_args__ = (
+        Index("ux_resources_type_id", "type", "id", unique=True),
+        Index("ix_resources_type_patient", "type", "patient"),
+    )
+    rid: int | None = Field(default=None, primary_key=True)
+    type: str
+    id: str
+    version: int = 1
+    last_updated: str = ""
+    patient: str = ""
+    deleted: int = 0
+    body: str = ""  # the resource JSON
+
+
+class TokenRow(SQLModel, table=True):
+    __tablename__ = "tok"
+    __table_args__ = (
+        Index("ix_tok_lookup", "type", "param", "code", "patient"),
+        Index("ix_tok_rid", "rid", "param"),
+    )
+    pk: int | None = Field(default=None, primary_key=True)
+    rid: int
+    type: str
+    param: str
+    patient: str = ""
+    system: str | None = None
+    code: str | None = None
+    text: str | None = None  # normalised display/text, for :text
+
+
+class StringRow(SQLModel, table=True):
+    __tablename__ = "str"
+    __table_args__ = (
+        Index("ix_str_lookup", "type", "param", "value"),
+        Index("ix_str_rid", "rid", "param"),
+    )
+    pk: int | None = Field(default=None, primary_key=True)
+    rid: int
+    type: str
+    param: str
+    patient: str = ""
+    value: str  # normalised
+    exact: str
+
+
+class DateRow(SQLModel, table=True):
+    __tablename__ = "date"
+    __table_args__ = (
+        Index("ix_date_lookup", "type", "param", "patient", "lo"),
+        Index("ix_date_rid", "rid", "param"),
+    )
+    pk: int | None = Field(default=None, primary_key=True)
+    rid: int
+    type: str
+    param: str
+    patient: str = ""
+    lo: float
+    hi: float
+
+
+class RefRow(SQLModel, table=True):
+    __tablename__ = "ref"
+    __table_args__ = (
+        Index("ix_ref_lookup", "type", "param", "target_id", "target_type"),
+        Index("ix_ref_rid", "rid", "param"),
+        Index("ix_ref_target", "target_type", "target_id"),
+    )
+    pk: int | None = Field(default=None, primary_key=True)
+    rid: int
+    type: str
+    param: str
+    patient: str = ""
+    target_type: str
+    target_id: str
+
+
+class QuantityRow(SQLModel, table=True):
+    __tablename__ = "qty"
+    __table_args__ = (
+        Index("ix_qty_lookup", "type", "param", "patient", "value"),
+        Index("ix_qty_rid", "rid", "param"),
+    )
+    pk: int | None = Field(default=None, primary_key=True)
+    rid: int
+    type: str
+    param: str
+    patient: str = ""
+    value: float
+    system: str | None = None
+    code: str | None = None
+
+
+class NumberRow(SQLModel, table=True):
+    __tablename__ = "num"
+    __table_args__ = (
+        Index("ix_num_lookup", "type", "param", "value"),
+        Index("ix_num_rid", "rid", "param"),
+    )
+    pk: int | None = Field(default=None, primary_key=True)
+    rid: int
+    type: str
+    param: str
+    patient: str = ""
+    value: float
+
+
+class MetaRow(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+MODELS: list[type[SQLModel]] = [ResourceRow, TokenRow, StringRow, DateRow, RefRow, QuantityRow, NumberRow, MetaRow]
+INDEX_TABLES = ("tok", "str", "date", "ref", "qty", "num")
+
+
+def ddl(schema: str | None = None, indexes: bool = True) -> list[str]:
+    """CREATE TABLE / INDEX statements (optionally in an attached schema), from the models."""
+    dialect = sqlite_dialect.dialect()
+    out: list[str] = []
+    for model in MODELS:
+        table = model.__table__  # type: ignore[attr-defined]
+        stmt = str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)).strip()
+        out.append(_qualify(stmt, table.name, schema))
+        if indexes:
+            for index in table.indexes:
+                istmt = str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)).strip()
+                out.append(_qualify_index(istmt, index.name, schema))
+    return out
+
+
+def _qualify(stmt: str, name: str, schema: str | None) -> str:
+    if not schema:
+        return stmt
+    return stmt.replace(f"TABLE IF NOT EXISTS {name} ", f"TABLE IF NOT EXISTS {schema}.{name} ", 1)
+
+
+def _qualify_index(stmt: str, name: str | None, schema: str | None) -> str:
+    if not schema or not name:
+        return stmt
+    return stmt.replace(f"INDEX IF NOT EXISTS {name} ", f"INDEX IF NOT EXISTS {schema}.{name} ", 1)
+
+
+def create_all(conn: sqlite3.Connection, schema: str | None = None, indexes: bool = True) -> None:
+    for stmt in ddl(schema, indexes):
+        conn.execute(stmt)
+

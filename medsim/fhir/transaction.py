@@ -1,0 +1,119 @@
+"""Transaction and batch Bundles for the embedded engine.
+
+A ``transaction`` is all or nothing: ids are assigned to every POST first, ``urn:uuid``
+references are rewritten to them, entries run in FHIR's order (DELETE, POST, PUT, GET), references
+are checked once everything is in place, and any failure rolls the whole Bundle back and answers
+with the failing entry's OperationOutcome. A ``batch`` runs each entry on its own and reports each
+entry's status.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from medsim.fhir.interface import FhirError
+from medsim.fhir.loader import rewrite_references
+from medsim.fhir.rest import split_url
+
+if TYPE_CHECKING:
+    from medsim.fhir.episode import EmbeddedEpisode
+
+Json = dict[str, Any]
+ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3}
+MAX_ENTRIES = 5000
+
+
+def run_bundle(ep: EmbeddedEpisode, bundle: Json) -> Json:
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise FhirError(400, "Expected a Bundle resource")
+    kind = bundle.get("type")
+    entries = bundle.get("entry") or []
+    if kind not in ("transaction", "batch"):
+        raise FhirError(400, f"Bundle.type must be transaction or batch to be processed, got {kind!r}")
+    if not isinstance(entries, list) or len(entries) > MAX_ENTRIES:
+        raise FhirError(413 if isinstance(entries, list) else 400, f"Bundle.entry must be a list of at most {MAX_ENTRIES} entries")
+    for i, e in enumerate(entries):
+        req = e.get("request") if isinstance(e, dict) else None
+        if not isinstance(req, dict) or req.get("method") not in ORDER or not isinstance(req.get("url"), str):
+            raise FhirError(400, f"Bundle.entry[{i}].request must have a method (GET/POST/PUT/DELETE) and a url")
+    if kind == "batch":
+        return {"resourceType": "Bundle", "type": "batch-response",
+                "entry": [_batch_entry(ep, e) for e in entries]}
+    return _transaction(ep, entries)
+
+
+def _transaction(ep: EmbeddedEpisode, entries: list[Json]) -> Json:
+    # 1. ids for POSTs, 2. urn:uuid -> Type/id everywhere
+    mapping: dict[str, str] = {}
+    assigned: dict[int, str] = {}
+    for i, e in enumerate(entries):
+        if e["request"]["method"] == "POST" and isinstance(e.get("resource"), dict):
+            rtype = e["resource"].get("resourceType")
+            if not isinstance(rtype, str):
+                raise FhirError(400, f"Bundle.entry[{i}].resource has no resourceType")
+            assigned[i] = ep.new_id(rtype)
+            if isinstance(e.get("fullUrl"), str):
+                mapping[e["fullUrl"]] = f"{rtype}/{assigned[i]}"
+    resolved = [rewrite_references(e, mapping) if mapping else e for e in entries]
+    responses: list[Json | None] = [None] * len(entries)
+    with ep._savepoint():
+        written: list[Json] = []
+        for i in sorted(range(len(resolved)), key=lambda k: ORDER[resolved[k]["request"]["method"]]):
+            try:
+                responses[i], stored = _run_entry(ep, resolved[i], assigned.get(i))
+            except FhirError as err:
+                raise FhirError(err.status, f"Bundle.entry[{i}]: {err.diagnostics}", err.outcome["issue"][0]["code"]) from None
+            if stored is not None:
+                written.append(stored)
+        ep._check_refs(written)
+    return {"resourceType": "Bundle", "type": "transaction-response", "entry": responses}
+
+
+def _batch_entry(ep: EmbeddedEpisode, entry: Json) -> Json:
+    try:
+        with ep._savepoint():
+            response, stored = _run_entry(ep, entry, None)
+            if stored is not None:
+                ep._check_refs([stored])
+        return response
+    except FhirError as err:
+        return {"response": {"status": str(err.status), "outcome": err.outcome}}
+
+
+def _run_entry(ep: EmbeddedEpisode, entry: Json, assigned: str | None) -> tuple[Json, Json | None]:
+    method = entry["request"]["method"]
+    segments, query = split_url(entry["request"]["url"])
+    resource = entry.get("resource")
+    if method == "GET":
+        if len(segments) == 1:
+            return {"resource": ep.search(segments[0], query), "response": {"status": "200 OK"}}, None
+        if len(segments) == 2:
+            return {"resource": ep.read(segments[0], segments[1]), "response": {"status": "200 OK"}}, None
+    elif method == "POST" and len(segments) == 1:
+        if not isinstance(resource, dict) or resource.get("resourceType") != segments[0]:
+            raise FhirError(400, f"POST {segments[0]} needs a {segments[0]} resource")
+        stored = ep._create(resource, assigned)
+        return _written(stored, "201 Created"), stored
+    elif method == "PUT" and len(segments) == 2:
+        if not isinstance(resource, dict):
+            raise FhirError(400, "PUT needs a resource")
+        existed = ep._version(segments[0], segments[1]) is not None
+        stored = ep._update(segments[0], segments[1], resource)
+        return _written(stored, "200 OK" if existed else "201 Created"), stored
+    elif method == "DELETE" and len(segments) == 2:
+        ep._delete(segments[0], segments[1])
+        return {"response": {"status": "204 No Content"}}, None
+    raise FhirError(400, f"Unsupported entry request: {method} {entry['request']['url']}")
+
+
+def _written(stored: Json, status: str) -> Json:
+    meta = stored["meta"]
+    return {
+        "resource": stored,
+        "response": {
+            "status": status,
+            "location": f"{stored['resourceType']}/{stored['id']}/_history/{meta['versionId']}",
+            "etag": f'W/"{meta["versionId"]}"',
+            "lastModified": meta["lastUpdated"],
+        },
+    }

@@ -1,0 +1,67 @@
+"""Structural validation of incoming resources with ``fhir.resources`` R4B models.
+
+The package's default models are R5 and reject R4 JSON (``medicationCodeableConcept`` is gone in
+R5), so we validate against ``fhir.resources.R4B``, whose shapes match R4 for every resource type
+medsim uses. Validation catches missing required elements, bad primitives, unknown elements and
+``value[x]`` exclusivity; it does not check terminology bindings (neither does HAPI by default).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from medsim.fhir.interface import FhirError
+
+_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+_TYPE_RE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
+
+
+@cache
+def _model(resource_type: str) -> Any:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    try:
+        return get_fhir_model_class(resource_type)
+    except (KeyError, ValueError, AttributeError):
+        return None
+
+
+def check_type(resource_type: str) -> None:
+    """400 unless ``resource_type`` is a known FHIR resource type."""
+    if not isinstance(resource_type, str) or not _TYPE_RE.match(resource_type) or _model(resource_type) is None:
+        raise FhirError(400, f"Unknown resource type \"{resource_type}\"", "not-supported")
+
+
+def check_id(resource_id: str) -> None:
+    """400 unless ``resource_id`` is a valid FHIR id (1-64 of ``[A-Za-z0-9-.]``)."""
+    if not isinstance(resource_id, str) or not _ID_RE.match(resource_id):
+        raise FhirError(400, f"Invalid resource id {resource_id!r}: ids are 1-64 characters of [A-Za-z0-9-.]")
+
+
+def validate_resource(resource: Any, resource_type: str | None = None) -> None:
+    """Raise a 400 :class:`FhirError` describing every structural problem of ``resource``."""
+    if not isinstance(resource, dict):
+        raise FhirError(400, "The request body must be a JSON object (a FHIR resource)")
+    rtype = resource.get("resourceType")
+    if not isinstance(rtype, str):
+        raise FhirError(400, "The resource has no \"resourceType\"")
+    check_type(rtype)
+    if resource_type is not None and rtype != resource_type:
+        raise FhirError(
+            400, f"Resource type in the body (\"{rtype}\") does not match the URL (\"{resource_type}\")"
+        )
+    if "id" in resource:
+        check_id(resource["id"])
+    try:
+        _model(rtype).model_validate(resource)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{rtype}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10]
+        )
+        raise FhirError(400, f"Invalid {rtype}: {problems}", "structure") from None
+    except (TypeError, ValueError) as exc:
+        raise FhirError(400, f"Invalid {rtype}: {exc}", "structure") from None

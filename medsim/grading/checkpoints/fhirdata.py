@@ -1,0 +1,289 @@
+"""Reading FHIR JSON for graders: resources inside tool results, references, codes, times, text.
+
+Graders only ever look at FHIR JSON: the stored resources in the episode's writes, the bundles the
+agent's searches returned, and chart queries. These helpers are tolerant of where a resource sits
+(a Bundle, a list, a tool's ``{"entries": [...]}`` wrapper, a JSON string) but strict about what it
+says (R4 element names; a code matches only by system|code or an explicit display regex).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Json = dict[str, Any]
+
+
+@cache
+def _elements() -> dict[str, dict[str, list[str]]]:
+    text = resources.files("medsim.grading.checkpoints").joinpath("resource_elements.json")
+    data = json.loads(text.read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def elements(kind: str, resource_type: str) -> list[str]:
+    """Element paths (dotted) of ``kind`` ("code", "patient", "time") for a resource type."""
+    table = _elements()[kind]
+    return table.get(resource_type, table["default"])
+
+
+def get_path(resource: Any, path: str) -> list[Any]:
+    """Values at a dotted path, flattening lists (``participant.actor`` -> every actor)."""
+    values: list[Any] = [resource]
+    for part in path.split("."):
+        nxt: list[Any] = []
+        for v in values:
+            item = v.get(part) if isinstance(v, dict) else None
+            if isinstance(item, list):
+                nxt.extend(item)
+            elif item is not None:
+                nxt.append(item)
+        values = nxt
+    return values
+
+
+# ---- resources inside arbitrary JSON ------------------------------------------------------------
+
+
+def iter_resources(obj: Any, _depth: int = 0) -> Iterator[Json]:
+    """Every FHIR resource (a dict with ``resourceType``) anywhere inside ``obj``.
+
+    Bundles are descended into (their entries are yielded, not the Bundle); JSON text is parsed.
+    """
+    if _depth > 12:
+        return
+    if isinstance(obj, str):
+        text = obj.strip()
+        if text[:1] in "{[":
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                return
+            yield from iter_resources(parsed, _depth + 1)
+        return
+    if isinstance(obj, list):
+        for item in obj:
+            yield from iter_resources(item, _depth + 1)
+        return
+    if not isinstance(obj, dict):
+        return
+    rtype = obj.get("resourceType")
+    if isinstance(rtype, str) and rtype not in ("Bundle", "OperationOutcome"):
+        yield obj
+        return
+    for value in obj.values():
+        if isinstance(value, dict | list):
+            yield from iter_resources(value, _depth + 1)
+
+
+# ---- references and patients --------------------------------------------------------------------
+
+
+_REF = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+
+
+def parse_reference(ref: Any) -> tuple[str, str] | None:
+    """("Patient", "pat-0001") from "Patient/pat-0001", an absolute URL or a Reference dict."""
+    if isinstance(ref, dict):
+        ref = ref.get("reference")
+    if not isinstance(ref, str):
+        return None
+    m = _REF.search(ref.strip())
+    return (m.group(1), m.group(2)) if m else None
+
+
+def patients_of(resource: Json) -> set[str]:
+    """Patient ids a resource is about (its subject/patient references; a Patient is itself)."""
+    rtype = str(resource.get("resourceType", ""))
+    if rtype == "Patient":
+        return {str(resource.get("id", ""))}
+    out: set[str] = set()
+    for path in elements("patient", rtype):
+        for ref in get_path(resource, path):
+            parsed = parse_reference(ref)
+            if parsed and parsed[0] == "Patient":
+                out.add(parsed[1])
+    return out
+
+
+# ---- codes ------------------------------------------------------------------------------------
+
+
+def concepts(resource: Json) -> list[Any]:
+    """The CodeableConcepts (or bare strings) that say what a resource is."""
+    out: list[Any] = []
+    for path in elements("code", str(resource.get("resourceType", ""))):
+        out.extend(get_path(resource, path))
+    return out
+
+
+def codings(concept: Any) -> list[Json]:
+    if isinstance(concept, dict):
+        return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    return []
+
+
+def concept_texts(concept: Any) -> list[str]:
+    """Human-readable labels of a concept: its text and codings' displays."""
+    if isinstance(concept, str):
+        return [concept]
+    if not isinstance(concept, dict):
+        return []
+    texts = [str(c["display"]) for c in codings(concept) if c.get("display")]
+    if concept.get("text"):
+        texts.append(str(concept["text"]))
+    return texts
+
+
+class CodeMatch(BaseModel):
+    """Which codes count: ``codes`` as "system|code" (or a bare code with ``system``), and/or a
+    case-insensitive ``display_regex`` on coding displays / concept text. Empty matches anything."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    system: str | None = None
+    codes: list[str] = Field(default_factory=list)
+    display_regex: str | None = None
+
+    @field_validator("display_regex")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            re.compile(v)
+        return v
+
+    @property
+    def empty(self) -> bool:
+        return not self.codes and self.display_regex is None
+
+    def _pairs(self) -> set[tuple[str | None, str]]:
+        out: set[tuple[str | None, str]] = set()
+        for code in self.codes:
+            if "|" in code:
+                system, _, value = code.rpartition("|")
+                out.add((system or None, value))
+            else:
+                out.add((self.system, code))
+        return out
+
+    def matches_concept(self, concept: Any) -> bool:
+        if self.empty:
+            return True
+        pairs = self._pairs()
+        for c in codings(concept):
+            code, system = str(c.get("code", "")), c.get("system")
+            if (system, code) in pairs or (None, code) in pairs:
+                return True
+        if self.display_regex is not None:
+            rx = re.compile(self.display_regex, re.IGNORECASE)
+            return any(rx.search(t) for t in concept_texts(concept))
+        return False
+
+    def matches(self, resource: Json) -> bool:
+        """Does any of the resource's code concepts match?"""
+        return self.empty or any(self.matches_concept(c) for c in concepts(resource))
+
+    def describe(self) -> str:
+        parts = list(self.codes)
+        if self.display_regex:
+            parts.append(f"/{self.display_regex}/")
+        return " or ".join(parts) or "any code"
+
+
+def code_summary(resource: Json) -> str:
+    """A short label for evidence: first coding system|code (display)."""
+    for concept in concepts(resource):
+        for c in codings(concept):
+            label = f"{c.get('code')}"
+            return f"{label} ({c['display']})" if c.get("display") else label
+        texts = concept_texts(concept)
+        if texts:
+            return texts[0]
+    return "no code"
+
+
+# ---- times ------------------------------------------------------------------------------------
+
+_DT = re.compile(
+    r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+    r"(Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A FHIR date/dateTime/instant (partial precision allowed) as an aware datetime (UTC when no
+    zone is given, like the embedded engine); None when it is not one."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
+        return None
+    m = _DT.match(value.strip())
+    if not m:
+        return None
+    y, mo, d, hh, mi, ss, tz = m.groups()
+    try:
+        dt = datetime(int(y), int(mo or 1), int(d or 1), int(hh or 0), int(mi or 0), int(ss or 0))
+    except ValueError:
+        return None
+    if tz and tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        offset = timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6]))
+        return (dt - sign * offset).replace(tzinfo=UTC)
+    return dt.replace(tzinfo=UTC)
+
+
+def resource_time(resource: Json) -> datetime | None:
+    """The clinically relevant time of a resource (effective, authored, recorded...)."""
+    for path in elements("time", str(resource.get("resourceType", ""))):
+        for v in get_path(resource, path):
+            dt = parse_datetime(v)
+            if dt is not None:
+                return dt
+    return None
+
+
+# ---- text -------------------------------------------------------------------------------------
+
+
+def _decode(data: str) -> str:
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
+        return data
+
+
+def resource_text(resource: Json) -> str:
+    """All free text a clinician would read in a note-like resource, joined by newlines."""
+    parts: list[str] = []
+    for content in resource.get("content") or []:  # DocumentReference
+        att = content.get("attachment") if isinstance(content, dict) else None
+        if isinstance(att, dict):
+            if isinstance(att.get("data"), str):
+                parts.append(_decode(att["data"]))
+            if att.get("title"):
+                parts.append(str(att["title"]))
+    for payload in resource.get("payload") or []:  # Communication
+        if isinstance(payload, dict) and payload.get("contentString"):
+            parts.append(str(payload["contentString"]))
+    for note in resource.get("note") or []:  # Annotation list (orders); MAB sends an object
+        if isinstance(note, dict) and note.get("text"):
+            parts.append(str(note["text"]))
+    note_obj = resource.get("note")
+    if isinstance(note_obj, dict) and note_obj.get("text"):
+        parts.append(str(note_obj["text"]))
+    for key in ("description", "comment", "patientInstruction"):
+        if isinstance(resource.get(key), str):
+            parts.append(str(resource[key]))
+    text = resource.get("text")
+    if isinstance(text, dict) and isinstance(text.get("div"), str):
+        parts.append(re.sub(r"<[^>]+>", " ", text["div"]))
+    return "\n".join(parts)

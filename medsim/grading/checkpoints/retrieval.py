@@ -1,0 +1,105 @@
+"""Data-retrieval checkpoints: the agent looked at the data a task is about.
+
+"Looked at" means a read or search actually returned matching resources for the task's patient
+(evidence: step and resource ids), not that the agent issued a query or said it had checked: a
+search with a wrong code that matched nothing does not count (PhysicianBench's #1 failure mode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from medsim.grading.checkpoints.fhirdata import CodeMatch, Json, iter_resources, patients_of
+from medsim.grading.checkpoints.registry import (
+    CheckResult,
+    GradeContext,
+    checkpoint,
+    failed,
+    passed,
+)
+from medsim.grading.record import EpisodeRecord
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One resource the agent saw in a tool result."""
+
+    step: int
+    tool: str
+    resource: Json
+
+
+def retrieved(record: EpisodeRecord, patient_id: str | None = None) -> Iterator[Retrieved]:
+    """Resources the agent saw in successful, non-writing tool calls (in step order); optionally
+    only those about ``patient_id``. The episode's own writes are never "retrieved data"."""
+    written = record.written_ids()
+    for call in record.successful_calls():
+        if call.write_seqs:
+            continue
+        for res in iter_resources(call.result):
+            key = (str(res.get("resourceType")), str(res.get("id", "")))
+            if key in written:
+                continue
+            if patient_id is not None and patient_id not in patients_of(res):
+                continue
+            yield Retrieved(call.step, call.name, res)
+
+
+class RetrievalMatch(BaseModel):
+    """Which retrieved resources count."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resource_type: str
+    code: CodeMatch = Field(default_factory=CodeMatch)
+    category: CodeMatch = Field(default_factory=CodeMatch)
+    tools: list[str] = Field(default_factory=list)  # only results of these tools (empty: any)
+
+    def matches(self, item: Retrieved) -> bool:
+        res = item.resource
+        if res.get("resourceType") != self.resource_type:
+            return False
+        if self.tools and item.tool not in self.tools:
+            return False
+        if not self.code.matches(res):
+            return False
+        return self.category.empty or any(
+            self.category.matches_concept(c) for c in res.get("category") or []
+        )
+
+    def describe(self) -> str:
+        parts = [self.resource_type]
+        if not self.code.empty:
+            parts.append(f"code {self.code.describe()}")
+        if not self.category.empty:
+            parts.append(f"category {self.category.describe()}")
+        return " ".join(parts)
+
+
+class DataRetrievedParams(RetrievalMatch):
+    min_results: int = Field(default=1, ge=1)  # distinct matching resources seen
+
+
+@checkpoint("data_retrieved", params=DataRetrievedParams)
+def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> CheckResult:
+    """A search or read returned at least ``min_results`` distinct resources of ``resource_type``
+    (matching ``code`` / ``category``) for the task's patient."""
+    m = RetrievalMatch.model_validate(match)
+    seen: dict[str, int] = {}
+    for item in retrieved(ctx.record, ctx.patient_id):
+        if m.matches(item):
+            seen.setdefault(f"{item.resource['resourceType']}/{item.resource.get('id')}", item.step)
+    if len(seen) >= min_results:
+        first = min(seen.values())
+        ids = ", ".join(sorted(seen)[:5]) + (" ..." if len(seen) > 5 else "")
+        return passed(f"{m.describe()}: {len(seen)} returned, first at step {first} ({ids})")
+    queried = [c.step for c in ctx.record.tool_calls if _mentions(c.arguments, m.resource_type)]
+    hint = f"; queries at steps {queried} returned no match" if queried else "; never queried"
+    return failed(f"{m.describe()}: {len(seen)} of {min_results} needed returned{hint}")
+
+
+def _mentions(arguments: object, resource_type: str) -> bool:
+    return resource_type.lower() in str(arguments).lower()

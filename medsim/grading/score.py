@@ -1,0 +1,162 @@
+"""Task score: checkpoints and rubric combined as the task says, with safety gates.
+
+    score = 0                                  if any gate checkpoint did not pass
+          = (cw * C + rw * R) / (cw + rw)      otherwise, where
+    C  = sum(weight_i * passed_i) / sum(weight_i)   over non-gate checkpoints
+    R  = rubric score (met points / positive points) clipped to [0, 1]
+    cw = scoring.checkpoint_weight, rw = scoring.rubric_weight
+
+A component that is absent (no non-gate checkpoints with weight, or a rubric that was not judged)
+drops out of the denominator. ``Grade.breakdown`` says who gave what: its values sum to the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypedDict
+
+from medsim.fhir.interface import FhirClient
+from medsim.grading.checkpoints.registry import (
+    CheckResult,
+    GradeContext,
+    GradingError,
+    TaskLike,
+    run_checkpoint,
+)
+from medsim.grading.record import EpisodeRecord
+from medsim.grading.rubric_adapter import RubricOutcome, run_rubric
+
+Status = Literal["passed", "failed", "pending"]
+
+
+class CheckpointOutcome(TypedDict):
+    status: Status
+    evidence: str
+    weight: float
+    gate: bool
+
+
+class Grade(BaseModel):
+    """The grade of one episode (JSON-serialisable with ``model_dump(mode="json")``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: float
+    success: bool
+    checkpoints: dict[str, CheckpointOutcome]
+    rubric: dict[str, Any] | None = None
+    gated: bool = False
+    breakdown: dict[str, float]
+
+
+def _run_one(grader: str, params: Mapping[str, Any], ctx: GradeContext) -> CheckResult:
+    try:
+        return run_checkpoint(grader, params, ctx)
+    except GradingError:
+        raise  # a misconfigured task is a bug in the task file, not an agent failure
+    except Exception as exc:  # a grader must never lose an episode: record the crash
+        return CheckResult(False, f"grader crashed: {type(exc).__name__}: {exc}")
+
+
+def checkpoint_status(
+    task: TaskLike,
+    record: EpisodeRecord,
+    store: FhirClient | None,
+    *,
+    final: bool | None = None,
+    cache: dict[Any, Any] | None = None,
+) -> dict[str, CheckpointOutcome]:
+    """Live status of every checkpoint: id -> {status, evidence, weight, gate}. While the episode
+    runs (``final`` defaults to record.terminated or record.truncated) undecidable checks are
+    "pending"."""
+    ctx = GradeContext(
+        task=task,
+        record=record,
+        store=store,
+        final=record.finished if final is None else final,
+        cache=cache if cache is not None else {},
+    )
+    out: dict[str, CheckpointOutcome] = {}
+    for spec in task.checkpoints:
+        result = _run_one(spec.grader, spec.params, ctx)
+        status: Status = result.status  # type: ignore[assignment]
+        out[spec.id] = CheckpointOutcome(
+            status=status, evidence=result.evidence, weight=float(spec.weight), gate=bool(spec.gate)
+        )
+    return out
+
+
+def component_weights(task: TaskLike, rubric_scored: bool) -> tuple[float, float, float]:
+    """(checkpoint weight, rubric weight, denominator) after dropping absent components."""
+    total = sum(float(s.weight) for s in task.checkpoints if not s.gate)
+    cw = float(task.scoring.checkpoint_weight) if total > 0 else 0.0
+    rw = float(task.scoring.rubric_weight) if rubric_scored else 0.0
+    return cw, rw, cw + rw
+
+
+def combine(
+    task: TaskLike, outcomes: Mapping[str, CheckpointOutcome], rubric: RubricOutcome | None
+) -> tuple[float, bool, dict[str, float]]:
+    """(score, gated, breakdown) from checkpoint outcomes and an optional rubric outcome."""
+    scored = rubric is not None and rubric.score is not None
+    cw, rw, denom = component_weights(task, scored)
+    total = sum(float(s.weight) for s in task.checkpoints if not s.gate)
+    breakdown: dict[str, float] = {}
+    if denom > 0:
+        for spec in task.checkpoints:
+            if spec.gate:
+                continue
+            ok = outcomes[spec.id]["status"] == "passed"
+            breakdown[f"checkpoint/{spec.id}"] = (
+                cw * float(spec.weight) / total / denom if ok else 0.0
+            )
+        if scored and rubric is not None and rubric.score is not None:
+            share = rw / denom
+            raw = 0.0
+            for cid, points, met in rubric.criteria:
+                positive = rubric.positive_points
+                value = share * points * met / positive if positive else 0.0
+                breakdown[f"rubric/{cid}"] = value
+                raw += value
+            clipped = share * min(1.0, max(0.0, rubric.score))
+            if abs(clipped - raw) > 1e-12 or not rubric.criteria:
+                breakdown["rubric/clip" if rubric.criteria else "rubric"] = clipped - raw
+    elif not any(not s.gate for s in task.checkpoints) and not task.rubric:
+        breakdown["gates"] = 1.0  # a task made only of gates: passing them is the task
+    base = sum(breakdown.values())
+    failed_gates = [
+        s.id for s in task.checkpoints if s.gate and outcomes[s.id]["status"] != "passed"
+    ]
+    if failed_gates:
+        breakdown[f"gate/{failed_gates[0]}"] = -base
+        return 0.0, True, breakdown
+    return min(1.0, max(0.0, base)), False, breakdown
+
+
+def grade(
+    task: TaskLike,
+    record: EpisodeRecord,
+    store: FhirClient | None,
+    judge: Any = None,
+    *,
+    saved_rubric: Mapping[str, Any] | None = None,
+    cache: dict[Any, Any] | None = None,
+) -> Grade:
+    """Grade a finished episode. Gates that are still pending (e.g. no store to check the chart)
+    count as failed: safety is never assumed. ``saved_rubric`` reuses a previous rubric result
+    (``Grade.rubric``) when no judge is given, so re-grading does not need an LLM."""
+    outcomes = checkpoint_status(task, record, store, final=True, cache=cache)
+    rubric = run_rubric(task, record, judge, saved=saved_rubric)
+    score, gated, breakdown = combine(task, outcomes, rubric)
+    threshold = float(task.scoring.pass_threshold)
+    return Grade(
+        score=score,
+        success=score >= threshold - 1e-9,
+        checkpoints=outcomes,
+        rubric=rubric.as_dict() if rubric is not None else None,
+        gated=gated,
+        breakdown=breakdown,
+    )

@@ -1,0 +1,122 @@
+"""The task schema (contracts.md): a task is data — patient, clinical "now", instruction, allowed
+tools, scenario overlay, checkpoints, rubric, scoring, a reference solution and negative controls.
+
+Every model forbids unknown fields, so a misspelt key in a task file is an error, not a silently
+ignored option.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from medsim.grading.rubric import RubricCriterion
+
+__all__ = ["Action", "CheckpointSpec", "NegativeControl", "RubricCriterion", "Scoring", "Task", "TaskMetadata"]
+
+#: An action in any format the env accepts: a JSON tool call dict, a text line, or plain text.
+Action = str | dict[str, Any]
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class CheckpointSpec(BaseModel):
+    """One execution-grounded check, run by the grader registered as ``grader``."""
+
+    model_config = _STRICT
+
+    id: str = Field(min_length=1)
+    grader: str = Field(min_length=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+    weight: float = Field(default=1.0, ge=0)
+    gate: bool = False  # safety gate: when it fails the task score is 0
+    description: str = ""
+
+
+class Scoring(BaseModel):
+    """How checkpoints and rubric combine into the task score, and what counts as success."""
+
+    model_config = _STRICT
+
+    checkpoint_weight: float = Field(default=1.0, ge=0)
+    rubric_weight: float = Field(default=0.0, ge=0)
+    pass_threshold: float = Field(default=1.0, ge=0, le=1)
+
+
+class NegativeControl(BaseModel):
+    """A scripted wrong trajectory that must score ``<= max_score`` and below 1.0."""
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    actions: list[Action]
+    max_score: float = Field(default=0.99, ge=0, le=1)
+    why: str
+
+
+class TaskMetadata(BaseModel):
+    """Descriptive data: difficulty, tags, provenance and known problems of the task."""
+
+    model_config = _STRICT
+
+    difficulty: Literal["easy", "medium", "hard"] = "medium"
+    tags: list[str] = Field(default_factory=list)
+    source: str = ""
+    issues: list[str] = Field(default_factory=list)
+
+
+class Task(BaseModel):
+    """One clinical task over one patient at one clinical moment."""
+
+    model_config = _STRICT
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    suite: str = Field(min_length=1)
+    version: int = Field(default=0, ge=0)
+    split: Literal["train", "dev", "test"] = "test"
+    specialty: str
+    workflow: str  # query, action, conditional_action, documentation, calculation ...
+    patient: str = Field(min_length=1)
+    now: datetime
+    instruction: str = Field(min_length=1)
+    context: str = ""
+    tools: list[str] = Field(min_length=1)
+    max_steps: int = Field(default=30, ge=1)
+    overlay: list[dict[str, Any]] = Field(default_factory=list)
+    checkpoints: list[CheckpointSpec] = Field(default_factory=list)
+    rubric: list[RubricCriterion] = Field(default_factory=list)
+    scoring: Scoring = Field(default_factory=Scoring)
+    reference_solution: list[Action] = Field(min_length=1)
+    negative_controls: list[NegativeControl] = Field(default_factory=list)
+    metadata: TaskMetadata = Field(default_factory=TaskMetadata)
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("must include a timezone, e.g. 2024-03-14T09:00:00+00:00")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Task:
+        for label, ids in (
+            ("checkpoint", [c.id for c in self.checkpoints]),
+            ("negative control", [n.name for n in self.negative_controls]),
+            ("tool", list(self.tools)),
+        ):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {label} {', '.join(dupes)}")
+        if not self.checkpoints and not self.rubric:
+            raise ValueError("a task needs at least one checkpoint or rubric criterion")
+        return self
+
+    def negative_control(self, name: str) -> NegativeControl:
+        """The negative control called ``name`` (KeyError listing the names otherwise)."""
+        for control in self.negative_controls:
+            if control.name == name:
+                return control
+        names = ", ".join(c.name for c in self.negative_controls) or "none"
+        raise KeyError(f"task {self.id} has no negative control {name!r} (has: {names})")

@@ -1,0 +1,122 @@
+"""The stable FHIR tools: generic search, read, create and update on the episode's EHR view.
+
+Each returns exactly what a FHIR server answers (a ``searchset`` Bundle, a resource, or an
+``OperationOutcome`` on failure), so an agent trained here sees what it would see on HAPI.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import StringConstraints
+
+from medsim.tools.base import ToolContext, ToolError, tool
+
+ResourceType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
+FhirId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
+
+#: Resource types an agent commonly searches (also the sampler's and the schema's examples).
+COMMON_TYPES = [
+    "Patient",
+    "Observation",
+    "Condition",
+    "MedicationRequest",
+    "Procedure",
+    "ServiceRequest",
+    "DocumentReference",
+    "AllergyIntolerance",
+    "Encounter",
+]
+
+
+def _episode(fhir: Any) -> Any:
+    if fhir is None:
+        raise ToolError("no EHR is attached to this tool call (bind a ToolContext with fhir=...)")
+    return fhir
+
+
+def _sample_search(rng: np.random.Generator, ctx: ToolContext) -> dict[str, Any]:
+    rtype = COMMON_TYPES[int(rng.integers(1, len(COMMON_TYPES)))]
+    params: dict[str, Any] = {"patient": ctx.patient_id or "pat-0001"}
+    if rng.random() < 0.5:
+        params["_count"] = str(int(rng.integers(1, 20)))
+    return {"resource_type": rtype, "params": params}
+
+
+def _sample_read(rng: np.random.Generator, ctx: ToolContext) -> dict[str, Any]:
+    return {"resource_type": "Patient", "id": ctx.patient_id or "pat-0001"}
+
+
+@tool(
+    sampler=_sample_search,
+    examples={
+        "resource_type": ["Observation", "MedicationRequest", "Condition"],
+        "params": [{"patient": "pat-0001", "code": "http://loinc.org|2823-3", "_sort": "-date"}],
+    },
+)
+def fhir_search(
+    resource_type: ResourceType,
+    params: dict[str, str | list[str]] | None = None,
+    fhir: Any = None,
+) -> dict[str, Any]:
+    """Search the patient's electronic health record (FHIR R4) and return a searchset Bundle.
+
+    Args:
+        resource_type: FHIR resource type to search, e.g. "Observation", "Condition",
+            "MedicationRequest", "Patient".
+        params: FHIR search parameters, e.g. {"patient": "pat-0001", "code":
+            "http://loinc.org|2823-3", "date": "ge2024-01-01", "_sort": "-date", "_count": "10"}.
+            A list value repeats the parameter (both conditions must hold).
+    """
+    return dict(_episode(fhir).search(resource_type, dict(params or {})))
+
+
+@tool(sampler=_sample_read, examples={"resource_type": ["Patient"], "id": ["pat-0001"]})
+def fhir_read(resource_type: ResourceType, id: FhirId, fhir: Any = None) -> dict[str, Any]:
+    """Read one FHIR resource by type and id.
+
+    Args:
+        resource_type: FHIR resource type, e.g. "Patient".
+        id: The resource's logical id, e.g. "pat-0001".
+    """
+    return dict(_episode(fhir).read(resource_type, id))
+
+
+@tool(writes=True, examples={"resource_type": ["MedicationRequest", "ServiceRequest"]})
+def fhir_create(
+    resource_type: ResourceType, resource: dict[str, Any], fhir: Any = None
+) -> dict[str, Any]:
+    """Create a FHIR resource (an order, a note, an observation) and return it as stored.
+
+    Args:
+        resource_type: FHIR resource type to create, e.g. "MedicationRequest",
+            "ServiceRequest", "DocumentReference", "Observation".
+        resource: The resource as FHIR R4 JSON; its "resourceType" must match resource_type.
+    """
+    body = dict(resource)
+    declared = body.setdefault("resourceType", resource_type)
+    if declared != resource_type:
+        raise ToolError(f"resource.resourceType is {declared!r} but resource_type is {resource_type!r}")
+    return dict(_episode(fhir).create(body))
+
+
+@tool(writes=True, examples={"resource_type": ["MedicationRequest"]})
+def fhir_update(
+    resource_type: ResourceType, id: FhirId, resource: dict[str, Any], fhir: Any = None
+) -> dict[str, Any]:
+    """Replace an existing FHIR resource (e.g. to change an order's status) and return it.
+
+    Args:
+        resource_type: FHIR resource type, e.g. "MedicationRequest".
+        id: The logical id of the resource to replace.
+        resource: The complete new version as FHIR R4 JSON (same resourceType and id).
+    """
+    body = dict(resource)
+    declared = body.setdefault("resourceType", resource_type)
+    body_id = body.setdefault("id", id)
+    if declared != resource_type or body_id != id:
+        raise ToolError(
+            f"resource is {declared}/{body_id} but the update targets {resource_type}/{id}"
+        )
+    return dict(_episode(fhir).update(resource_type, id, body))

@@ -1,0 +1,70 @@
+"""Backends for the behaviour suite: every test in tests/fhir runs on each of them.
+
+- ``embedded``: the SQLite engine in-process;
+- ``http``: the HTTP backend against ``medsim serve-fhir`` (the embedded engine behind a real
+  HTTP server on 127.0.0.1);
+- ``hapi``: the HTTP backend against a real HAPI FHIR server, when ``MEDSIM_HAPI_URL`` is set
+  (scripts/test starts one and sets it; CI always runs this third backend).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from medsim.fhir import EmbeddedBackend, FhirEpisode
+from medsim.fhir.http import HttpBackend
+from medsim.fhir.server import FhirHttpServer
+from tests.fhir.dataset import build
+
+BACKENDS = ["embedded", "http"] + (["hapi"] if os.environ.get("MEDSIM_HAPI_URL") else [])
+
+
+@pytest.fixture(scope="session")
+def dataset() -> list[dict[str, Any]]:
+    return build()
+
+
+def _load_hapi(url: str, resources: list[dict[str, Any]]) -> None:
+    entries = [{"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
+               for r in resources]
+    for i in range(0, len(entries), 200):
+        r = httpx.post(url, json={"resourceType": "Bundle", "type": "transaction", "entry": entries[i:i + 200]},
+                       headers={"Content-Type": "application/fhir+json"}, timeout=120)
+        r.raise_for_status()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, dataset: list[dict[str, Any]]) -> Iterator[Any]:
+    kind = request.param
+    if kind == "embedded":
+        b = EmbeddedBackend()
+        b.load(dataset)
+        yield b
+        b.close()
+    elif kind == "http":
+        inner = EmbeddedBackend(base_url="http://127.0.0.1:0/fhir")
+        inner.load(dataset)
+        server = FhirHttpServer(inner)
+        inner.base_url = server.url
+        server.start_background()
+        yield HttpBackend(server.url)
+        server.shutdown()
+        server.server_close()
+        inner.close()
+    else:
+        url = os.environ["MEDSIM_HAPI_URL"].rstrip("/")
+        _load_hapi(url, dataset)
+        yield HttpBackend(url)
+
+
+@pytest.fixture
+def ep(backend: Any) -> Iterator[FhirEpisode]:
+    episode = backend.episode()
+    yield episode
+    episode.reset()
+    episode.close()

@@ -1,0 +1,38 @@
+"""Shared helpers for the FHIR behaviour suite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medsim.fhir import FhirClient
+
+TYPES = ("Patient", "Observation", "Condition", "Practitioner", "MedicationRequest", "ServiceRequest")
+
+
+def all_ids(client: FhirClient, rtype: str, params: Any = None, count: int = 50) -> list[str]:
+    """Every matching id, following ``next`` links (checks each match is visited once)."""
+    pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
+    bundle = client.search(rtype, [*pairs, ("_count", str(count))])
+    ids: list[str] = []
+    total = bundle.get("total")
+    while True:
+        ids += [e["resource"]["id"] for e in bundle.get("entry", []) if e.get("search", {}).get("mode", "match") == "match"]
+        nxt = next((link["url"] for link in bundle.get("link", []) if link["relation"] == "next"), None)
+        if not nxt:
+            break
+        status, bundle = client.request("GET", nxt)
+        assert status == 200, bundle
+    assert len(ids) == len(set(ids)), "paging returned a resource twice"
+    if total is not None:
+        assert total == len(ids)
+    return ids
+
+
+def snapshot(client: FhirClient) -> dict[str, list[tuple[str, str]]]:
+    """(id, versionId) of every resource of the common types: equal snapshots = unchanged store."""
+    out = {}
+    for rtype in TYPES:
+        bundle = client.search(rtype, {"_count": "1000"})
+        out[rtype] = sorted((e["resource"]["id"], e["resource"].get("meta", {}).get("versionId", ""))
+                            for e in bundle.get("entry", []))
+    return out
