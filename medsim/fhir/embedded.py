@@ -108,22 +108,31 @@ class EmbeddedBackend:
         return n
 
     def _insert_all(self, conn: sqlite3.Connection, resources: Iterable[Json]) -> int:
+        buf = storage.RowBuffer(conn, "main")
+        pending: set[tuple[str, str]] = set()
         n = 0
         for res in resources:
             if self._validate:
                 validate_resource(res)
             meta = dict(res.get("meta") or {})
-            version = int(meta.get("versionId", 1)) if str(meta.get("versionId", "1")).isdigit() else 1
-            meta.setdefault("versionId", str(version))
+            version = int(meta["versionId"]) if str(meta.get("versionId", "")).isdigit() else 1
+            meta["versionId"] = str(version)
             meta.setdefault("lastUpdated", LOAD_INSTANT)
             res = {**res, "meta": meta}
-            old = conn.execute(
-                "SELECT rid FROM resources WHERE type = ? AND id = ?", (res["resourceType"], res["id"])
-            ).fetchone()
+            key = (res["resourceType"], res["id"])
+            if key in pending:  # loaded twice in this batch: write what we have, then replace
+                buf.flush()
+                pending.clear()
+            old = conn.execute("SELECT rid FROM resources WHERE type = ? AND id = ?", key).fetchone()
             if old is not None:  # the same resource loaded twice: the later copy wins
                 storage.delete_rows(conn, "main", old[0])
-            storage.insert(conn, "main", res, version=version, last_updated=meta["lastUpdated"])
+            buf.add(res, version=version, last_updated=meta["lastUpdated"])
+            pending.add(key)
             n += 1
+            if len(pending) >= 2000:
+                buf.flush()
+                pending.clear()
+        buf.flush()
         return n
 
     # -- episodes ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from medsim.fhir.loader import iter_references
 from medsim.fhir.query import Query, parse_query
 from medsim.fhir.rest import dispatch
 from medsim.fhir.search_params import split_reference
-from medsim.fhir.sqlsearch import search_sql
+from medsim.fhir.sqlsearch import layer_sql, merge_order
 from medsim.fhir.transaction import run_bundle
 from medsim.fhir.validate import check_id, check_type, validate_resource
 
@@ -106,22 +106,42 @@ class EmbeddedEpisode:
         with self._lock:
             return self._search(query)
 
-    def _match_ids(self, query: Query) -> list[tuple[int, int, str]]:
-        sql, args = search_sql(query, self._chain_ids)
-        return self._conn.execute(sql, args).fetchall()
+    def _shadow(self, resource_type: str) -> list[int]:
+        """Base rids the episode has overwritten or deleted (hidden from base results)."""
+        rows = self._conn.execute(
+            "SELECT b.rid FROM main.resources m JOIN base.resources b ON b.type = m.type AND b.id = m.id "
+            "WHERE m.type = ?", (resource_type,)
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _match(self, query: Query, limit: int | None) -> tuple[int, list[tuple[int, int]]]:
+        """Total and the first ``limit`` (all if None) matches as (layer, rid), in result order."""
+        rows: list[tuple[Any, ...]] = []
+        total = 0
+        for layer_no, layer in ((0, "base"), (1, "main")):
+            sql = layer_sql(query, layer, self._chain_ids, self._shadow(query.resource_type) if layer_no == 0 else [])
+            n = self._conn.execute(sql.count, sql.args).fetchone()[0]
+            total += n
+            if n and (limit is None or limit > 0):
+                fetched = self._conn.execute(sql.page, [*sql.key_args, *sql.args, -1 if limit is None else limit]).fetchall()
+                rows += [(*r[1:], layer_no, r[0]) for r in fetched]
+        rows = merge_order(rows, query.sort)
+        return total, [(r[-2], r[-1]) for r in (rows if limit is None else rows[:limit])]
 
     def _chain_ids(self, sub: Query) -> list[str]:
-        return sorted({row[2] for row in self._match_ids(sub)})
+        _, matches = self._match(sub, None)
+        return sorted({str(b["id"]) for b in self._bodies(matches)})
 
     def _search(self, query: Query) -> Json:
-        matches = self._match_ids(query)
-        total = len(matches)
+        count = query.count if query.count is not None else self.backend.page_size
+        if query.summary_count:
+            count = 0
+        total, matches = self._match(query, query.offset + count)
+        page = matches[query.offset: query.offset + count]
         link_params = list(query.raw) + [("_sort", ",".join(("-" if d else "") + k for k, d in query.sort))] * bool(query.sort)
         if query.summary_count:
             return {"resourceType": "Bundle", "type": "searchset", "total": total,
                     "link": [{"relation": "self", "url": self._url(query.resource_type, link_params + [("_summary", "count")])}]}
-        count = query.count if query.count is not None else self.backend.page_size
-        page = matches[query.offset: query.offset + count]
         bodies = self._bodies(page)
         entries = [self._entry(body, "match") for body in bodies]
         entries += [self._entry(body, "include") for body in self._includes(query, bodies)]
@@ -137,9 +157,9 @@ class EmbeddedEpisode:
             bundle["entry"] = entries
         return bundle
 
-    def _bodies(self, page: list[tuple[int, int, str]]) -> list[Json]:
+    def _bodies(self, page: list[tuple[int, int]]) -> list[Json]:
         out: list[Json] = []
-        for layer, rid, _ in page:
+        for layer, rid in page:
             schema = "main" if layer else "base"
             row = self._conn.execute(f"SELECT body FROM {schema}.resources WHERE rid = ?", (rid,)).fetchone()
             out.append(json.loads(row[0]))

@@ -33,6 +33,7 @@ class SearchParam:
 def definitions() -> dict[str, dict[str, SearchParam]]:
     """Resource type -> parameter name -> definition (``_common`` merged into every type)."""
     raw = json.loads(resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text())
+    raw.pop("_primary_date")
     common = raw.pop("_common")
     out: dict[str, dict[str, SearchParam]] = {}
     for rtype, params in raw.items():
@@ -45,6 +46,14 @@ def definitions() -> dict[str, dict[str, SearchParam]]:
         name: SearchParam(name, spec["type"], tuple(spec["paths"])) for name, spec in common.items()
     }
     return out
+
+
+@cache
+def primary_date(resource_type: str) -> str | None:
+    """The date parameter whose value every index row of this type carries (for fast sorts)."""
+    raw = json.loads(resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text())
+    value = raw["_primary_date"].get(resource_type)
+    return str(value) if value else None
 
 
 def params_for(resource_type: str) -> dict[str, SearchParam]:
@@ -95,6 +104,7 @@ class IndexRows:
     quantities: list[tuple[str, float, str | None, str | None]] = field(default_factory=list)
     numbers: list[tuple[str, float]] = field(default_factory=list)
     patient: str = ""
+    sort_date: float | None = None  # lo of the type's primary date, copied to every index row
 
 
 def split_reference(ref: str) -> tuple[str, str] | None:
@@ -106,13 +116,33 @@ def split_reference(ref: str) -> tuple[str, str] | None:
     return None
 
 
+@cache
+def _compiled(resource_type: str) -> tuple[tuple[SearchParam, str, list[str]], ...]:
+    """(param, head element, path parts) for every path of every parameter of a type."""
+    out = []
+    for param in params_for(resource_type).values():
+        for path in param.paths:
+            parts = path.split(".")
+            out.append((param, parts[0].removesuffix("[x]"), parts))
+    return tuple(out)
+
+
 def extract(resource: dict[str, Any]) -> IndexRows:
     rows = IndexRows()
     rtype = resource["resourceType"]
-    for param in params_for(rtype).values():
-        for path in param.paths:
-            for value in walk(resource, path):
-                _index_value(rows, param, value)
+    keys = resource.keys()
+    for param, head, parts in _compiled(rtype):
+        if parts[0].endswith("[x]"):
+            if not any(k.startswith(head) for k in keys):
+                continue
+        elif head not in keys:
+            continue
+        for value in _walk(resource, parts):
+            _index_value(rows, param, value)
+    rows.tokens = list(dict.fromkeys(rows.tokens))  # one row per distinct (param, system, code, text)
+    primary = primary_date(rtype)
+    if primary is not None:
+        rows.sort_date = min((lo for (n, lo, _hi) in rows.dates if n == primary), default=None)
     if rtype == "Patient":
         rows.patient = str(resource.get("id", ""))
     else:

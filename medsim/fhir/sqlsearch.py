@@ -2,23 +2,28 @@
 
 Shape of the SQL for a layer (``base`` = the cohort, ``main`` = the episode's own writes)::
 
-    SELECT <layer>, r.rid, r.id, <sort keys> FROM <layer>.resources r
-    WHERE r.type = ? AND r.rid IN (<driving clause>)       -- the most selective indexed clause
-      AND EXISTS (SELECT 1 FROM <layer>.<index> x WHERE x.rid = r.rid AND ...)   -- each other clause
-      AND NOT EXISTS (<same type/id written in the episode>)                    -- base only
+    SELECT x.rid, <sort keys> FROM <layer>.<index of the driving clause> x
+    WHERE x.type = ? AND x.param = ? AND <its values> [AND x.patient = ?]
+      AND EXISTS (SELECT 1 FROM <layer>.<index> y WHERE y.rid = x.rid AND ...)   -- each other clause
+      AND x.rid NOT IN (<base rows the episode overwrote or deleted>)          -- base only
+    ORDER BY <keys> LIMIT <offset + count>
 
-When the search names one patient, ``patient = ?`` is pushed into the driving clause: every index
-row carries its resource's patient compartment, so "this patient's potassium since T" is one range
-scan of a composite index. All values are bound parameters.
+When the search names one patient, ``patient = ?`` goes into the driving clause: every index row
+carries its resource's patient compartment, and token and reference rows also carry the resource's
+primary date (``sd``), so "this patient's latest potassium" is a single descent of one composite
+index. A separate COUNT gives ``total``; the two layers' pages are merged in Python. All values are
+bound parameters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from medsim.fhir.dates import SQL_CONDITIONS, sql_args
 from medsim.fhir.query import Clause, Query, Value
+from medsim.fhir.search_params import params_for, primary_date
 
 TABLE = {"token": "tok", "uri": "tok", "string": "str", "date": "date", "reference": "ref",
          "quantity": "qty", "number": "num"}
@@ -38,168 +43,190 @@ def patient_of(q: Query) -> str | None:
     return None
 
 
-def _alternatives(c: Clause, chain: ChainResolver) -> tuple[str, list[Any]]:
-    t = c.param.type
+def _alternatives(c: Clause, chain: ChainResolver, a: str) -> tuple[str, list[Any]]:
     parts: list[str] = []
     args: list[Any] = []
     for v in c.values:
-        sql, a = _one(t, c.modifier, v, c, chain)
+        sql, more = _one(c.param.type, c.modifier, v, c, chain, a)
         parts.append(sql)
-        args += a
+        args += more
     return "(" + " OR ".join(parts) + ")", args
 
 
-def _one(t: str, modifier: str, v: Value, c: Clause, chain: ChainResolver) -> tuple[str, list[Any]]:
+def _one(t: str, modifier: str, v: Value, c: Clause, chain: ChainResolver, a: str) -> tuple[str, list[Any]]:
     if t in ("token", "uri"):
         if modifier == "text":
-            return "x.text LIKE ? ESCAPE '\\'", [_like_escape(v.text or "") + "%"]
+            return f"{a}.text LIKE ? ESCAPE '\\'", [_like_escape(v.text or "") + "%"]
         if v.system is None:
-            return "x.code = ?", [v.code]
+            return f"{a}.code = ?", [v.code]
         if v.system == "":
-            return "(x.system IS NULL AND x.code = ?)", [v.code]
+            return f"({a}.system IS NULL AND {a}.code = ?)", [v.code]
         if v.code is None:
-            return "x.system = ?", [v.system]
-        return "(x.system = ? AND x.code = ?)", [v.system, v.code]
+            return f"{a}.system = ?", [v.system]
+        return f"({a}.code = ? AND {a}.system = ?)", [v.code, v.system]
     if t == "string":
         if modifier == "exact":
-            return "x.exact = ?", [v.code]
+            return f"{a}.exact = ?", [v.code]
         if modifier == "contains":
-            return "x.value LIKE ? ESCAPE '\\'", ["%" + _like_escape(v.text or "") + "%"]
-        return "(x.value >= ? AND x.value < ?)", [v.text, (v.text or "") + "\U0010ffff"]
+            return f"{a}.value LIKE ? ESCAPE '\\'", ["%" + _like_escape(v.text or "") + "%"]
+        return f"({a}.value >= ? AND {a}.value < ?)", [v.text, (v.text or "") + "\U0010ffff"]
     if t == "date":
-        return SQL_CONDITIONS[v.prefix], list(sql_args(v.prefix, (v.low, v.high)))
+        cond = SQL_CONDITIONS[v.prefix].replace("lo", f"{a}.lo").replace("hi", f"{a}.hi")
+        return cond, list(sql_args(v.prefix, (v.low, v.high)))
     if t == "reference":
         if c.chain is not None:
             ids = chain(c.chain)
             marks = ",".join("?" * len(ids)) or "NULL"
-            return f"(x.target_type = ? AND x.target_id IN ({marks}))", [v.ref_type, *ids]
+            return f"({a}.target_type = ? AND {a}.target_id IN ({marks}))", [v.ref_type, *ids]
         if v.ref_type:
-            return "(x.target_id = ? AND x.target_type = ?)", [v.code, v.ref_type]
-        return "x.target_id = ?", [v.code]
-    # quantity / number
-    sql, args = _number(v)
+            return f"({a}.target_id = ? AND {a}.target_type = ?)", [v.code, v.ref_type]
+        return f"{a}.target_id = ?", [v.code]
+    sql, args = _number(v, a)
     if t == "quantity":
         if v.system:
-            sql, args = f"({sql} AND x.system = ?)", [*args, v.system]
+            sql, args = f"({sql} AND {a}.system = ?)", [*args, v.system]
         if v.unit:
-            sql, args = f"({sql} AND x.code = ?)", [*args, v.unit]
+            sql, args = f"({sql} AND {a}.code = ?)", [*args, v.unit]
     return sql, args
 
 
-def _number(v: Value) -> tuple[str, list[Any]]:
-    n = v.number
+def _number(v: Value, a: str) -> tuple[str, list[Any]]:
     if v.prefix == "eq":
-        return "(x.value >= ? AND x.value < ?)", [v.low, v.high]
+        return f"({a}.value >= ? AND {a}.value < ?)", [v.low, v.high]
     if v.prefix == "ne":
-        return "NOT (x.value >= ? AND x.value < ?)", [v.low, v.high]
+        return f"NOT ({a}.value >= ? AND {a}.value < ?)", [v.low, v.high]
     if v.prefix == "ap":
-        lo, hi = sorted((n * 0.9, n * 1.1))
-        return "(x.value >= ? AND x.value <= ?)", [lo, hi]
+        lo, hi = sorted((v.number * 0.9, v.number * 1.1))
+        return f"({a}.value >= ? AND {a}.value <= ?)", [lo, hi]
     op = {"gt": ">", "lt": "<", "ge": ">=", "le": "<="}[v.prefix]
-    return f"x.value {op} ?", [n]
+    return f"{a}.value {op} ?", [v.number]
 
 
 def _like_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _is_positive(c: Clause) -> bool:
-    return c.modifier not in ("not", "missing")
-
-
 def _condition(c: Clause, layer: str, chain: ChainResolver) -> tuple[str, list[Any]]:
     table = f"{layer}.{TABLE[c.param.type]}"
     if c.modifier == "missing":
-        exists = f"EXISTS (SELECT 1 FROM {table} x WHERE x.rid = r.rid AND x.param = ?)"
+        exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND y.param = ?)"
         return ("NOT " + exists if c.values[0].missing else exists), [c.param.name]
-    alts, args = _alternatives(c, chain)
-    exists = f"EXISTS (SELECT 1 FROM {table} x WHERE x.rid = r.rid AND x.param = ? AND {alts})"
+    alts, args = _alternatives(c, chain, "y")
+    exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND y.param = ? AND {alts})"
     return ("NOT " + exists if c.modifier == "not" else exists), [c.param.name, *args]
 
 
 def _driving_rank(c: Clause) -> int:
     t = c.param.type
-    if c.chain is not None:
-        return 5
+    if c.modifier in ("not", "missing", "text", "contains") or c.chain is not None:
+        return 9
     if t == "reference" and c.param.name not in ("patient", "subject"):
         return 0
-    if t in ("token", "uri") and c.modifier == "" and all(v.code for v in c.values):
+    if t in ("token", "uri") and all(v.code for v in c.values):
         return 1
-    if t == "string" and c.modifier in ("", "exact"):
+    if t == "string":
         return 2
     if t in ("date", "quantity", "number"):
         return 3
-    return 4
+    return 9
 
 
-def layer_select(q: Query, layer: str, layer_no: int, chain: ChainResolver) -> tuple[str, list[Any]]:
-    """SELECT of (layer, rid, id, sort keys...) for the matches of ``q`` in one layer."""
+def _unique_rows(c: Clause) -> bool:
+    """True when the driving clause matches at most one index row per resource."""
+    if len(c.values) != 1:
+        return False
+    v = c.values[0]
+    if c.param.type in ("token", "uri"):
+        return bool(v.system) and v.code is not None
+    return c.param.type == "reference" and bool(v.ref_type)
+
+
+@dataclass
+class LayerSql:
+    count: str
+    page: str
+    args: list[Any]  # WHERE arguments (shared by both statements)
+    key_args: list[Any]  # sort-key arguments (page statement only, before the WHERE arguments)
+
+
+def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> LayerSql:
     patient = patient_of(q)
-    where = ["r.type = ?"]
-    args: list[Any] = [q.resource_type]
     clauses = list(q.clauses)
-    candidates = sorted((c for c in clauses if _is_positive(c) and c.param.name not in ("patient",)),
-                        key=_driving_rank)
     if patient is not None:
-        where.append("r.patient = ?")
-        args.append(patient)
         clauses = [c for c in clauses if not (c.param.name == "patient" and c.modifier == "")]
-    if candidates and _driving_rank(candidates[0]) < 4:
-        drive = candidates[0]
+    ranked = sorted(clauses, key=_driving_rank)
+    args: list[Any] = []
+    if ranked and _driving_rank(ranked[0]) < 9:
+        drive = ranked[0]
         clauses.remove(drive)
-        alts, alt_args = _alternatives(drive, chain)
-        push = " AND x.patient = ?" if patient is not None else ""
-        where.append(
-            f"r.rid IN (SELECT x.rid FROM {layer}.{TABLE[drive.param.type]} x "
-            f"WHERE x.type = ? AND x.param = ? AND {alts}{push})"
-        )
-        args += [q.resource_type, drive.param.name, *alt_args, *([patient] if patient is not None else [])]
+        table = TABLE[drive.param.type]
+        alts, alt_args = _alternatives(drive, chain, "x")
+        where = ["x.type = ?", "x.param = ?", alts]
+        args += [q.resource_type, drive.param.name, *alt_args]
+        distinct = not _unique_rows(drive)
+        has_sd = table in ("tok", "ref")
+    else:
+        table, distinct, has_sd = "resources", False, False
+        where = ["x.type = ?"]
+        args.append(q.resource_type)
+        if layer == "main":
+            where.append("x.deleted = 0")
+    if patient is not None:
+        where.append("x.patient = ?")
+        args.append(patient)
     if q.ids is not None:
-        where.append(f"r.id IN ({','.join('?' * len(q.ids)) or 'NULL'})")
+        marks = ",".join("?" * len(q.ids)) or "NULL"
+        if table == "resources":
+            where.append(f"x.id IN ({marks})")
+        else:
+            where.append(f"x.rid IN (SELECT rid FROM {layer}.resources WHERE type = ? AND id IN ({marks}))")
+            args.append(q.resource_type)
         args += q.ids
     for c in clauses:
-        sql, a = _condition(c, layer, chain)
+        sql, more = _condition(c, layer, chain)
         where.append(sql)
-        args += a
-    if layer == "main":
-        where.append("r.deleted = 0")
-    else:
-        where.append("NOT EXISTS (SELECT 1 FROM main.resources e WHERE e.type = r.type AND e.id = r.id)")
-    keys, key_args = sort_keys(q, layer)
-    cols = ", ".join([f"{layer_no} AS layer", "r.rid AS rid", "r.id AS id", *keys])
-    # key args come first: the sort-key subqueries sit in the SELECT list, before WHERE.
-    return f"SELECT {cols} FROM {layer}.resources r WHERE " + " AND ".join(where), key_args + args
+        args += more
+    if shadow:
+        where.append(f"x.rid NOT IN ({','.join('?' * len(shadow))})")
+        args += shadow
+    body = f"FROM {layer}.{table} x WHERE " + " AND ".join(where)
+    count = f"SELECT COUNT({'DISTINCT x.rid' if distinct else '*'}) {body}"
+    keys, key_args = _sort_keys(q, layer, has_sd)
+    cols = ", ".join(["x.rid", *keys])
+    order = [f"k{i} {'DESC NULLS LAST' if desc else 'ASC NULLS LAST'}" for i, (_, desc) in enumerate(q.sort)]
+    page = f"SELECT {cols} {body}{' GROUP BY x.rid' if distinct else ''} ORDER BY {', '.join([*order, 'x.rid'])} LIMIT ?"
+    return LayerSql(count, page, args, key_args)
 
 
-def sort_keys(q: Query, layer: str) -> tuple[list[str], list[Any]]:
-    from medsim.fhir.search_params import params_for
-
+def _sort_keys(q: Query, layer: str, has_sd: bool) -> tuple[list[str], list[Any]]:
     keys: list[str] = []
     args: list[Any] = []
+    primary = primary_date(q.resource_type)
     for i, (name, desc) in enumerate(q.sort):
         if name == "_id":
-            keys.append(f"r.id AS k{i}")
-            continue
-        if name == "_lastUpdated":
-            keys.append(f"r.last_updated AS k{i}")
-            continue
-        table = TABLE[params_for(q.resource_type)[name].type]
-        agg = "MAX" if desc else "MIN"
-        keys.append(
-            f"(SELECT {agg}(x.{SORT_COLUMN[table]}) FROM {layer}.{table} x "
-            f"WHERE x.rid = r.rid AND x.param = ?) AS k{i}"
-        )
-        args.append(name)
+            keys.append(f"(SELECT id FROM {layer}.resources y WHERE y.rid = x.rid) AS k{i}")
+        elif name == "_lastUpdated":
+            keys.append(f"(SELECT last_updated FROM {layer}.resources y WHERE y.rid = x.rid) AS k{i}")
+        elif name == primary and has_sd:
+            keys.append(f"x.sd AS k{i}")
+        else:
+            table = TABLE[params_for(q.resource_type)[name].type]
+            agg = "MAX" if desc else "MIN"
+            keys.append(
+                f"(SELECT {agg}(y.{SORT_COLUMN[table]}) FROM {layer}.{table} y "
+                f"WHERE y.rid = x.rid AND y.param = ?) AS k{i}"
+            )
+            args.append(name)
     return keys, args
 
 
-def search_sql(q: Query, chain: ChainResolver) -> tuple[str, list[Any]]:
-    """Both layers, unioned and ordered (sort keys with missing values last, then insertion order)."""
-    base_sql, base_args = layer_select(q, "base", 0, chain)
-    main_sql, main_args = layer_select(q, "main", 1, chain)
-    order = []
-    for i, (_, desc) in enumerate(q.sort):
-        order += [f"(k{i} IS NULL)", f"k{i} DESC" if desc else f"k{i}"]
-    order += ["layer", "rid"]
-    sql = f"SELECT layer, rid, id FROM ({base_sql} UNION ALL {main_sql}) ORDER BY {', '.join(order)}"
-    return sql, base_args + main_args
+def merge_order(rows: list[tuple[Any, ...]], sort: list[tuple[str, bool]]) -> list[tuple[Any, ...]]:
+    """Order rows ``(k0, k1, ..., layer, rid)`` from both layers the way SQL ordered each one:
+    by each sort key (missing values last), then base before episode, then insertion order."""
+    out = sorted(rows, key=lambda r: (r[-2], r[-1]))
+    for i in reversed(range(len(sort))):
+        desc = sort[i][1]
+        present = [r for r in out if r[i] is not None]
+        missing = [r for r in out if r[i] is None]
+        out = sorted(present, key=lambda r: r[i], reverse=desc) + missing
+    return out

@@ -16,56 +16,64 @@ def dumps(resource: Json) -> str:
     return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
 
 
+_COLUMNS = {
+    "resources": "rid, type, id, version, last_updated, patient, deleted, body",
+    "tok": "rid, type, param, patient, system, code, text, sd",
+    "str": "rid, type, param, patient, value, exact",
+    "date": "rid, type, param, patient, lo, hi",
+    "ref": "rid, type, param, patient, target_type, target_id, sd",
+    "qty": "rid, type, param, patient, value, system, code",
+    "num": "rid, type, param, patient, value",
+}
+
+
+class RowBuffer:
+    """Collects resource and index rows and writes them with one ``executemany`` per table.
+
+    Rids are assigned here (max rid + 1 ...), so a whole batch needs no round trip per resource.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, schema: str) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COLUMNS}
+        self.next_rid = int(conn.execute(f"SELECT COALESCE(MAX(rid), 0) FROM {schema}.resources").fetchone()[0]) + 1
+
+    def add(self, resource: Json, *, version: int, last_updated: str, deleted: bool = False) -> int:
+        rtype = resource["resourceType"]
+        rid = self.next_rid
+        self.next_rid += 1
+        rows = None if deleted else extract(resource)
+        p = rows.patient if rows else ""
+        self.rows["resources"].append(
+            (rid, rtype, resource["id"], version, last_updated, p, int(deleted), "" if deleted else dumps(resource))
+        )
+        if rows is not None:
+            sd = rows.sort_date
+            self.rows["tok"] += [(rid, rtype, n, p, sy, c, normalize_string(t) if t else None, sd) for n, sy, c, t in rows.tokens]
+            self.rows["str"] += [(rid, rtype, n, p, v, e) for n, v, e in rows.strings]
+            self.rows["date"] += [(rid, rtype, n, p, lo, hi) for n, lo, hi in rows.dates]
+            self.rows["ref"] += [(rid, rtype, n, p, tt, ti, sd) for n, tt, ti in rows.refs]
+            self.rows["qty"] += [(rid, rtype, n, p, v, sy, c) for n, v, sy, c in rows.quantities]
+            self.rows["num"] += [(rid, rtype, n, p, v) for n, v in rows.numbers]
+        return rid
+
+    def flush(self) -> None:
+        for table, rows in self.rows.items():
+            if rows:
+                cols = _COLUMNS[table]
+                marks = ",".join("?" * (cols.count(",") + 1))
+                self.conn.executemany(f"INSERT INTO {self.schema}.{table} ({cols}) VALUES ({marks})", rows)
+                rows.clear()
+
+
 def insert(conn: sqlite3.Connection, schema: str, resource: Json, *, version: int,
            last_updated: str, deleted: bool = False) -> int:
-    """Store ``resource`` (already carrying id and meta) and its index rows; returns its rid."""
-    rtype, rid_text = resource["resourceType"], resource["id"]
-    rows = extract(resource) if not deleted else None
-    patient = rows.patient if rows else ""
-    cur = conn.execute(
-        f"INSERT INTO {schema}.resources (type, id, version, last_updated, patient, deleted, body) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (rtype, rid_text, version, last_updated, patient, int(deleted), "" if deleted else dumps(resource)),
-    )
-    rid = cur.lastrowid
-    assert rid is not None
-    if rows is not None:
-        insert_index_rows(conn, schema, rid, rtype, rows)
+    """Store one resource (already carrying id and meta) and its index rows; returns its rid."""
+    buf = RowBuffer(conn, schema)
+    rid = buf.add(resource, version=version, last_updated=last_updated, deleted=deleted)
+    buf.flush()
     return rid
-
-
-def insert_index_rows(conn: sqlite3.Connection, schema: str, rid: int, rtype: str, rows: Any) -> None:
-    p = rows.patient
-    if rows.tokens:
-        conn.executemany(
-            f"INSERT INTO {schema}.tok (rid, type, param, patient, system, code, text) VALUES (?,?,?,?,?,?,?)",
-            [(rid, rtype, n, p, s, c, normalize_string(t) if t else None) for n, s, c, t in rows.tokens],
-        )
-    if rows.strings:
-        conn.executemany(
-            f"INSERT INTO {schema}.str (rid, type, param, patient, value, exact) VALUES (?,?,?,?,?,?)",
-            [(rid, rtype, n, p, v, e) for n, v, e in rows.strings],
-        )
-    if rows.dates:
-        conn.executemany(
-            f"INSERT INTO {schema}.date (rid, type, param, patient, lo, hi) VALUES (?,?,?,?,?,?)",
-            [(rid, rtype, n, p, lo, hi) for n, lo, hi in rows.dates],
-        )
-    if rows.refs:
-        conn.executemany(
-            f"INSERT INTO {schema}.ref (rid, type, param, patient, target_type, target_id) VALUES (?,?,?,?,?,?)",
-            [(rid, rtype, n, p, tt, ti) for n, tt, ti in rows.refs],
-        )
-    if rows.quantities:
-        conn.executemany(
-            f"INSERT INTO {schema}.qty (rid, type, param, patient, value, system, code) VALUES (?,?,?,?,?,?,?)",
-            [(rid, rtype, n, p, v, s, c) for n, v, s, c in rows.quantities],
-        )
-    if rows.numbers:
-        conn.executemany(
-            f"INSERT INTO {schema}.num (rid, type, param, patient, value) VALUES (?,?,?,?,?)",
-            [(rid, rtype, n, p, v) for n, v in rows.numbers],
-        )
 
 
 def delete_rows(conn: sqlite3.Connection, schema: str, rid: int) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3  # bump when tables, indexes or extraction change: invalidates cached bases
+SCHEMA_VERSION = 4  # bump when tables, indexes or extraction change: invalidates cached bases
 
 
 class ResourceRow(SQLModel, table=True):
@@ -39,7 +39,7 @@ class ResourceRow(SQLModel, table=True):
 class TokenRow(SQLModel, table=True):
     __tablename__ = "tok"
     __table_args__ = (
-        Index("ix_tok_lookup", "type", "param", "code", "patient"),
+        Index("ix_tok_lookup", "type", "param", "code", "patient", "system", "sd", "rid"),
         Index("ix_tok_rid", "rid", "param"),
     )
     pk: int | None = Field(default=None, primary_key=True)
@@ -50,6 +50,7 @@ class TokenRow(SQLModel, table=True):
     system: str | None = None
     code: str | None = None
     text: str | None = None  # normalised display/text, for :text
+    sd: float | None = None  # the resource's primary date (see search_parameters.json)
 
 
 class StringRow(SQLModel, table=True):
@@ -70,8 +71,8 @@ class StringRow(SQLModel, table=True):
 class DateRow(SQLModel, table=True):
     __tablename__ = "date"
     __table_args__ = (
-        Index("ix_date_lookup", "type", "param", "patient", "lo"),
-        Index("ix_date_rid", "rid", "param"),
+        Index("ix_date_lookup", "type", "param", "patient", "lo", "hi", "rid"),
+        Index("ix_date_rid", "rid", "param", "lo"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
@@ -85,7 +86,7 @@ class DateRow(SQLModel, table=True):
 class RefRow(SQLModel, table=True):
     __tablename__ = "ref"
     __table_args__ = (
-        Index("ix_ref_lookup", "type", "param", "target_id", "target_type"),
+        Index("ix_ref_lookup", "type", "param", "target_id", "target_type", "sd", "rid"),
         Index("ix_ref_rid", "rid", "param"),
         Index("ix_ref_target", "target_type", "target_id"),
     )
@@ -96,6 +97,7 @@ class RefRow(SQLModel, table=True):
     patient: str = ""
     target_type: str
     target_id: str
+    sd: float | None = None
 
 
 class QuantityRow(SQLModel, table=True):

@@ -1,0 +1,113 @@
+"""Environment overhead benchmark (not a test: nothing is asserted).
+
+    python bench/env_bench.py [--env Demo-v0] [--n 2000]
+
+Prints: reset and step overhead (p50/p99; a FHIR search step, no LLM), steps/s with 1 and 16
+sync sub-envs, memory per additional sub-env, and ``medsim.make`` cold start in a fresh process.
+Targets: step overhead < 1 ms p50, >= 2,000 steps/s across 16 sync sub-envs, cold start < 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import medsim
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """(p50, p99) in milliseconds."""
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1e3, p99 * 1e3
+
+
+def timed(fn: Callable[[], Any], n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def search_action(env: Any) -> str:
+    task = env.unwrapped.task
+    args = {"resource_type": "Observation", "params": {"patient": task.patient, "_sort": "-date", "_count": "5"}}
+    return json.dumps({"name": "fhir_search", "arguments": args})
+
+
+def bench_single(env_id: str, n: int, live: bool) -> list[tuple[str, float, float]]:
+    env = medsim.make(env_id, max_steps=10**9, live_checkpoints=live)
+    task_id = env.unwrapped.tasks[0].id  # type: ignore[attr-defined]
+    env.reset(seed=0, options={"task_id": task_id})
+    action = search_action(env)
+    rows = [("reset", *percentiles(timed(lambda: env.reset(options={"task_id": task_id}), n // 4)))]
+    env.reset(options={"task_id": task_id})
+    rows.append(("step: fhir_search", *percentiles(timed(lambda: env.step(action), n))))
+    env.reset(options={"task_id": task_id})
+    rows.append(("step: invalid action", *percentiles(timed(lambda: env.step("{oops"), n))))
+    env.close()
+    return rows
+
+
+def bench_vector(env_id: str, num_envs: int, steps: int) -> tuple[float, float]:
+    """(steps per second across sub-envs, MB of RSS per sub-env)."""
+    before = rss_mb()
+    envs = medsim.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync", max_steps=10**9)
+    after = rss_mb()
+    envs.reset(seed=0)
+    actions = tuple(search_action(e) for e in envs.envs)  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        envs.step(actions)
+    elapsed = time.perf_counter() - t0
+    envs.close()
+    return steps * num_envs / elapsed, (after - before) / num_envs
+
+
+def cold_start(env_id: str) -> float:
+    code = (
+        "import time; t = time.perf_counter(); import medsim; "
+        f"env = medsim.make({env_id!r}); env.reset(seed=0); print(time.perf_counter() - t)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--env", default="Demo-v0")
+    parser.add_argument("--n", type=int, default=2000, help="timed steps per measurement")
+    args = parser.parse_args()
+    cold_start(args.env)  # warm the on-disk EHR cache so later runs measure the steady state
+    print(f"medsim env benchmark: {args.env}\n")
+    print(f"{'measurement':<42} {'p50 ms':>9} {'p99 ms':>9}")
+    for live in (True, False):
+        for name, p50, p99 in bench_single(args.env, args.n, live):
+            label = f"{name} ({'live checkpoints' if live else 'no live checkpoints'})"
+            print(f"{label:<42} {p50:9.3f} {p99:9.3f}")
+    print()
+    for num in (1, 16):
+        rate, mem = bench_vector(args.env, num, max(50, args.n // num))
+        print(f"sync vector, {num:>2} sub-env(s): {rate:9.0f} steps/s   {mem:6.2f} MB RSS per sub-env")
+    runs = [cold_start(args.env) for _ in range(3)]
+    print(f"\nmedsim.make + reset cold start (fresh process, median of 3): {statistics.median(runs):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
