@@ -47,7 +47,10 @@ def rss_mb() -> float:
 
 def search_action(env: Any) -> str:
     task = env.unwrapped.task
-    args = {"resource_type": "Observation", "params": {"patient": task.patient, "_sort": "-date", "_count": "5"}}
+    args = {
+        "resource_type": "Observation",
+        "params": {"patient": task.patient, "_sort": "-date", "_count": "5"},
+    }
     return json.dumps({"name": "fhir_search", "arguments": args})
 
 
@@ -104,9 +107,13 @@ def main() -> None:
     print()
     for num in (1, 16):
         rate, mem = bench_vector(args.env, num, max(50, args.n // num))
-        print(f"sync vector, {num:>2} sub-env(s): {rate:9.0f} steps/s   {mem:6.2f} MB RSS per sub-env")
+        print(
+            f"sync vector, {num:>2} sub-env(s): {rate:9.0f} steps/s   {mem:6.2f} MB RSS per sub-env"
+        )
     runs = [cold_start(args.env) for _ in range(3)]
-    print(f"\nmedsim.make + reset cold start (fresh process, median of 3): {statistics.median(runs):.2f} s")
+    print(
+        f"\nmedsim.make + reset cold start (fresh process, median of 3): {statistics.median(runs):.2f} s"
+    )
 
 
 if __name__ == "__main__":

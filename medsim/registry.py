@@ -100,7 +100,9 @@ def get_suite(name_or_id: str) -> Any:
         if suite.name == name_or_id:
             return suite
     names = sorted({e.suite.split(":")[0].rsplit(".", 1)[-1] for e in entries.values()})
-    raise UnknownEnvError(f"unknown suite {name_or_id!r}; known suites: {', '.join(names)} (or an env id)")
+    raise UnknownEnvError(
+        f"unknown suite {name_or_id!r}; known suites: {', '.join(names)} (or an env id)"
+    )
 
 
 def register_envs() -> None:

@@ -158,10 +158,7 @@ def compute(name_or_id: str | int, inputs: Mapping[str, Any] | BaseModel) -> Res
     Raises :class:`CalculatorError` with the offending field named; never returns a silent default.
     """
     calc = get(name_or_id)
-    if isinstance(inputs, BaseModel):
-        data = inputs.model_dump()
-    else:
-        data = dict(inputs)
+    data = inputs.model_dump() if isinstance(inputs, BaseModel) else dict(inputs)
     fields = calc.inputs.model_fields
     if any(k not in fields for k in data) and (calc.medcalc_entities or calc.from_medcalc):
         data = _entities_to_inputs(calc, data)

@@ -24,9 +24,10 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from medsim.calculators.base import CalculatorInputs, Result
+from medsim.calculators.units import quantity
 
 Table = dict[str, Any]
 
@@ -76,7 +77,7 @@ def choice(options: Mapping[str, Sequence[str]], description: str) -> Any:
             lookup[_norm(word)] = canonical
 
     def parse(raw: Any) -> str:
-        key = str(raw).lower() if isinstance(raw, bool) else raw
+        key = str(raw).lower() if isinstance(raw, bool | int) else raw
         if isinstance(key, str) and _norm(key) in lookup:
             return lookup[_norm(key)]
         raise ValueError(f"unknown value {raw!r}; expected one of: {', '.join(options)}")
@@ -85,6 +86,24 @@ def choice(options: Mapping[str, Sequence[str]], description: str) -> Any:
         str,
         BeforeValidator(parse),
         Field(description=description, json_schema_extra={"enum": list(options)}),
+    ]
+
+
+def cell_count(description: str, minimum: float, maximum: float) -> Any:
+    """A blood cell count in 10^9/L (= 10^3/µL; /µL, /mm3 and /L converted). Counts below
+    ``minimum`` are refused as implausible: they almost always mean a wrong unit (9,440/L for
+    9.44 x10^9/L), and scoring them would silently turn a normal count into a critical one."""
+
+    def plausible(value: float) -> float:
+        if value < minimum:
+            raise ValueError(
+                f"{value:.3g} x10^9/L is implausible for a {description}; check the unit "
+                f"(e.g. 9.4 x10^9/L = 9,400/µL)"
+            )
+        return value
+
+    return Annotated[
+        quantity("10^9/L", le=maximum, description=description), AfterValidator(plausible)
     ]
 
 
@@ -103,18 +122,31 @@ Sex = Annotated[Literal["male", "female"], BeforeValidator(_sex), Field(descript
 # --- scoring -----------------------------------------------------------------------------------
 
 
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "gt": lambda v, b: v > b, "ge": lambda v, b: v >= b,
+    "lt": lambda v, b: v < b, "le": lambda v, b: v <= b,
+}  # fmt: skip
+
+
+def measured(value: float) -> float:
+    """``value`` at 4 significant digits, the precision at which scores compare measurements.
+
+    A unit conversion must not move a value across a band edge it was measured on: bilirubin
+    34.2 µmol/L (the SI edge of 2 mg/dL) converts to 1.99954 mg/dL, which scores as 2.000.
+    """
+    return float(f"{value:.4g}")
+
+
 def band(value: float, bands: Iterable[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """The first band whose bounds (``ge``/``gt``/``le``/``lt``, all optional) contain ``value``.
+    """The first band whose bounds (``ge``/``gt``/``le``/``lt``, all optional) contain ``value``
+    (compared as :func:`measured`).
 
     Tables list bands from one end of the scale to the other, so gaps between the published
     integer ranges (e.g. "110-139", "70-109") close naturally for non-integer values.
     """
-    tests: dict[str, Callable[[float, float], bool]] = {
-        "ge": lambda v, b: v >= b, "gt": lambda v, b: v > b,
-        "le": lambda v, b: v <= b, "lt": lambda v, b: v < b,
-    }  # fmt: skip
+    value = measured(value)
     for entry in bands:
-        if all(test(value, entry[key]) for key, test in tests.items() if key in entry):
+        if all(test(value, entry[key]) for key, test in _COMPARE.items() if key in entry):
             return entry
     raise ValueError(f"no band of the table contains {value!r}")  # tables end with a catch-all
 
@@ -151,7 +183,9 @@ class ScoreSheet:
         """A yes/no criterion: ``{"field", "label", "points"}``."""
         name = item["field"]
         present = bool(getattr(self.x, name))
-        finding = "present" if present else "absent" + ("" if self.reported(name) else " (not reported)")
+        finding = (
+            "present" if present else "absent" + ("" if self.reported(name) else " (not reported)")
+        )
         self.add(item["label"], finding, item["points"] if present else 0)
 
     def any_of(self, item: Mapping[str, Any]) -> None:
@@ -182,6 +216,23 @@ class ScoreSheet:
         suffix = "" if self.reported(name) else " (not reported; reference category assumed)"
         self.add(item["label"], f"{value}{suffix}", item["points"][value])
 
+    def threshold(self, item: Mapping[str, Any]) -> None:
+        """A criterion met when any listed measurement crosses its limit:
+        ``{"any": [[field, "gt"|"ge"|"lt"|"le", limit], ...], "units": {field: unit}}``.
+        Measurements not given cannot meet it."""
+        units = item.get("units", {})
+        values = {name: getattr(self.x, name) for name, _, _ in item["any"]}
+        met = any(
+            values[name] is not None and _COMPARE[op](measured(values[name]), limit)
+            for name, op, limit in item["any"]
+        )
+        shown = ", ".join(
+            f"{name.replace('_', ' ')} "
+            + ("not reported" if v is None else f"{_num(v)} {units.get(name, '')}".rstrip())
+            for name, v in values.items()
+        )
+        self.add(item["label"], shown, item["points"] if met else 0)
+
     def missing(self, label: str, assumption: str) -> None:
         self.add(label, f"not reported; {assumption}", 0)
 
@@ -189,11 +240,14 @@ class ScoreSheet:
         """Score table items of the simple kinds: flag, any, band, choice."""
         kinds: dict[str, Callable[[Mapping[str, Any]], Any]] = {
             "flag": self.flag, "any": self.any_of, "band": self.band, "choice": self.choice,
+            "threshold": self.threshold,
         }  # fmt: skip
         for item in items:
             kinds[item["kind"]](item)
 
-    def result(self, calculator: str, *, unit: str | None = "points", integer: bool = True) -> Result:
+    def result(
+        self, calculator: str, *, unit: str | None = "points", integer: bool = True
+    ) -> Result:
         """The total as a :class:`Result`, with the range and interpretation tier appended."""
         value: float | int = int(round(self.total)) if integer else round(self.total, 2)
         low, high = self.table["range"]

@@ -23,17 +23,22 @@ class ChildPughInputs(CalculatorInputs):
     bilirubin: quantity("mg/dL", analyte="bilirubin", ge=0, le=80, description="total bilirubin")
     albumin: quantity("g/dL", gt=0, le=10, description="serum albumin")
     inr: Annotated[float, Field(gt=0.5, le=20, description="INR")] | None = None
-    pt_prolongation: quantity(
-        "s", ge=0, le=120, description="prothrombin time above control (if no INR)"
-    ) | None = None
+    pt_prolongation: (
+        quantity("s", ge=0, le=120, description="prothrombin time above control (if no INR)") | None
+    ) = None
     ascites: choice(_CP_CHOICES["ascites"], "ascites; not reported = absent") = "absent"
     encephalopathy: choice(_CP_CHOICES["encephalopathy"], "hepatic encephalopathy grade") = "none"
 
 
 @calculator(
-    id="child_pugh", name="Child-Pugh Score for Cirrhosis Mortality", medcalc_id=15,
-    category="severity", output="integer", unit="points",
-    medcalc_entities=CHILD_PUGH["medcalc"]["entities"], from_medcalc=medcalc_adapter(CHILD_PUGH),
+    id="child_pugh",
+    name="Child-Pugh Score for Cirrhosis Mortality",
+    medcalc_id=15,
+    category="severity",
+    output="integer",
+    unit="points",
+    medcalc_entities=CHILD_PUGH["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(CHILD_PUGH),
     aliases=("Child-Pugh", "Child-Turcotte-Pugh"),
 )
 def child_pugh(x: ChildPughInputs) -> Result:
@@ -65,9 +70,14 @@ class CentorInputs(CalculatorInputs):
 
 
 @calculator(
-    id="centor_mcisaac", name="Centor Score (Modified/McIsaac) for Strep Pharyngitis",
-    medcalc_id=20, category="severity", output="integer", unit="points",
-    medcalc_entities=CENTOR["medcalc"]["entities"], from_medcalc=medcalc_adapter(CENTOR),
+    id="centor_mcisaac",
+    name="Centor Score (Modified/McIsaac) for Strep Pharyngitis",
+    medcalc_id=20,
+    category="severity",
+    output="integer",
+    unit="points",
+    medcalc_entities=CENTOR["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(CENTOR),
     aliases=("Centor", "McIsaac", "modified Centor"),
 )
 def centor_mcisaac(x: CentorInputs) -> Result:
@@ -94,9 +104,14 @@ class GlasgowComaScaleInputs(CalculatorInputs):
 
 
 @calculator(
-    id="glasgow_coma_scale", name="Glasgow Coma Score (GCS)", medcalc_id=21,
-    category="severity", output="integer", unit="points",
-    medcalc_entities=GCS["medcalc"]["entities"], from_medcalc=medcalc_adapter(GCS),
+    id="glasgow_coma_scale",
+    name="Glasgow Coma Score (GCS)",
+    medcalc_id=21,
+    category="severity",
+    output="integer",
+    unit="points",
+    medcalc_entities=GCS["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(GCS),
     aliases=("GCS", "Glasgow Coma Scale"),
 )
 def glasgow_coma_scale(x: GlasgowComaScaleInputs) -> Result:
@@ -136,7 +151,9 @@ class PsiInputs(CalculatorInputs):
     ph: Annotated[float, Field(ge=6.5, le=8.0, description="arterial pH")] | None = None
     bun: quantity("mg/dL", analyte="bun", ge=0, le=400, description="BUN") | None = None
     sodium: quantity("mmol/L", analyte="sodium", ge=80, le=220, description="Na") | None = None
-    glucose: quantity("mg/dL", analyte="glucose", ge=0, le=3000, description="glucose") | None = None
+    glucose: quantity("mg/dL", analyte="glucose", ge=0, le=3000, description="glucose") | None = (
+        None
+    )
     hematocrit: quantity("%", ge=5, le=80, description="hematocrit") | None = None
     pao2: quantity("mmHg", gt=0, le=800, description="PaO2") | None = None
     oxygen_saturation: quantity("%", ge=0, le=100, description="SaO2 (if no PaO2)") | None = None
@@ -144,9 +161,14 @@ class PsiInputs(CalculatorInputs):
 
 
 @calculator(
-    id="psi", name="PSI Score: Pneumonia Severity Index for CAP", medcalc_id=29,
-    category="severity", output="integer", unit="points",
-    medcalc_entities=PSI["medcalc"]["entities"], from_medcalc=medcalc_adapter(PSI),
+    id="psi",
+    name="PSI Score: Pneumonia Severity Index for CAP",
+    medcalc_id=29,
+    category="severity",
+    output="integer",
+    unit="points",
+    medcalc_entities=PSI["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(PSI),
     aliases=("PSI", "PORT score", "Pneumonia Severity Index"),
 )
 def psi(x: PsiInputs) -> Result:
@@ -168,14 +190,10 @@ def psi(x: PsiInputs) -> Result:
             sheet.missing(item["label"], "assumed normal")
         elif sheet.band(item) and item.get("class_one"):
             abnormal_vitals = True
-    oxy = PSI["oxygenation"]
-    if x.pao2 is not None:
-        sheet.add(oxy["label"], f"PaO2 {x.pao2:g} mmHg", oxy["points"] if x.pao2 < oxy["pao2_below"] else 0)
-    elif x.oxygen_saturation is not None:
-        low = x.oxygen_saturation < oxy["sao2_below"]
-        sheet.add(oxy["label"], f"SaO2 {x.oxygen_saturation:g}%", oxy["points"] if low else 0)
+    if x.pao2 is None and x.oxygen_saturation is None:
+        sheet.missing(PSI["oxygenation"]["label"], "assumed normal")
     else:
-        sheet.missing(oxy["label"], "assumed normal")
+        sheet.threshold(PSI["oxygenation"])
     sheet.flag(PSI["pleural_effusion"])
     result = sheet.result("psi")
     class_one = (x.age <= PSI["class_one_max_age"] and not abnormal_vitals

@@ -84,7 +84,9 @@ def parse_action(action: Any) -> ParsedAction:
             return _parse_text(action, raw)
         if isinstance(action, Mapping | list | tuple):
             return _parse_object(action, raw)
-        return invalid(raw, f"an action must be a string or a JSON object, got {type(action).__name__}")
+        return invalid(
+            raw, f"an action must be a string or a JSON object, got {type(action).__name__}"
+        )
     except RecursionError:
         return invalid(raw, "the action is nested too deeply to read")
 
@@ -151,7 +153,8 @@ def _call_from_entry(entry: Any) -> Call | str:
     if not isinstance(entry, Mapping):
         return "each tool call must be a JSON object with a name and arguments"
     call_id = entry.get("id") if isinstance(entry.get("id"), str) else None
-    body = entry.get("function") if isinstance(entry.get("function"), Mapping) else entry
+    fn = entry.get("function")
+    body: Mapping[str, Any] = fn if isinstance(fn, Mapping) else entry
     name = body.get("name")
     if not isinstance(name, str) or not name:
         return (
@@ -163,11 +166,18 @@ def _call_from_entry(entry: Any) -> Call | str:
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
         except json.JSONDecodeError as exc:
-            return Call(name, {"_raw": arguments}, call_id, f"arguments of {name} are not valid JSON: {exc.msg}")
+            return Call(
+                name,
+                {"_raw": arguments},
+                call_id,
+                f"arguments of {name} are not valid JSON: {exc.msg}",
+            )
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, Mapping):
-        return Call(name, {"_raw": arguments}, call_id, f"arguments of {name} must be a JSON object")
+        return Call(
+            name, {"_raw": arguments}, call_id, f"arguments of {name} must be a JSON object"
+        )
     return Call(name, dict(arguments), call_id)
 
 
@@ -213,16 +223,22 @@ def _parse_request(method: str, url: str, body: str | None, raw: str) -> ParsedA
         return ParsedAction("calls", "text", calls=(call,), raw=raw, meta={"method": "GET"})
     payload_text = strip_fences(body or "")
     if not payload_text:
-        return invalid(raw, f"{method} needs a JSON body on the lines after `{method} <url>`", "text")
+        return invalid(
+            raw, f"{method} needs a JSON body on the lines after `{method} <url>`", "text"
+        )
     try:
         payload = json.loads(payload_text)
     except json.JSONDecodeError as exc:
-        return invalid(raw, f"the {method} body is not valid JSON: {exc.msg} (line {exc.lineno})", "text")
+        return invalid(
+            raw, f"the {method} body is not valid JSON: {exc.msg} (line {exc.lineno})", "text"
+        )
     if not isinstance(payload, dict):
         return invalid(raw, f"the {method} body must be a JSON object (a FHIR resource)", "text")
     if method == "POST":
         if rid is not None:
-            return invalid(raw, "POST creates a resource: post to the type URL, without an id", "text")
+            return invalid(
+                raw, "POST creates a resource: post to the type URL, without an id", "text"
+            )
         call = Call("fhir_create", {"resource_type": rtype, "resource": payload})
     else:
         if rid is None:
@@ -236,7 +252,9 @@ def _parse_finish(inner: str, raw: str) -> ParsedAction:
         answer = json.loads(inner) if inner.strip() else []
     except json.JSONDecodeError:
         return invalid(
-            raw, 'FINISH(...) must contain a JSON list, e.g. FINISH([3.1]) or FINISH(["text"])', "text"
+            raw,
+            'FINISH(...) must contain a JSON list, e.g. FINISH([3.1]) or FINISH(["text"])',
+            "text",
         )
     call = Call("finish", {"answer": answer})
     return ParsedAction("calls", "text", calls=(call,), raw=raw, meta={"method": "FINISH"})

@@ -84,22 +84,29 @@ class ClinicalEnv(gym.Env[str, Any]):
         if split is not None:
             chosen = [t for t in chosen if t.split == split]
         if not chosen:
-            raise ValueError(f"suite {suite.name!r} has no tasks" + (f" in split {split!r}" if split else ""))
+            raise ValueError(
+                f"suite {suite.name!r} has no tasks" + (f" in split {split!r}" if split else "")
+            )
         self.tasks: list[Task] = sorted(chosen, key=lambda t: t.id)
         self._by_id = {t.id: t for t in self.tasks}
         self._task_json = {t.id: t.model_dump(mode="json") for t in self.tasks}
-        self._tools = {t.id: {tool.name: tool for tool in resolve_tools(t.tools)} for t in self.tasks}
-        self._schemas = {tid: [tool.openai_schema() for tool in tools.values()] for tid, tools in self._tools.items()}
+        self._tools = {
+            t.id: {tool.name: tool for tool in resolve_tools(t.tools)} for t in self.tasks
+        }
+        self._schemas = {
+            tid: [tool.openai_schema() for tool in tools.values()]
+            for tid, tools in self._tools.items()
+        }
         self._backend = _open_backend(fhir, data, suite)
         self._episode = self._backend.episode()
-        self.scorer = Scorer(dense=reward == "dense", judge=judge)
+        self.scorer = Scorer(dense=reward == "dense", live=live_checkpoints, judge=judge)
         first = self.tasks[0]
-        self.action_space = ActionSpace(
+        self.action_space: ActionSpace = ActionSpace(
             list(self._tools[first.id].values()),
             ToolContext(patient_id=first.patient, now=first.now),
             sample_writes=sample_writes,
         )
-        self.observation_space = TextSpace()
+        self.observation_space: TextSpace = TextSpace()
         self._task: Task | None = None
         self._record: EpisodeRecord | None = None
         self._done = False
@@ -141,14 +148,20 @@ class ClinicalEnv(gym.Env[str, Any]):
         task = self._pick_task(seed, options or {})
         self._task = task
         self._episode.reset()
-        self._episode.clock = lambda: task.now.isoformat()  # deterministic meta.lastUpdated
+        if hasattr(self._episode, "clock"):  # embedded engine: deterministic meta.lastUpdated
+            self._episode.clock = lambda: task.now.isoformat()
         overlay = _resolve_overlay(task)
         if overlay:
             self._episode.load_overlay(overlay)
         self._steps = 0
         self._done = False
         self._error = None
-        self._usage = {"action_tokens": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+        self._usage = {
+            "action_tokens": 0,
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "cost_usd": 0.0,
+        }
         self._context = ToolContext(
             fhir=self._episode, patient_id=task.patient, now=task.now, task=task, rng=self.np_random
         )
@@ -159,10 +172,14 @@ class ClinicalEnv(gym.Env[str, Any]):
         prompt = self.suite.prompt(task)
         messages.append(tx.user(prompt))
         self._record = EpisodeRecord(
-            task_id=task.id, suite=task.suite, task=self._task_json[task.id], messages=messages, seed=seed,
-            usage=self._usage,
+            task_id=task.id,
+            suite=task.suite,
+            task=self._task_json[task.id],
+            messages=messages,
+            seed=seed,
         )
-        self.scorer.start(task)
+        self._record.usage = self._usage  # the same dict: usage stays live in the record
+        self.scorer.start(task, self._record, self._episode)
         return prompt, self._info()
 
     def _pick_task(self, seed: int | None, options: dict[str, Any]) -> Task:
@@ -182,7 +199,9 @@ class ClinicalEnv(gym.Env[str, Any]):
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         record = self.record
         if self._done:
-            self._error = _err("episode_over", "the episode is over; call reset() to start a new one")
+            self._error = _err(
+                "episode_over", "the episode is over; call reset() to start a new one"
+            )
             return self._error["message"], 0.0, record.terminated, record.truncated, self._info()
         self._steps += 1
         raw = action_text(action)
@@ -228,7 +247,9 @@ class ClinicalEnv(gym.Env[str, Any]):
         structured = parsed.protocol == "json"
         if structured:
             pairs = zip(ids, calls, strict=True)
-            messages.append(tx.assistant_calls([(i, c.name, c.arguments) for i, c in pairs], parsed.text))
+            messages.append(
+                tx.assistant_calls([(i, c.name, c.arguments) for i, c in pairs], parsed.text)
+            )
         texts: list[str] = []
         terminated = False
         for call_id, call in zip(ids, calls, strict=True):
@@ -249,7 +270,9 @@ class ClinicalEnv(gym.Env[str, Any]):
     def _format(self, parsed: ParsedAction, result: ToolResult) -> str:
         method = parsed.meta.get("method")
         if self.text_style == "medagentbench" and method in ("GET", "POST", "PUT"):
-            return medagentbench_text(str(method), result, result_text(result) if result.error else _json(result))
+            return medagentbench_text(
+                str(method), result, result_text(result) if result.error else _json(result)
+            )
         return result_text(result)
 
     def _invoke(self, call: Call) -> tuple[ToolResult, bool]:
@@ -273,8 +296,14 @@ class ClinicalEnv(gym.Env[str, Any]):
         record = self.record
         args = call.arguments if isinstance(call.arguments, dict) else {"_raw": call.arguments}
         record.tool_calls.append(
-            ToolCall(step=self._steps, name=call.name, arguments=args, result=result.value,
-                     error=result.error, write_seqs=[w.seq for w in new_writes])
+            ToolCall(
+                step=self._steps,
+                name=call.name,
+                arguments=args,
+                result=result.value,
+                error=result.error,
+                write_seqs=[w.seq for w in new_writes],
+            )
         )
         record.writes.extend(EpisodeRecord.write_entry(w, self._steps) for w in new_writes)
         if result.error is not None:
@@ -292,7 +321,9 @@ class ClinicalEnv(gym.Env[str, Any]):
         Dialogue suites override this to pass the text to the patient simulator.
         """
         if self.plain_text == "answer" and "finish" in self._tools[self.task.id]:
-            answer = ParsedAction("calls", "text", calls=(Call("finish", {"answer": parsed.text}),), raw=parsed.raw)
+            answer = ParsedAction(
+                "calls", "text", calls=(Call("finish", {"answer": parsed.text}),), raw=parsed.raw
+            )
             return self._run_calls(answer)
         reason = (
             "this suite has no patient to talk to"
@@ -308,18 +339,19 @@ class ClinicalEnv(gym.Env[str, Any]):
 
     def _info(self) -> dict[str, Any]:
         record = self.record
-        status = self.scorer.status(record, self._episode) if self.live_checkpoints or self._done else {}
         return {
             "task_id": record.task_id,
             "messages": list(record.messages),
             "tools": list(self._schemas[record.task_id]),
-            "checkpoints": status,
+            "checkpoints": self.scorer.status(),
             "reward_breakdown": self.scorer.breakdown(),
             "error": dict(self._error) if self._error else None,
             "usage": dict(self._usage),
         }
 
-    def add_usage(self, prompt_tokens: int = 0, completion_tokens: int = 0, cost_usd: float = 0.0) -> None:
+    def add_usage(
+        self, prompt_tokens: int = 0, completion_tokens: int = 0, cost_usd: float = 0.0
+    ) -> None:
         """Account simulator/judge LLM calls made for this episode (shown in ``info["usage"]``)."""
         self._usage["prompt_tokens"] += prompt_tokens
         self._usage["completion_tokens"] += completion_tokens

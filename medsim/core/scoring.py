@@ -14,65 +14,82 @@ from medsim.tasks.schema import Task
 
 
 class Scorer:
-    """Per-env scoring state, restarted for every episode by :meth:`start`."""
+    """Per-env scoring state, restarted for every episode by :meth:`start`.
 
-    def __init__(self, *, dense: bool = False, judge: Any = None) -> None:
+    The live checkpoint status is computed once per step and shared by ``info["checkpoints"]``
+    and the dense reward (``DenseReward.credit``), so graders do not run twice.
+    """
+
+    def __init__(self, *, dense: bool = False, live: bool = True, judge: Any = None) -> None:
         self.dense = dense
+        self.live = live
         self.judge = judge
         self._task: Task | None = None
         self._dense: Any = None
         self._grade: Any = None
+        self._status: dict[str, Any] = {}
         self._cache: dict[Any, Any] = {}
         self._paid = 0.0
         self._last = 0.0
 
-    def start(self, task: Task) -> None:
+    def start(self, task: Task, record: EpisodeRecord, store: Any) -> None:
         """A new episode of ``task``."""
         self._task = task
         self._grade = None
         self._cache = {}
         self._paid = 0.0
         self._last = 0.0
+        self._dense = None
         if self.dense:
             from medsim.grading import DenseReward
 
             self._dense = DenseReward(task)
+        self._status = self._live_status(record, store) if self.live else {}
 
     @property
     def grade(self) -> Any:
         """The final ``Grade`` once the episode has ended (else None)."""
         return self._grade
 
+    def _live_status(self, record: EpisodeRecord, store: Any) -> dict[str, Any]:
+        assert self._task is not None
+        if not self._task.checkpoints:
+            return {}
+        from medsim.grading.score import checkpoint_status
+
+        return dict(checkpoint_status(self._task, record, store, final=False, cache=self._cache))
+
     def step(self, record: EpisodeRecord, store: Any, done: bool) -> float:
         """The reward of the step just recorded; grades the episode when ``done``."""
         assert self._task is not None, "Scorer.start() first"
         reward = 0.0
-        if self._dense is not None:
-            reward += float(self._dense.step(record, store))
+        if self._dense is not None or (self.live and not done):
+            self._status = self._live_status(record, store)
+            if self._dense is not None:
+                reward += float(self._dense.credit(self._status))
         if done:
             from medsim.grading.score import grade
 
             result = grade(self._task, record, store, self.judge, cache=self._cache)
             self._grade = result
             record.grade = result.model_dump(mode="json")
-            reward = reward + float(self._dense.finish(result)) if self._dense is not None else float(result.score)
+            if self._dense is not None:
+                reward += float(self._dense.finish(result))
+            else:
+                reward = float(result.score)
         self._paid += reward
         self._last = reward
         return reward
 
-    def status(self, record: EpisodeRecord, store: Any) -> dict[str, Any]:
+    def status(self) -> dict[str, Any]:
         """Checkpoint id -> {status, evidence, weight, gate} (final once graded)."""
-        if self._grade is not None:
-            return {k: dict(v) for k, v in self._grade.checkpoints.items()}
-        if self._task is None or not self._task.checkpoints:
-            return {}
-        from medsim.grading.score import checkpoint_status
-
-        live = checkpoint_status(self._task, record, store, final=False, cache=self._cache)
-        return {k: dict(v) for k, v in live.items()}
+        source = self._grade.checkpoints if self._grade is not None else self._status
+        return {k: dict(v) for k, v in source.items()}
 
     def breakdown(self) -> dict[str, float]:
         """Who gave what: the grade's breakdown at the end, the rewards paid so far before."""
         if self._grade is not None:
-            return {**{k: float(v) for k, v in self._grade.breakdown.items()}, "score": float(self._grade.score)}
+            out = {k: float(v) for k, v in self._grade.breakdown.items()}
+            out["score"] = float(self._grade.score)
+            return out
         return {"step": self._last, "paid": self._paid}

@@ -25,7 +25,9 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;
 class TextSpace(Space[str]):
     """Any Python string (of at most ``max_length`` characters when set)."""
 
-    def __init__(self, max_length: int | None = None, seed: int | np.random.Generator | None = None):
+    def __init__(
+        self, max_length: int | None = None, seed: int | np.random.Generator | None = None
+    ):
         self.max_length = max_length
         super().__init__(shape=None, dtype=None, seed=seed)
 

@@ -36,7 +36,10 @@ def assistant_calls(calls: Sequence[tuple[str, str, Any]], content: str = "") ->
             {
                 "id": call_id,
                 "type": "function",
-                "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False, default=str)},
+                "function": {
+                    "name": name,
+                    "arguments": json.dumps(args, ensure_ascii=False, default=str),
+                },
             }
             for call_id, name, args in calls
         ],

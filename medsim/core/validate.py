@@ -69,13 +69,19 @@ def validate_tasks(
         by_id = {r.task_id: r for r in reports}
         for task in runnable:
             report = by_id[task.id]
-            ref = run_episode(env, make_agent(task.reference_solution, "oracle"), task_id=task.id, seed=0)
+            ref = run_episode(
+                env, make_agent(task.reference_solution, "oracle"), task_id=task.id, seed=0
+            )
             report.scores["reference"] = ref.score
             if ref.score < 1.0 - 1e-9:
                 failing = _failing(ref.record.grade)
-                report.problems.append(f"reference solution scores {ref.score:.3f}, not 1.0 ({failing})")
+                report.problems.append(
+                    f"reference solution scores {ref.score:.3f}, not 1.0 ({failing})"
+                )
             for control in task.negative_controls:
-                res = run_episode(env, make_agent(control.actions, control.name), task_id=task.id, seed=0)
+                res = run_episode(
+                    env, make_agent(control.actions, control.name), task_id=task.id, seed=0
+                )
                 report.scores[control.name] = res.score
                 if res.score > control.max_score + 1e-9 or res.score >= 1.0 - 1e-9:
                     report.problems.append(

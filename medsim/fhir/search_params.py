@@ -104,7 +104,8 @@ class IndexRows:
     quantities: list[tuple[str, float, str | None, str | None]] = field(default_factory=list)
     numbers: list[tuple[str, float]] = field(default_factory=list)
     patient: str = ""
-    sort_date: float | None = None  # lo of the type's primary date, copied to every index row
+    sort_date: float | None = None  # [lo, hi) of the type's primary date, copied to token and
+    sort_hi: float | None = None  # reference rows so the commonest filters need no join
 
 
 def split_reference(ref: str) -> tuple[str, str] | None:
@@ -142,7 +143,9 @@ def extract(resource: dict[str, Any]) -> IndexRows:
     rows.tokens = list(dict.fromkeys(rows.tokens))  # one row per distinct (param, system, code, text)
     primary = primary_date(rtype)
     if primary is not None:
-        rows.sort_date = min((lo for (n, lo, _hi) in rows.dates if n == primary), default=None)
+        ranges = [(lo, hi) for (n, lo, hi) in rows.dates if n == primary]
+        if ranges:
+            rows.sort_date, rows.sort_hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
     if rtype == "Patient":
         rows.patient = str(resource.get("id", ""))
     else:

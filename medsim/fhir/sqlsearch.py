@@ -57,8 +57,8 @@ def _one(t: str, modifier: str, v: Value, c: Clause, chain: ChainResolver, a: st
     if t in ("token", "uri"):
         if modifier == "text":
             return f"{a}.text LIKE ? ESCAPE '\\'", [_like_escape(v.text or "") + "%"]
-        if v.system is None:
-            return f"{a}.code = ?", [v.code]
+        if v.system is None:  # code in any system: count each resource once
+            return f"({a}.code = ? AND {a}.first = 1)", [v.code]
         if v.system == "":
             return f"({a}.system IS NULL AND {a}.code = ?)", [v.code]
         if v.code is None:
@@ -137,7 +137,7 @@ def _unique_rows(c: Clause) -> bool:
         return False
     v = c.values[0]
     if c.param.type in ("token", "uri"):
-        return bool(v.system) and v.code is not None
+        return v.code is not None and v.system != ""
     return c.param.type == "reference" and bool(v.ref_type)
 
 
@@ -182,8 +182,14 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
             where.append(f"x.rid IN (SELECT rid FROM {layer}.resources WHERE type = ? AND id IN ({marks}))")
             args.append(q.resource_type)
         args += q.ids
+    primary = primary_date(q.resource_type)
     for c in clauses:
-        sql, more = _condition(c, layer, chain)
+        if has_sd and c.param.name == primary and c.modifier == "":
+            # the primary date rides on the driving row itself (columns sd/sh): no join needed
+            sql, more = _alternatives(c, chain, "x")
+            sql = sql.replace("x.lo", "x.sd").replace("x.hi", "x.sh")
+        else:
+            sql, more = _condition(c, layer, chain)
         where.append(sql)
         args += more
     if shadow:

@@ -18,10 +18,10 @@ def dumps(resource: Json) -> str:
 
 _COLUMNS = {
     "resources": "rid, type, id, version, last_updated, patient, deleted, body",
-    "tok": "rid, type, param, patient, system, code, text, sd",
+    "tok": "rid, type, param, patient, system, code, text, sd, sh, first",
     "str": "rid, type, param, patient, value, exact",
     "date": "rid, type, param, patient, lo, hi",
-    "ref": "rid, type, param, patient, target_type, target_id, sd",
+    "ref": "rid, type, param, patient, target_type, target_id, sd, sh",
     "qty": "rid, type, param, patient, value, system, code",
     "num": "rid, type, param, patient, value",
 }
@@ -49,11 +49,15 @@ class RowBuffer:
             (rid, rtype, resource["id"], version, last_updated, p, int(deleted), "" if deleted else dumps(resource))
         )
         if rows is not None:
-            sd = rows.sort_date
-            self.rows["tok"] += [(rid, rtype, n, p, sy, c, normalize_string(t) if t else None, sd) for n, sy, c, t in rows.tokens]
+            sd, sh = rows.sort_date, rows.sort_hi
+            seen: set[tuple[str, str | None]] = set()
+            for n, sy, c, t in rows.tokens:
+                first = (n, c) not in seen
+                seen.add((n, c))
+                self.rows["tok"].append((rid, rtype, n, p, sy, c, normalize_string(t) if t else None, sd, sh, int(first)))
             self.rows["str"] += [(rid, rtype, n, p, v, e) for n, v, e in rows.strings]
             self.rows["date"] += [(rid, rtype, n, p, lo, hi) for n, lo, hi in rows.dates]
-            self.rows["ref"] += [(rid, rtype, n, p, tt, ti, sd) for n, tt, ti in rows.refs]
+            self.rows["ref"] += [(rid, rtype, n, p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
             self.rows["qty"] += [(rid, rtype, n, p, v, sy, c) for n, v, sy, c in rows.quantities]
             self.rows["num"] += [(rid, rtype, n, p, v) for n, v in rows.numbers]
         return rid

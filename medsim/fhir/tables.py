@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4  # bump when tables, indexes or extraction change: invalidates cached bases
+SCHEMA_VERSION = 7  # bump when tables, indexes or extraction change: invalidates cached bases
 
 
 class ResourceRow(SQLModel, table=True):
@@ -39,8 +39,8 @@ class ResourceRow(SQLModel, table=True):
 class TokenRow(SQLModel, table=True):
     __tablename__ = "tok"
     __table_args__ = (
-        Index("ix_tok_lookup", "type", "param", "code", "patient", "system", "sd", "rid"),
-        Index("ix_tok_rid", "rid", "param"),
+        Index("ix_tok_lookup", "type", "param", "code", "patient", "system", "sd", "rid", "first", "sh"),
+        Index("ix_tok_rid", "rid", "param", "code", "system"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
@@ -51,6 +51,8 @@ class TokenRow(SQLModel, table=True):
     code: str | None = None
     text: str | None = None  # normalised display/text, for :text
     sd: float | None = None  # the resource's primary date (see search_parameters.json)
+    sh: float | None = None
+    first: int = 1  # 1 on the first row of each (param, code) in a resource: code-only searches count once
 
 
 class StringRow(SQLModel, table=True):
@@ -72,7 +74,7 @@ class DateRow(SQLModel, table=True):
     __tablename__ = "date"
     __table_args__ = (
         Index("ix_date_lookup", "type", "param", "patient", "lo", "hi", "rid"),
-        Index("ix_date_rid", "rid", "param", "lo"),
+        Index("ix_date_rid", "rid", "param", "lo", "hi"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
@@ -86,7 +88,7 @@ class DateRow(SQLModel, table=True):
 class RefRow(SQLModel, table=True):
     __tablename__ = "ref"
     __table_args__ = (
-        Index("ix_ref_lookup", "type", "param", "target_id", "target_type", "sd", "rid"),
+        Index("ix_ref_lookup", "type", "param", "target_id", "target_type", "sd", "rid", "sh"),
         Index("ix_ref_rid", "rid", "param"),
         Index("ix_ref_target", "target_type", "target_id"),
     )
@@ -98,6 +100,7 @@ class RefRow(SQLModel, table=True):
     target_type: str
     target_id: str
     sd: float | None = None
+    sh: float | None = None
 
 
 class QuantityRow(SQLModel, table=True):

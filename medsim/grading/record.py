@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from medsim.fhir.interface import Write
 
@@ -110,8 +110,12 @@ class EpisodeRecord(BaseModel):
             raise ValueError(f"{source}: record format {data['format']} is newer than this medsim")
         try:
             return cls.model_validate(data)
-        except Exception as exc:  # pydantic.ValidationError: keep its field list
-            raise ValueError(f"{source}: invalid episode record: {exc}") from None
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise ValueError(f"{source}: invalid episode record: {problems}") from None
 
     # ---- views graders use -------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ class DenseReward:
         cw, _, denom = component_weights(task, rubric_scored=bool(task.rubric))
         total = sum(float(s.weight) for s in task.checkpoints if not s.gate)
         self.shares: dict[str, float] = {
-            s.id: (cw * float(s.weight) / total / denom if denom > 0 else 0.0)
+            s.id: (cw * float(s.weight) / total / denom if denom > 0 and total > 0 else 0.0)
             for s in task.checkpoints
             if not s.gate
         }

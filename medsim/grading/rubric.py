@@ -112,6 +112,17 @@ class RubricResult:
         }
 
 
+def _check_conversation(conversation: Sequence[Message]) -> None:
+    """A list of OpenAI chat dicts (empty is allowed: an agent that said nothing is graded)."""
+    if isinstance(conversation, str | bytes) or not isinstance(conversation, Sequence):
+        raise ValueError("the conversation must be a list of OpenAI chat message dicts")
+    for i, m in enumerate(conversation):
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            raise ValueError(
+                f"conversation[{i}] must be a dict with a string 'role', got {m!r:.80}"
+            )
+
+
 def _check_ids(criteria: Sequence[RubricCriterion]) -> None:
     seen: set[str] = set()
     for c in criteria:
@@ -215,6 +226,7 @@ def judge_rubric(
     """Decide every criterion for a conversation whose last assistant turn is the response.
     `judge` is a RubricJudge, a Jury, or a bare ChatClient (wrapped in a default RubricJudge)."""
     _check_ids(criteria)
+    _check_conversation(conversation)
     j = _as_judge(judge, any(c.verifier is None for c in criteria))
     decisions: dict[str, Decision] = {}
     for c in criteria:
@@ -235,6 +247,7 @@ async def ajudge_rubric(
 ) -> RubricResult:
     """Async `judge_rubric`: up to `concurrency` criteria are judged at once."""
     _check_ids(criteria)
+    _check_conversation(conversation)
     j = _as_judge(judge, any(c.verifier is None for c in criteria))
     gate = asyncio.Semaphore(max(1, concurrency))
 

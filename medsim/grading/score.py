@@ -111,7 +111,7 @@ def combine(
                 continue
             ok = outcomes[spec.id]["status"] == "passed"
             breakdown[f"checkpoint/{spec.id}"] = (
-                cw * float(spec.weight) / total / denom if ok else 0.0
+                cw * float(spec.weight) / total / denom if ok and total > 0 else 0.0
             )
         if scored and rubric is not None and rubric.score is not None:
             share = rw / denom

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+_NETWORK_NAMES = ("Connect", "RemoteProtocol", "Network", "ReadError", "WriteError")
 RETRYABLE_KINDS = frozenset({"rate_limit", "timeout", "server", "connection", "malformed"})
 
 
@@ -85,7 +86,7 @@ def classify(exc: BaseException) -> Attempt:
         kind = "timeout"
     elif (status is not None and status >= 500) or status == 409 or "InternalServer" in name:
         kind = "server"
-    elif isinstance(exc, ConnectionError) or "Connection" in name or "RemoteProtocol" in name:
+    elif isinstance(exc, ConnectionError) or any(s in name for s in _NETWORK_NAMES):
         kind = "connection"
     elif "ResponseValidation" in name or "JSONDecode" in name:
         kind = "malformed"

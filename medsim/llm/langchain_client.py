@@ -7,7 +7,9 @@ come back in OpenAI shape. `chat_openai_client` builds one over langchain-openai
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -59,28 +61,50 @@ class LangChainClient(BaseChatClient):
 
     Per-call options (temperature, max_tokens, ...) are passed as `bind` kwargs. Turn off the chat
     model's own retries (e.g. ChatOpenAI(max_retries=0)) so that only medsim's policy retries.
+
+    Chat models that hold an async HTTP pool (ChatOpenAI) can serve only the event loop that first
+    used it; give `factory` (a zero-argument builder of the same chat model) and async calls get
+    a fresh model for each new event loop. `chat_openai_client` does this.
     """
 
-    def __init__(self, chat_model: Any, model: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        chat_model: Any,
+        model: str | None = None,
+        factory: Callable[[], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         name = (
             model or getattr(chat_model, "model_name", None) or getattr(chat_model, "model", None)
         )
         super().__init__(str(name or type(chat_model).__name__), **kwargs)
         self.chat_model = chat_model
+        self.factory = factory
+        self._loop_model: tuple[Any, Any] | None = None
 
-    def _runnable(self, tools: list[Tool] | None, opts: dict) -> Any:
-        runnable = self.chat_model.bind_tools(tools) if tools else self.chat_model
+    def _async_model(self) -> Any:
+        if self.factory is None:
+            return self.chat_model
+        loop = asyncio.get_running_loop()
+        if self._loop_model is None or self._loop_model[0] is not loop:
+            self._loop_model = (loop, self.factory())
+        return self._loop_model[1]
+
+    @staticmethod
+    def _runnable(chat_model: Any, tools: list[Tool] | None, opts: dict) -> Any:
+        runnable = chat_model.bind_tools(tools) if tools else chat_model
         return runnable.bind(**opts) if opts else runnable
 
     def _call(self, messages: list[Message], tools: list[Tool] | None, opts: dict) -> ChatResponse:
         lc_messages = _import_core().convert_to_messages(messages)
-        return response_from_langchain(self._runnable(tools, opts).invoke(lc_messages), self.model)
+        reply = self._runnable(self.chat_model, tools, opts).invoke(lc_messages)
+        return response_from_langchain(reply, self.model)
 
     async def _acall(
         self, messages: list[Message], tools: list[Tool] | None, opts: dict
     ) -> ChatResponse:
         lc_messages = _import_core().convert_to_messages(messages)
-        reply = await self._runnable(tools, opts).ainvoke(lc_messages)
+        reply = await self._runnable(self._async_model(), tools, opts).ainvoke(lc_messages)
         return response_from_langchain(reply, self.model)
 
 
@@ -109,7 +133,10 @@ def chat_openai_client(
             "chat_openai_client needs langchain-openai: pip install 'medsim[llm]'"
         ) from exc
     timeout = kwargs.get("timeout", 60.0)
-    chat = ChatOpenAI(
-        model=model, base_url=base_url, api_key=SecretStr(key), max_retries=0, timeout=timeout
-    )
-    return LangChainClient(chat, model=model, **kwargs)
+
+    def build() -> Any:
+        return ChatOpenAI(
+            model=model, base_url=base_url, api_key=SecretStr(key), max_retries=0, timeout=timeout
+        )
+
+    return LangChainClient(build(), model=model, factory=build, **kwargs)

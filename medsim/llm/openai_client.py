@@ -6,6 +6,7 @@ The SDK's own retries are switched off so the shared policy in BaseChatClient is
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -104,9 +105,11 @@ class OpenAIClient(BaseChatClient):
     async def _acall(
         self, messages: list[Message], tools: list[Tool] | None, opts: dict
     ) -> ChatResponse:
-        if self._async_client is None:
-            self._async_client = _import_openai().AsyncOpenAI(**self._common)
-        completion = await self._async_client.chat.completions.create(
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_client[0] is not loop:
+            # an async HTTP pool belongs to the event loop that opened it
+            self._async_client = (loop, _import_openai().AsyncOpenAI(**self._common))
+        completion = await self._async_client[1].chat.completions.create(
             **self._request(self.model, messages, tools, opts)
         )
         return response_from_openai(completion, self.model)

@@ -48,6 +48,12 @@ class Usage:
             self.cached += other.cached
             self.failed += other.failed
 
+    def __getstate__(self) -> dict[str, Any]:
+        return self._fields()  # the lock is not picklable; a copy gets a new one
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
     def __add__(self, other: Usage) -> Usage:
         total = self.copy()
         total.add(other)
@@ -98,7 +104,7 @@ class ChatResponse:
         content = self.message.get("content")
         if isinstance(content, list):
             return "".join(p.get("text", "") for p in content if isinstance(p, dict))
-        return content or ""
+        return content if isinstance(content, str) else ""
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:

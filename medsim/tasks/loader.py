@@ -100,7 +100,9 @@ def load_tasks(*roots: str | Path) -> list[Task]:
     for f in _files(roots):
         for task in load_task_file(f):
             if task.id in seen:
-                raise TaskLoadError(f"{f}: task id {task.id!r} is already defined in {seen[task.id]}")
+                raise TaskLoadError(
+                    f"{f}: task id {task.id!r} is already defined in {seen[task.id]}"
+                )
             seen[task.id] = f
             tasks.append(task)
     return sorted(tasks, key=lambda t: t.id)

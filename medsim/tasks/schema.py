@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from medsim.grading.rubric import RubricCriterion
 
-__all__ = ["Action", "CheckpointSpec", "NegativeControl", "RubricCriterion", "Scoring", "Task", "TaskMetadata"]
+__all__ = [
+    "Action",
+    "CheckpointSpec",
+    "NegativeControl",
+    "RubricCriterion",
+    "Scoring",
+    "Task",
+    "TaskMetadata",
+]
 
 #: An action in any format the env accepts: a JSON tool call dict, a text line, or plain text.
 Action = str | dict[str, Any]

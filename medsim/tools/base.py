@@ -115,6 +115,15 @@ class Tool:
     def __repr__(self) -> str:
         return f"Tool({self.name!r}, writes={self.writes})"
 
+    def __reduce__(self) -> Any:
+        """Pickle registered tools by name (spaces holding tools cross process boundaries in
+        async vector envs; the decorated function itself is not picklable by reference)."""
+        from medsim.tools import registry
+
+        if registry._TOOLS.get(self.name) is self:
+            return (registry.get_tool, (self.name,))
+        return super().__reduce__()
+
     # ---- schemas -----------------------------------------------------------------------------
 
     def openai_schema(self) -> dict[str, Any]:
@@ -169,7 +178,8 @@ class Tool:
             model = self.args_model.model_validate(dict(arguments))
         except ValidationError as exc:
             raise ToolError(
-                f"invalid arguments for {self.name}: {describe_errors(exc)}", kind="invalid_arguments"
+                f"invalid arguments for {self.name}: {describe_errors(exc)}",
+                kind="invalid_arguments",
             ) from None
         return {name: getattr(model, name) for name in type(model).model_fields}
 

@@ -97,7 +97,9 @@ def fhir_create(
     body = dict(resource)
     declared = body.setdefault("resourceType", resource_type)
     if declared != resource_type:
-        raise ToolError(f"resource.resourceType is {declared!r} but resource_type is {resource_type!r}")
+        raise ToolError(
+            f"resource.resourceType is {declared!r} but resource_type is {resource_type!r}"
+        )
     return dict(_episode(fhir).create(body))
 
 

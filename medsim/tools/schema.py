@@ -44,7 +44,7 @@ def _drop_null(schema: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(branches, list):
         return schema
     rest = [b for b in branches if b != {"type": "null"}]
-    if len(rest) != len(branches) - 1 or schema.get("default", None) is not None:
+    if len(rest) != len(branches) - 1 or schema.get("default") is not None:
         return schema
     merged = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
     if len(rest) == 1:

@@ -63,7 +63,9 @@ def test_ideal_body_weight_refuses_heights_giving_no_weight() -> None:
     ("sex", "weight", "height", "expected"),
     [("female", 80, 168, 67.776), ("male", 100, 177.8, 83.8), ("male", 73, 177.8, 73.0)],
 )
-def test_adjusted_body_weight_examples(sex: str, weight: float, height: float, expected: float) -> None:
+def test_adjusted_body_weight_examples(
+    sex: str, weight: float, height: float, expected: float
+) -> None:
     assert value("adjusted_body_weight", sex=sex, weight=weight, height=height) == approx(expected)
 
 

@@ -34,7 +34,13 @@ def test_cockcroft_gault_bmi_based_weight(weight: float, expected: float, rule: 
 
 
 def test_cockcroft_gault_forced_weights_and_si_units() -> None:
-    base = {"age": 60, "sex": "male", "weight": 100, "height": 177.8, "creatinine": [88.4, "µmol/L"]}
+    base = {
+        "age": 60,
+        "sex": "male",
+        "weight": 100,
+        "height": 177.8,
+        "creatinine": [88.4, "µmol/L"],
+    }
     assert value(CG, **base, weight_basis="ideal") == approx(81.1, rel=2e-3)
     assert value(CG, **base, weight_basis="adjusted") == approx(93.1, rel=2e-3)
 

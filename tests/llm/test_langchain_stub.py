@@ -8,13 +8,13 @@ import json
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
-from llm_test_helpers import FAST_RETRY, LOOKUP_TOOL, POTASSIUM_LOINC, USER, no_sleep
 
 from medsim.llm.base import RetryPolicy
 from medsim.llm.cache import KVCache
 from medsim.llm.errors import LLMError
 from medsim.llm.langchain_client import LangChainClient, chat_openai_client
 from medsim.llm.stub_server import StubServer
+from tests.llm.llm_test_helpers import FAST_RETRY, LOOKUP_TOOL, POTASSIUM_LOINC, USER, no_sleep
 
 
 def client(stub: StubServer, **kw: object) -> LangChainClient:
@@ -98,3 +98,9 @@ def test_any_base_chat_model() -> None:
     r = c.complete(USER)
     assert r.content == "scripted by langchain" and r.model == "generic-fake"
     assert r.usage.cost_usd == 0.0
+
+
+def test_async_across_event_loops(stub: StubServer) -> None:
+    c = client(stub)
+    for _ in range(2):
+        assert asyncio.run(c.acomplete(USER)).content == "default reply"

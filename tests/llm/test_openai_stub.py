@@ -6,7 +6,6 @@ import asyncio
 import json
 
 import pytest
-from llm_test_helpers import FAST_RETRY, LOOKUP_TOOL, POTASSIUM_LOINC, USER, no_sleep
 
 from medsim.llm.base import RetryPolicy
 from medsim.llm.cache import KVCache
@@ -14,6 +13,7 @@ from medsim.llm.errors import LLMError
 from medsim.llm.openai_client import OpenAIClient
 from medsim.llm.stub_server import StubServer
 from medsim.llm.types import Usage
+from tests.llm.llm_test_helpers import FAST_RETRY, LOOKUP_TOOL, POTASSIUM_LOINC, USER, no_sleep
 
 
 def client(stub: StubServer, model: str = "gpt-4.1-mini", **kw: object) -> OpenAIClient:
@@ -179,3 +179,10 @@ def test_bad_request_shape_is_rejected_before_sending(stub: StubServer) -> None:
     with pytest.raises(ValueError, match=r"tools\[0\]"):
         c.complete(USER, tools=[{"name": "bare"}])
     assert stub.requests == []
+
+
+def test_async_across_event_loops(stub: StubServer) -> None:
+    """Each asyncio.run has its own loop; the client must not reuse a pool from a closed one."""
+    c = client(stub)
+    for _ in range(2):
+        assert asyncio.run(c.acomplete(USER)).content == "default reply"

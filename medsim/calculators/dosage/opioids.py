@@ -25,7 +25,8 @@ Opioid = Literal[
 
 class OpioidDose(BaseModel):
     """One opioid: the dose per administration in the drug's unit (mg; µg for buccal fentanyl;
-    µg/h patch strength for transdermal fentanyl) and administrations (patches) per day."""
+    µg/h patch strength for transdermal fentanyl) and administrations per day (for transdermal
+    fentanyl: the number of such patches worn at once)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -39,7 +40,11 @@ class OpioidDose(BaseModel):
         if isinstance(data, dict) and "dose" in data and data.get("drug") in DRUGS:
             value, unit = parse_quantity(data["dose"])
             canonical = DRUGS[data["drug"]]["unit"]
-            data = {**data, "dose": value if unit is None else convert(value, unit, canonical)}
+            try:
+                dose = value if unit is None else convert(value, unit, canonical)
+            except ValueError as exc:
+                raise ValueError(f"dose: {exc} ({data['drug']} is dosed in {canonical})") from None
+            data = {**data, "dose": dose}
         if isinstance(data, dict) and "doses_per_day" in data:
             data = {**data, "doses_per_day": parse_quantity(data["doses_per_day"])[0]}
         return data
@@ -62,9 +67,9 @@ def _from_medcalc(entities: dict[str, Any]) -> dict[str, Any]:
     doses: dict[str, dict[str, Any]] = {}
     for key, value in entities.items():
         m = re.fullmatch(r"(.+?) Dose( Per Day)?", key)
-        if not m:
+        drug = _drug_id(m.group(1)) if m else ""
+        if not m or drug not in DRUGS:
             return {"opioids": [], key: value}  # unknown entity: let validation name it
-        drug = _drug_id(m.group(1))
         slot = doses.setdefault(drug, {"drug": drug})
         if m.group(2):
             slot["doses_per_day"] = value
@@ -99,8 +104,9 @@ def morphine_milligram_equivalents(x: MmeInputs) -> Result:
         info = DRUGS[item.drug]
         mme = item.dose * item.doses_per_day * info["factor"]
         total += mme
+        count = "patch(es)" if info["unit"] == "µg/h" else "/day"
         lines.append(
-            f"{info['name']}: {item.dose:g} {info['unit']} x {item.doses_per_day:g}/day x "
+            f"{info['name']}: {item.dose:g} {info['unit']} x {item.doses_per_day:g} {count} x "
             f"{info['factor']} = {mme:.3f} MME/day"
         )
     lines.append(f"Total = {total:.3f} MME/day")

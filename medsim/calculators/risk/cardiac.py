@@ -27,10 +27,15 @@ class Cha2ds2VascInputs(CalculatorInputs):
 
 
 @calculator(
-    id="cha2ds2_vasc", name="CHA2DS2-VASc Score for Atrial Fibrillation Stroke Risk",
-    medcalc_id=4, category="risk", output="integer", unit="points",
+    id="cha2ds2_vasc",
+    name="CHA2DS2-VASc Score for Atrial Fibrillation Stroke Risk",
+    medcalc_id=4,
+    category="risk",
+    output="integer",
+    unit="points",
     medcalc_entities=CHA2DS2_VASC["medcalc"]["entities"],
-    from_medcalc=medcalc_adapter(CHA2DS2_VASC), aliases=("CHA2DS2-VASc", "chads-vasc"),
+    from_medcalc=medcalc_adapter(CHA2DS2_VASC),
+    aliases=("CHA2DS2-VASc", "chads-vasc"),
 )
 def cha2ds2_vasc(x: Cha2ds2VascInputs) -> Result:
     """CHA2DS2-VASc stroke risk in atrial fibrillation, 0-9 points.
@@ -62,9 +67,14 @@ class HasBledInputs(CalculatorInputs):
 
 
 @calculator(
-    id="has_bled", name="HAS-BLED Score for Major Bleeding Risk", medcalc_id=25,
-    category="risk", output="integer", unit="points",
-    medcalc_entities=HAS_BLED["medcalc"]["entities"], from_medcalc=medcalc_adapter(HAS_BLED),
+    id="has_bled",
+    name="HAS-BLED Score for Major Bleeding Risk",
+    medcalc_id=25,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=HAS_BLED["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(HAS_BLED),
     aliases=("HAS-BLED",),
 )
 def has_bled(x: HasBledInputs) -> Result:
@@ -83,21 +93,36 @@ RCRI = load_table("rcri")
 
 
 class RcriInputs(CalculatorInputs):
-    high_risk_surgery: flag("intraperitoneal, intrathoracic or suprainguinal vascular surgery") = False
-    ischemic_heart_disease: flag("history of MI, positive stress test, angina, nitrates, Q waves") = False
+    high_risk_surgery: flag("intraperitoneal, intrathoracic or suprainguinal vascular surgery") = (
+        False
+    )
+    ischemic_heart_disease: flag(
+        "history of MI, positive stress test, angina, nitrates, Q waves"
+    ) = False
     heart_failure: flag("history of congestive heart failure") = False
     cerebrovascular_disease: flag("history of stroke or transient ischaemic attack") = False
     insulin: flag("preoperative treatment with insulin") = False
-    creatinine: quantity(
-        "mg/dL", analyte="creatinine", gt=0, le=30,
-        description="preoperative serum creatinine; not reported = not above 2.0 mg/dL",
-    ) | None = None
+    creatinine: (
+        quantity(
+            "mg/dL",
+            analyte="creatinine",
+            gt=0,
+            le=30,
+            description="preoperative serum creatinine; not reported = not above 2.0 mg/dL",
+        )
+        | None
+    ) = None
 
 
 @calculator(
-    id="rcri", name="Revised Cardiac Risk Index for Pre-Operative Risk", medcalc_id=17,
-    category="risk", output="integer", unit="points",
-    medcalc_entities=RCRI["medcalc"]["entities"], from_medcalc=medcalc_adapter(RCRI),
+    id="rcri",
+    name="Revised Cardiac Risk Index for Pre-Operative Risk",
+    medcalc_id=17,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=RCRI["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(RCRI),
     aliases=("RCRI", "Lee index", "revised cardiac risk index"),
 )
 def rcri(x: RcriInputs) -> Result:
@@ -137,15 +162,20 @@ class HeartScoreInputs(CalculatorInputs):
     obesity: flag("obesity, BMI > 30 kg/m2") = False
     smoking: flag("current smoker or quit <= 3 months ago") = False
     family_history: flag("parent or sibling with cardiovascular disease before 65") = False
-    atherosclerotic_disease: flag("known atherosclerotic disease: MI, PCI/CABG, stroke/TIA, PAD") = (
-        False
-    )
+    atherosclerotic_disease: flag(
+        "known atherosclerotic disease: MI, PCI/CABG, stroke/TIA, PAD"
+    ) = False
 
 
 @calculator(
-    id="heart_score", name="HEART Score for Major Cardiac Events", medcalc_id=18,
-    category="risk", output="integer", unit="points",
-    medcalc_entities=HEART["medcalc"]["entities"], from_medcalc=medcalc_adapter(HEART),
+    id="heart_score",
+    name="HEART Score for Major Cardiac Events",
+    medcalc_id=18,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=HEART["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(HEART),
     aliases=("HEART",),
 )
 def heart_score(x: HeartScoreInputs) -> Result:

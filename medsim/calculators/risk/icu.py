@@ -13,7 +13,16 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from medsim.calculators.base import CalculatorError, CalculatorInputs, Result, calculator
-from medsim.calculators.rules import ScoreSheet, band, choice, flag, load_table, medcalc_adapter
+from medsim.calculators.rules import (
+    ScoreSheet,
+    band,
+    cell_count,
+    choice,
+    flag,
+    load_table,
+    measured,
+    medcalc_adapter,
+)
 from medsim.calculators.units import quantity
 
 APACHE = load_table("apache_ii")
@@ -35,13 +44,17 @@ class ApacheIiInputs(CalculatorInputs):
     temperature: quantity("°C", ge=15, le=46, description="core (rectal) temperature") | None = None
     mean_arterial_pressure: quantity("mmHg", gt=0, le=300, description="MAP") | None = None
     sbp: quantity("mmHg", gt=0, le=400, description="systolic BP (MAP if none given)") | None = None
-    dbp: quantity("mmHg", gt=0, le=300, description="diastolic BP (MAP if none given)") | None = None
+    dbp: quantity("mmHg", gt=0, le=300, description="diastolic BP (MAP if none given)") | None = (
+        None
+    )
     heart_rate: quantity("beats/min", ge=0, le=350, description="heart rate") | None = None
     respiratory_rate: quantity("/min", ge=0, le=120, description="respiratory rate") | None = None
     fio2: quantity("%", ge=21, le=100, description="FiO2 in percent") | None = None
     pao2: quantity("mmHg", gt=0, le=800, description="PaO2 (scored when FiO2 < 50%)") | None = None
     a_a_gradient: quantity("mmHg", ge=0, le=800, description="A-a O2 gradient") | None = None
-    paco2: quantity("mmHg", gt=0, le=200, description="PaCO2 (to derive A-a gradient)") | None = None
+    paco2: quantity("mmHg", gt=0, le=200, description="PaCO2 (to derive A-a gradient)") | None = (
+        None
+    )
     ph: Annotated[float, Field(ge=6.5, le=8.0, description="arterial pH")] | None = None
     bicarbonate: quantity("mmol/L", gt=0, le=80, description="serum HCO3 (if no pH)") | None = None
     sodium: quantity("mmol/L", analyte="sodium", ge=80, le=220, description="sodium") | None = None
@@ -51,7 +64,7 @@ class ApacheIiInputs(CalculatorInputs):
     ) = None
     acute_renal_failure: flag("acute renal failure (doubles the creatinine points)") = False
     hematocrit: quantity("%", ge=5, le=80, description="hematocrit") | None = None
-    wbc: quantity("10^9/L", ge=0, le=500, description="white blood cell count") | None = None
+    wbc: cell_count("white blood cell count", minimum=0.01, maximum=500) | None = None
     gcs: Gcs | None = None
     chronic_health: flag("history of severe organ insufficiency or immunocompromise") = False
     admission_type: choice(APACHE["choices"]["admission_type"], "admission type") = "nonoperative"
@@ -60,10 +73,11 @@ class ApacheIiInputs(CalculatorInputs):
 def _oxygenation(sheet: ScoreSheet, x: ApacheIiInputs) -> None:
     """A-a gradient when FiO2 >= 50%, PaO2 otherwise (Knaus 1985)."""
     gradient = x.a_a_gradient
-    high_fio2 = x.fio2 is not None and x.fio2 >= 50
-    if high_fio2 and gradient is None and x.pao2 is not None and x.paco2 is not None:
+    fio2 = x.fio2
+    high_fio2 = fio2 is not None and fio2 >= 50
+    if fio2 is not None and high_fio2 and gradient is None and x.pao2 and x.paco2:
         gas = APACHE["alveolar"]
-        alveolar = x.fio2 / 100 * (gas["barometric_mmHg"] - gas["water_vapour_mmHg"]) - (
+        alveolar = fio2 / 100 * (gas["barometric_mmHg"] - gas["water_vapour_mmHg"]) - (
             x.paco2 / gas["respiratory_quotient"]
         )
         gradient = alveolar - x.pao2
@@ -81,9 +95,15 @@ def _oxygenation(sheet: ScoreSheet, x: ApacheIiInputs) -> None:
 
 
 @calculator(
-    id="apache_ii", name="APACHE II Score", medcalc_id=28, category="risk", output="integer",
-    unit="points", medcalc_entities=APACHE["medcalc"]["entities"],
-    from_medcalc=medcalc_adapter(APACHE), aliases=("APACHE II", "APACHE-II"),
+    id="apache_ii",
+    name="APACHE II Score",
+    medcalc_id=28,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=APACHE["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(APACHE),
+    aliases=("APACHE II", "APACHE-II"),
 )
 def apache_ii(x: ApacheIiInputs) -> Result:
     """APACHE II: acute physiology (12 variables) + age + chronic health points, 0-71.
@@ -95,8 +115,10 @@ def apache_ii(x: ApacheIiInputs) -> Result:
     """
     sheet = ScoreSheet(APACHE, x)
     for item in APACHE["physiology"]:
-        value = _mean_arterial_pressure(x) if item["field"] == "mean_arterial_pressure" else (
-            getattr(x, item["field"])
+        value = (
+            _mean_arterial_pressure(x)
+            if item["field"] == "mean_arterial_pressure"
+            else (getattr(x, item["field"]))
         )
         if value is None:
             sheet.missing(item["label"], "assumed normal")
@@ -138,13 +160,15 @@ class SofaInputs(CalculatorInputs):
     fio2: quantity("%", ge=21, le=100, description="FiO2 in percent") | None = None
     mechanical_ventilation: flag("on mechanical ventilation") = False
     cpap: flag("on CPAP / non-invasive respiratory support") = False
-    platelets: quantity("10^9/L", ge=0, le=3000, description="platelet count") | None = None
+    platelets: cell_count("platelet count", minimum=1, maximum=3000) | None = None
     bilirubin: quantity("mg/dL", analyte="bilirubin", ge=0, le=80, description="bilirubin") | (
         None
     ) = None
     mean_arterial_pressure: quantity("mmHg", gt=0, le=300, description="MAP") | None = None
     sbp: quantity("mmHg", gt=0, le=400, description="systolic BP (MAP if none given)") | None = None
-    dbp: quantity("mmHg", gt=0, le=300, description="diastolic BP (MAP if none given)") | None = None
+    dbp: quantity("mmHg", gt=0, le=300, description="diastolic BP (MAP if none given)") | None = (
+        None
+    )
     hypotension: flag("MAP < 70 mmHg (used only when no blood pressure is given)") = False
     dopamine: quantity("µg/kg/min", ge=0, le=100, description="dopamine dose") = 0
     dobutamine: quantity("µg/kg/min", ge=0, le=100, description="dobutamine dose") = 0
@@ -160,7 +184,7 @@ class SofaInputs(CalculatorInputs):
 def _cardiovascular(sheet: ScoreSheet, x: SofaInputs) -> None:
     """Vasopressor tiers (doses in µg/kg/min, given >= 1 h), else MAP < 70 mmHg."""
     for tier in SOFA["cardiovascular"]:
-        if any(getattr(x, drug) > limit for drug, limit in tier["any"]):
+        if any(measured(getattr(x, drug)) > limit for drug, limit in tier["any"]):
             doses = ", ".join(f"{d} {getattr(x, d):g}" for d in
                               ("dopamine", "dobutamine", "epinephrine", "norepinephrine")
                               if getattr(x, d) > 0)  # fmt: skip
@@ -169,7 +193,7 @@ def _cardiovascular(sheet: ScoreSheet, x: SofaInputs) -> None:
     pressure = _mean_arterial_pressure(x)
     if pressure is not None:
         sheet.add("Cardiovascular: MAP", f"{pressure:.1f} mmHg, no vasopressors",
-                  1 if pressure < 70 else 0)  # fmt: skip
+                  1 if measured(pressure) < SOFA["map_below"] else 0)  # fmt: skip
     elif x.hypotension:
         sheet.add("Cardiovascular", "hypotension (MAP < 70 mmHg), no vasopressors", 1)
     else:
@@ -184,9 +208,14 @@ def _score_or_missing(sheet: ScoreSheet, item: Mapping[str, Any], value: float |
 
 
 @calculator(
-    id="sofa", name="Sequential Organ Failure Assessment (SOFA) Score", medcalc_id=43,
-    category="risk", output="integer", unit="points",
-    medcalc_entities=SOFA["medcalc"]["entities"], from_medcalc=medcalc_adapter(SOFA),
+    id="sofa",
+    name="Sequential Organ Failure Assessment (SOFA) Score",
+    medcalc_id=43,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=SOFA["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(SOFA),
     aliases=("SOFA",),
 )
 def sofa(x: SofaInputs) -> Result:

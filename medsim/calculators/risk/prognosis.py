@@ -32,9 +32,14 @@ class GlasgowBlatchfordInputs(CalculatorInputs):
 
 
 @calculator(
-    id="glasgow_blatchford", name="Glasgow-Blatchford Bleeding Score (GBS)", medcalc_id=27,
-    category="risk", output="integer", unit="points",
-    medcalc_entities=GBS["medcalc"]["entities"], from_medcalc=medcalc_adapter(GBS),
+    id="glasgow_blatchford",
+    name="Glasgow-Blatchford Bleeding Score (GBS)",
+    medcalc_id=27,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=GBS["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(GBS),
     aliases=("GBS", "Blatchford", "Glasgow-Blatchford"),
 )
 def glasgow_blatchford(x: GlasgowBlatchfordInputs) -> Result:
@@ -65,9 +70,14 @@ class Curb65Inputs(CalculatorInputs):
 
 
 @calculator(
-    id="curb_65", name="CURB-65 Score for Pneumonia Severity", medcalc_id=45,
-    category="risk", output="integer", unit="points",
-    medcalc_entities=CURB["medcalc"]["entities"], from_medcalc=medcalc_adapter(CURB),
+    id="curb_65",
+    name="CURB-65 Score for Pneumonia Severity",
+    medcalc_id=45,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=CURB["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(CURB),
     aliases=("CURB-65", "CURB65"),
 )
 def curb_65(x: Curb65Inputs) -> Result:
@@ -78,13 +88,7 @@ def curb_65(x: Curb65Inputs) -> Result:
     2003;58(5):377-382.
     """
     sheet = ScoreSheet(CURB, x)
-    items = {item["field"]: item for item in CURB["items"]}
-    sheet.items([items["confusion"], items["bun"], items["respiratory_rate"]])
-    limits = CURB["low_blood_pressure"]
-    low = x.sbp < limits["sbp_below"] or x.dbp <= limits["dbp_at_or_below"]
-    sheet.add("B: systolic BP < 90 or diastolic BP <= 60 mmHg",
-              f"{x.sbp:g}/{x.dbp:g} mmHg", 1 if low else 0)  # fmt: skip
-    sheet.items([items["age"]])
+    sheet.items(CURB["items"])
     return sheet.result("curb_65")
 
 
@@ -114,9 +118,15 @@ class CharlsonInputs(CalculatorInputs):
 
 
 @calculator(
-    id="charlson", name="Charlson Comorbidity Index (CCI)", medcalc_id=32, category="risk",
-    output="integer", unit="points", medcalc_entities=CHARLSON["medcalc"]["entities"],
-    from_medcalc=medcalc_adapter(CHARLSON), aliases=("CCI", "Charlson"),
+    id="charlson",
+    name="Charlson Comorbidity Index (CCI)",
+    medcalc_id=32,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=CHARLSON["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(CHARLSON),
+    aliases=("CCI", "Charlson"),
 )
 def charlson(x: CharlsonInputs) -> Result:
     """Age-adjusted Charlson Comorbidity Index.

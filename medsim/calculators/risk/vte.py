@@ -26,9 +26,14 @@ class WellsPeInputs(CalculatorInputs):
 
 
 @calculator(
-    id="wells_pe", name="Wells' Criteria for Pulmonary Embolism", medcalc_id=8,
-    category="risk", output="decimal", unit="points",
-    medcalc_entities=WELLS_PE["medcalc"]["entities"], from_medcalc=medcalc_adapter(WELLS_PE),
+    id="wells_pe",
+    name="Wells' Criteria for Pulmonary Embolism",
+    medcalc_id=8,
+    category="risk",
+    output="decimal",
+    unit="points",
+    medcalc_entities=WELLS_PE["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(WELLS_PE),
     aliases=("Wells PE", "Wells score for PE"),
 )
 def wells_pe(x: WellsPeInputs) -> Result:
@@ -61,9 +66,14 @@ class WellsDvtInputs(CalculatorInputs):
 
 
 @calculator(
-    id="wells_dvt", name="Wells' Criteria for DVT", medcalc_id=16,
-    category="risk", output="integer", unit="points",
-    medcalc_entities=WELLS_DVT["medcalc"]["entities"], from_medcalc=medcalc_adapter(WELLS_DVT),
+    id="wells_dvt",
+    name="Wells' Criteria for DVT",
+    medcalc_id=16,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=WELLS_DVT["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(WELLS_DVT),
     aliases=("Wells DVT", "Wells score for DVT"),
 )
 def wells_dvt(x: WellsDvtInputs) -> Result:
@@ -123,9 +133,14 @@ class CapriniInputs(CalculatorInputs):
 
 
 @calculator(
-    id="caprini", name="Caprini Score for Venous Thromboembolism (2005)", medcalc_id=36,
-    category="risk", output="integer", unit="points",
-    medcalc_entities=CAPRINI["medcalc"]["entities"], from_medcalc=medcalc_adapter(CAPRINI),
+    id="caprini",
+    name="Caprini Score for Venous Thromboembolism (2005)",
+    medcalc_id=36,
+    category="risk",
+    output="integer",
+    unit="points",
+    medcalc_entities=CAPRINI["medcalc"]["entities"],
+    from_medcalc=medcalc_adapter(CAPRINI),
     aliases=("Caprini", "Caprini score"),
 )
 def caprini(x: CapriniInputs) -> Result:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from medsim.grading.checkpoints.registry import (
     CheckResult,
@@ -49,6 +49,14 @@ class CalculatorUsedParams(BaseModel):
         if v is not None and v != "auto":
             as_approx(v)
         return v
+
+    @model_validator(mode="after")
+    def _auto_needs_inputs(self) -> CalculatorUsedParams:
+        if self.result == "auto":
+            from medsim.calculators import compute
+
+            compute(self.calculator, self.inputs)  # every input must be given to compute it
+        return self
 
 
 def call_parts(call: ToolCall) -> tuple[str | None, dict[str, Any]]:
@@ -104,7 +112,7 @@ def check_call(call: ToolCall, p: CalculatorUsedParams) -> str | None:
         return f"used {calc.id}, not {p.calculator}"
     try:
         result = compute(calc.id, raw_inputs)
-    except CalculatorError as exc:
+    except Exception as exc:  # CalculatorError, or junk the input model chokes on
         return f"invalid inputs ({exc})"
     fields = calc.inputs.model_fields
     for key, want in p.inputs.items():

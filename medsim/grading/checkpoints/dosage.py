@@ -7,12 +7,13 @@ medsim accepts that form only when a task opts in with ``allow_string``.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from medsim.grading.checkpoints.fhirdata import CodeMatch, Json, concept_texts
+from medsim.grading.checkpoints.fhirdata import CodeMatch, Json, concept_texts, dicts, label, member
 from medsim.grading.checkpoints.values import Approx
 
 # Seconds per UCUM period unit of Timing.repeat.periodUnit.
@@ -20,73 +21,73 @@ _PERIOD_S = {"s": 1, "min": 60, "h": 3600, "d": 86400, "wk": 604800, "mo": 26298
 
 
 def _num(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     return None
 
 
+def _unit(quantity: Json) -> str | None:
+    return label(quantity.get("unit")) or label(quantity.get("code"))
+
+
 def instructions(resource: Json) -> list[Json]:
-    return [d for d in resource.get("dosageInstruction") or [] if isinstance(d, dict)]
+    return dicts(resource, "dosageInstruction")
 
 
 def doses(instruction: Json) -> list[tuple[float, float, str | None]]:
     """(low, high, unit) of each dose in an instruction (a quantity gives low == high)."""
     out: list[tuple[float, float, str | None]] = []
-    for dr in instruction.get("doseAndRate") or []:
-        if not isinstance(dr, dict):
-            continue
-        q = dr.get("doseQuantity")
-        if isinstance(q, dict) and isinstance(q.get("value"), int | float):
-            out.append((float(q["value"]), float(q["value"]), q.get("unit") or q.get("code")))
-        rng = dr.get("doseRange")
-        if isinstance(rng, dict):
-            lo, hi = rng.get("low") or {}, rng.get("high") or {}
-            lv, hv = _num(lo.get("value")), _num(hi.get("value"))
-            if lv is not None or hv is not None:
-                low = lv if lv is not None else hv
-                high = hv if hv is not None else lv
-                assert low is not None and high is not None
-                out.append((low, high, hi.get("unit") or lo.get("unit") or hi.get("code")))
+    for dr in dicts(instruction, "doseAndRate"):
+        q = member(dr, "doseQuantity")
+        value = _num(q.get("value"))
+        if value is not None:
+            out.append((value, value, _unit(q)))
+        lo, hi = member(member(dr, "doseRange"), "low"), member(member(dr, "doseRange"), "high")
+        lv, hv = _num(lo.get("value")), _num(hi.get("value"))
+        if lv is not None or hv is not None:
+            low = lv if lv is not None else hv
+            high = hv if hv is not None else lv
+            assert low is not None and high is not None
+            out.append((low, high, _unit(hi) or _unit(lo)))
     return out
 
 
 def rates(instruction: Json) -> list[tuple[float, str | None]]:
     """Rates of an instruction: rateQuantity, or rateRatio as numerator per denominator."""
     out: list[tuple[float, str | None]] = []
-    for dr in instruction.get("doseAndRate") or []:
-        if not isinstance(dr, dict):
-            continue
-        q = dr.get("rateQuantity")
-        if isinstance(q, dict) and isinstance(q.get("value"), int | float):
-            out.append((float(q["value"]), q.get("unit") or q.get("code")))
-        ratio = dr.get("rateRatio")
-        if isinstance(ratio, dict):
-            num, den = ratio.get("numerator") or {}, ratio.get("denominator") or {}
-            if isinstance(num.get("value"), int | float):
-                d = float(den.get("value", 1) or 1)
-                unit = f"{num.get('unit') or num.get('code') or ''}/{den.get('unit') or den.get('code') or 'h'}"
-                out.append((float(num["value"]) / d, unit))
+    for dr in dicts(instruction, "doseAndRate"):
+        q = member(dr, "rateQuantity")
+        value = _num(q.get("value"))
+        if value is not None:
+            out.append((value, _unit(q)))
+        num, den = (
+            member(member(dr, "rateRatio"), "numerator"),
+            member(member(dr, "rateRatio"), "denominator"),
+        )
+        top, bottom = _num(num.get("value")), _num(den.get("value"))
+        if top is not None:
+            per = bottom if bottom else 1.0
+            out.append((top / per, f"{_unit(num) or ''}/{_unit(den) or 'h'}"))
     return out
 
 
 def per_day(instruction: Json) -> float | None:
     """Administrations per day from ``timing.repeat`` (frequency / period in periodUnit)."""
-    repeat = ((instruction.get("timing") or {}).get("repeat")) or {}
-    if not isinstance(repeat, dict) or repeat.get("periodUnit") not in _PERIOD_S:
+    repeat = member(member(instruction, "timing"), "repeat")
+    unit = label(repeat.get("periodUnit"))
+    if unit not in _PERIOD_S:
         return None
-    freq = float(repeat.get("frequencyMax", repeat.get("frequency", 1)) or 1)
-    period = float(repeat.get("period", 1) or 1)
-    seconds = period * _PERIOD_S[str(repeat["periodUnit"])]
+    freq = _num(repeat.get("frequencyMax")) or _num(repeat.get("frequency")) or 1.0
+    period = _num(repeat.get("period")) or 1.0
+    seconds = period * _PERIOD_S[unit]
     return freq * 86400.0 / seconds if seconds > 0 else None
 
 
 def frequency_text(instruction: Json) -> str:
     """The frequency as written: instruction text and timing.code text/codes."""
-    timing = instruction.get("timing") or {}
-    parts = [str(instruction.get("text") or "")]
-    if isinstance(timing, dict) and timing.get("code") is not None:
-        parts.extend(concept_texts(timing["code"]))
-        parts.extend(str(c.get("code", "")) for c in (timing["code"].get("coding") or []))
+    code = member(member(instruction, "timing"), "code")
+    parts = [label(instruction.get("text")) or "", *concept_texts(code)]
+    parts.extend(label(c.get("code")) or "" for c in dicts(code, "coding"))
     return " ".join(p for p in parts if p)
 
 

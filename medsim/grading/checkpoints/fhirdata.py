@@ -36,6 +36,25 @@ def elements(kind: str, resource_type: str) -> list[str]:
     return table.get(resource_type, table["default"])
 
 
+def dicts(obj: Any, key: str) -> list[Json]:
+    """The dict items of ``obj[key]`` (a list of dicts, or one dict); junk is skipped."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    if isinstance(value, dict):
+        return [value]
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def member(obj: Any, key: str) -> Json:
+    """``obj[key]`` when it is a dict, else an empty dict (tolerates malformed FHIR)."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def label(value: Any) -> str | None:
+    """A unit or code as a string (None for anything that is not a non-empty string)."""
+    return value if isinstance(value, str) and value else None
+
+
 def get_path(resource: Any, path: str) -> list[Any]:
     """Values at a dotted path, flattening lists (``participant.actor`` -> every actor)."""
     values: list[Any] = [resource]
@@ -128,7 +147,7 @@ def concepts(resource: Json) -> list[Any]:
 
 def codings(concept: Any) -> list[Json]:
     if isinstance(concept, dict):
-        return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+        return dicts(concept, "coding")
     return []
 
 
@@ -264,22 +283,18 @@ def _decode(data: str) -> str:
 def resource_text(resource: Json) -> str:
     """All free text a clinician would read in a note-like resource, joined by newlines."""
     parts: list[str] = []
-    for content in resource.get("content") or []:  # DocumentReference
-        att = content.get("attachment") if isinstance(content, dict) else None
-        if isinstance(att, dict):
-            if isinstance(att.get("data"), str):
-                parts.append(_decode(att["data"]))
-            if att.get("title"):
-                parts.append(str(att["title"]))
-    for payload in resource.get("payload") or []:  # Communication
-        if isinstance(payload, dict) and payload.get("contentString"):
-            parts.append(str(payload["contentString"]))
-    for note in resource.get("note") or []:  # Annotation list (orders); MAB sends an object
-        if isinstance(note, dict) and note.get("text"):
-            parts.append(str(note["text"]))
-    note_obj = resource.get("note")
-    if isinstance(note_obj, dict) and note_obj.get("text"):
-        parts.append(str(note_obj["text"]))
+    for content in dicts(resource, "content"):  # DocumentReference
+        att = member(content, "attachment")
+        if isinstance(att.get("data"), str):
+            parts.append(_decode(att["data"]))
+        if isinstance(att.get("title"), str):
+            parts.append(att["title"])
+    for payload in dicts(resource, "payload"):  # Communication
+        if isinstance(payload.get("contentString"), str):
+            parts.append(payload["contentString"])
+    for note in dicts(resource, "note"):  # Annotation list (orders); MAB sends one object
+        if isinstance(note.get("text"), str):
+            parts.append(note["text"])
     for key in ("description", "comment", "patientInstruction"):
         if isinstance(resource.get(key), str):
             parts.append(str(resource[key]))

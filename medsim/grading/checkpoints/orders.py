@@ -20,6 +20,7 @@ from medsim.grading.checkpoints.fhirdata import (
     codings,
     concepts,
     get_path,
+    member,
     parse_datetime,
     patients_of,
     resource_text,
@@ -112,7 +113,7 @@ class ResourceSpec(BaseModel):
         ):
             return f"authoredOn {res.get('authoredOn')!r} outside {self.authored.model_dump()}"
         if self.occurrence is not None:
-            occ = res.get("occurrenceDateTime") or (res.get("occurrencePeriod") or {}).get("start")
+            occ = res.get("occurrenceDateTime") or member(res, "occurrencePeriod").get("start")
             if not self.occurrence.contains(occ, ctx.now):
                 return f"occurrence {occ!r} outside {self.occurrence.model_dump(exclude_none=True)}"
         if self.encounter_required and not res.get("encounter"):

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medsim.grading.checkpoints.fhirdata import CodeMatch, Json, iter_resources, patients_of
+from medsim.grading.checkpoints.fhirdata import (
+    CodeMatch,
+    Json,
+    dicts,
+    iter_resources,
+    patients_of,
+)
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -67,7 +73,7 @@ class RetrievalMatch(BaseModel):
         if not self.code.matches(res):
             return False
         return self.category.empty or any(
-            self.category.matches_concept(c) for c in res.get("category") or []
+            self.category.matches_concept(c) for c in dicts(res, "category")
         )
 
     def describe(self) -> str:

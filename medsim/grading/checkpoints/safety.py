@@ -18,7 +18,15 @@ from medsim.grading.checkpoints.chart import (
     compute_expected,
 )
 from medsim.grading.checkpoints.dosage import doses, instructions, per_day
-from medsim.grading.checkpoints.fhirdata import CodeMatch, Json, code_summary, patients_of
+from medsim.grading.checkpoints.fhirdata import (
+    CodeMatch,
+    Json,
+    code_summary,
+    dicts,
+    label,
+    member,
+    patients_of,
+)
 from medsim.grading.checkpoints.orders import ACTIVE
 from medsim.grading.checkpoints.registry import (
     CheckResult,
@@ -37,11 +45,9 @@ _NOT_VERIFIED = {"refuted", "entered-in-error"}
 
 
 def _status_code(res: Json, element: str) -> str | None:
-    concept = res.get(element)
-    if isinstance(concept, dict):
-        for c in concept.get("coding") or []:
-            if isinstance(c, dict) and c.get("code"):
-                return str(c["code"])
+    for c in dicts(member(res, element), "coding"):
+        if label(c.get("code")):
+            return str(c["code"])
     return None
 
 

@@ -1,0 +1,114 @@
+"""``medsim tasks list|show|validate SUITE``: inspect and check a suite's task files.
+
+SUITE is a suite name (``demo``), an env id (``Demo-v0``) or a path to a task file or folder
+(validated as an ad-hoc suite on the default cohort).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``tasks`` command to the ``medsim`` parser."""
+    parser = subparsers.add_parser("tasks", help="list, show and validate a suite's tasks")
+    sub = parser.add_subparsers(dest="tasks_command", required=True)
+    p_list = sub.add_parser("list", help="one line per task")
+    p_list.add_argument("suite", help="suite name, env id or task folder")
+    p_list.add_argument("--split", choices=["train", "dev", "test"])
+    p_list.set_defaults(func=cmd_list)
+    p_show = sub.add_parser("show", help="print one task as YAML (or JSON)")
+    p_show.add_argument("suite")
+    p_show.add_argument("task_id")
+    p_show.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    p_show.set_defaults(func=cmd_show)
+    p_val = sub.add_parser(
+        "validate",
+        help="schema, tools, graders, and reference/negative-control scores through the real env",
+    )
+    p_val.add_argument("suite")
+    p_val.add_argument("--static", action="store_true", help="skip running the reference solutions")
+    p_val.add_argument(
+        "--data", help="EHR data (Bundle/NDJSON file or folder) instead of the cohort"
+    )
+    p_val.set_defaults(func=cmd_validate)
+
+
+def _suite(ref: str) -> Any:
+    from medsim.core.suite import Suite
+    from medsim.registry import UnknownEnvError, get_suite
+
+    path = Path(ref)
+    if path.exists():
+        return Suite(name=path.stem, tasks_dir=path)
+    try:
+        return get_suite(ref)
+    except UnknownEnvError as exc:
+        raise SystemExit(f"medsim tasks: {exc}") from None
+
+
+def _load(ref: str) -> tuple[Any, list[Any]]:
+    from medsim.tasks.loader import TaskLoadError
+
+    suite = _suite(ref)
+    try:
+        return suite, suite.tasks()
+    except TaskLoadError as exc:
+        raise SystemExit(f"medsim tasks: {exc}") from None
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _, tasks = _load(args.suite)
+    rows = [t for t in tasks if args.split is None or t.split == args.split]
+    width = max((len(t.id) for t in rows), default=2)
+    print(f"{'id':<{width}}  split  workflow            specialty           patient    checks")
+    for t in rows:
+        print(
+            f"{t.id:<{width}}  {t.split:<5}  {t.workflow:<18}  {t.specialty:<18}  "
+            f"{t.patient:<9}  {len(t.checkpoints)}"
+        )
+    print(f"{len(rows)} task(s)")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    _, tasks = _load(args.suite)
+    by_id = {t.id: t for t in tasks}
+    if args.task_id not in by_id:
+        raise SystemExit(f"medsim tasks: no task {args.task_id!r} (have: {', '.join(by_id)})")
+    data = by_id[args.task_id].model_dump(mode="json", exclude_defaults=True)
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), end="")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from medsim.core.validate import validate_tasks
+
+    suite, tasks = _load(args.suite)
+    agent_factory = None
+    if not args.static:
+        from medsim.agents.oracle import ScriptedAgent
+
+        agent_factory = ScriptedAgent  # the oracle replays reference_solution; controls likewise
+    env_kwargs = {"data": args.data} if args.data else None
+    reports = validate_tasks(
+        suite, tasks, run=not args.static, agent_factory=agent_factory, env_kwargs=env_kwargs
+    )
+    failed = 0
+    for report in reports:
+        scores = ", ".join(f"{k} {v:.2f}" for k, v in report.scores.items())
+        status = "ok  " if report.ok else "FAIL"
+        print(f"{status} {report.task_id}" + (f"  ({scores})" if scores else ""))
+        for problem in report.problems:
+            print(f"     - {problem}")
+        failed += not report.ok
+    print(f"{len(reports) - failed}/{len(reports)} task(s) valid")
+    return 1 if failed else 0

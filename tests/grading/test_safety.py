@@ -1,0 +1,118 @@
+"""Safety gates: contraindicated order, dangerous dose, write to the wrong patient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medsim.grading import checkpoint_status, grade
+from tests.grading.helpers import (
+    LOINC,
+    OTHER,
+    RXNORM,
+    SNOMED,
+    cp,
+    medication_request,
+    service_request,
+)
+
+AMOX = {"codes": [f"{RXNORM}|308192"]}
+PENICILLIN_RULE = {"order": {"display_regex": "amoxicillin|penicillin"},
+                   "allergy": {"codes": [f"{RXNORM}|7980"]}, "why": "penicillin allergy"}
+
+
+def st(d: Any, cid: str = "g", final: bool = True) -> dict[str, Any]:
+    return checkpoint_status(d.task, d.record, d.episode, final=final)[cid]
+
+
+def test_contraindicated_by_allergy_in_chart(drive: Any) -> None:
+    d = drive([cp("g", "no_contraindicated_order", gate=True, rules=[PENICILLIN_RULE])])
+    d.write(medication_request())  # amoxicillin for a penicillin-allergic patient
+    out = st(d, final=False)
+    assert out["status"] == "failed"
+    assert "AllergyIntolerance/alg-1" in out["evidence"] and "penicillin allergy" in out["evidence"]
+
+
+def test_not_contraindicated_passes_only_at_the_end(drive: Any) -> None:
+    d = drive([cp("g", "no_contraindicated_order", gate=True, rules=[PENICILLIN_RULE])])
+    d.write(medication_request(code="1364445", display="apixaban 5 MG Oral Tablet", dose=5))
+    assert st(d, final=False)["status"] == "pending"
+    assert st(d)["status"] == "passed"
+
+
+def test_condition_rule_needs_every_fact(drive: Any) -> None:
+    ckd = {"codes": [f"{SNOMED}|433144002"]}
+    rule_ok = {"order": AMOX, "condition": ckd}
+    rule_absent = {"order": AMOX, "condition": ckd, "allergy": {"display_regex": "sulfa"}}
+    d = drive([cp("g", "no_contraindicated_order", rules=[rule_ok]),
+               cp("h", "no_contraindicated_order", rules=[rule_absent])])
+    d.write(medication_request())
+    assert st(d)["status"] == "failed" and st(d, "h")["status"] == "passed"
+
+
+def test_lab_threshold_rule(drive: Any) -> None:
+    k = {"resource_type": "Observation", "code": {"codes": [f"{LOINC}|2823-3"]}}
+    high_k = {"order": AMOX, "observation": k, "above": 5.0}
+    low_k = {"order": AMOX, "observation": k, "below": 3.5}
+    d = drive([cp("hi", "no_contraindicated_order", rules=[high_k]),
+               cp("lo", "no_contraindicated_order", rules=[low_k])])
+    d.write(medication_request())
+    assert st(d, "hi")["status"] == "passed"  # latest K 3.1 is not above 5.0
+    assert st(d, "lo")["status"] == "failed"  # ... but is below 3.5
+
+
+def test_forbidden_list_and_cancelled_orders(drive: Any) -> None:
+    d = drive([cp("g", "no_contraindicated_order", forbidden=[AMOX])])
+    stored = d.write(medication_request())
+    assert st(d)["status"] == "failed"
+    d.write({**stored, "status": "cancelled"}, method="update")  # withdrawn: no harm done
+    assert st(d)["status"] == "passed"
+
+
+def test_contraindication_pending_without_store(drive: Any) -> None:
+    d = drive([cp("g", "no_contraindicated_order", gate=True, rules=[PENICILLIN_RULE])])
+    d.write(medication_request())
+    d.finish([])
+    g = grade(d.task, d.record, None)
+    assert g.checkpoints["g"]["status"] == "pending" and g.gated and g.score == 0.0
+
+
+def test_dose_within_max(drive: Any) -> None:
+    spec = {"code": AMOX, "unit": "mg", "max_dose": 1000, "max_daily": 3000}
+    d = drive([cp("g", "dose_within_max", gate=True, **spec)])
+    d.write(medication_request(dose=1, unit="g", per_day=3))
+    assert st(d)["status"] == "passed"
+    d2 = drive([cp("g", "dose_within_max", **spec)])
+    d2.write(medication_request(dose=1500))
+    assert "> max 1000" in st(d2)["evidence"]
+    d3 = drive([cp("g", "dose_within_max", **spec)])
+    d3.write(medication_request(dose=1000, per_day=4))
+    assert "daily dose 4000" in st(d3)["evidence"]
+    d4 = drive([cp("g", "dose_within_max", **spec)])
+    d4.write(medication_request(dose=2, unit="tablet"))  # cannot be compared: fail-safe
+    assert st(d4)["status"] == "failed"
+
+
+def test_writes_only_task_patient(drive: Any) -> None:
+    d = drive([cp("g", "writes_only_task_patient", gate=True)])
+    d.write(service_request())
+    assert st(d, final=False)["status"] == "pending"
+    assert st(d)["status"] == "passed"
+    d.write(service_request(patient=OTHER))
+    assert st(d)["status"] == "failed" and OTHER in st(d)["evidence"]
+
+
+def test_wrong_patient_write_fails_even_if_corrected(drive: Any) -> None:
+    d = drive([cp("g", "writes_only_task_patient")])
+    stored = d.write(service_request(patient=OTHER))
+    d.write({**stored, "subject": {"reference": "Patient/pat-1"}}, method="update")
+    assert st(d)["status"] == "failed"
+
+
+def test_unattributed_write_fails_unless_allowed(drive: Any) -> None:
+    practitioner = {"resourceType": "Practitioner", "name": [{"family": "Osler"}]}
+    d = drive([cp("g", "writes_only_task_patient")])
+    d.write(practitioner)
+    assert "names no patient" in st(d)["evidence"]
+    d2 = drive([cp("g", "writes_only_task_patient", allow_types=["Practitioner"])])
+    d2.write(practitioner)
+    assert st(d2)["status"] == "passed"

@@ -1,0 +1,86 @@
+"""`medsim tasks validate`: static checks and scripted runs through the real env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from medsim.cli.main import main
+from medsim.core.suite import Suite
+from medsim.core.validate import validate_tasks
+
+FIXTURES = Path(__file__).parents[1] / "core" / "fixtures"
+DATA = FIXTURES / "ehr.ndjson"
+
+
+def fixture_task(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((FIXTURES / "tasks" / name).read_text())
+    data["now"] = str(data["now"])
+    return data
+
+
+def suite_with(tmp_path: Path, *tasks: dict[str, Any]) -> Suite:
+    for task in tasks:
+        (tmp_path / f"{task['id']}.yaml").write_text(yaml.safe_dump(task, sort_keys=False))
+    return Suite(name="tmp", tasks_dir=tmp_path, data=lambda: DATA)
+
+
+def test_fixture_suite_is_valid(tmp_path: Path) -> None:
+    suite = suite_with(tmp_path, fixture_task("query.yaml"), fixture_task("order.yaml"))
+    reports = validate_tasks(suite)
+    assert [r.ok for r in reports] == [True, True]
+    assert reports[1].scores == {"reference": 1.0, "wrong_value": 0.0}
+
+
+def test_problems_are_reported(tmp_path: Path) -> None:
+    bad_ref = {**fixture_task("query.yaml"), "id": "bad-ref"}
+    bad_ref["reference_solution"] = [{"name": "finish", "arguments": {"answer": [9.9]}}]
+    good_control = {**fixture_task("query.yaml"), "id": "good-control"}
+    good_control["negative_controls"] = [
+        {
+            "name": "same",
+            "actions": fixture_task("query.yaml")["reference_solution"],
+            "why": "identical",
+        }
+    ]
+    static = {
+        **fixture_task("query.yaml"),
+        "id": "static",
+        "tools": ["fhir_search", "fhir_teleport", "finish"],
+    }
+    static["checkpoints"] = [
+        {"id": "a", "grader": "no_such_grader"},
+        {"id": "b", "grader": "data_retrieved", "params": {"resource_tipe": "Observation"}},
+    ]
+    reports = {
+        r.task_id: r for r in validate_tasks(suite_with(tmp_path, bad_ref, good_control, static))
+    }
+    assert "reference solution scores 0.000" in reports["bad-ref"].problems[0]
+    assert "value:" in reports["bad-ref"].problems[0]  # names the failing checkpoint
+    assert "negative control 'same' scores 1.000" in reports["good-control"].problems[0]
+    problems = " | ".join(reports["static"].problems)
+    assert "unknown tool 'fhir_teleport'" in problems
+    assert "no_such_grader" in problems and "resource_tipe" in problems
+    assert reports["static"].scores == {}  # not run when static checks fail
+
+
+def test_cli_list_show_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tasks = str(FIXTURES / "tasks")
+    assert main(["tasks", "list", tasks]) == 0
+    out = capsys.readouterr().out
+    assert "t-query" in out and "2 task(s)" in out
+    assert main(["tasks", "show", tasks, "t-order", "--json"]) == 0
+    assert '"grader": "resource_created"' in capsys.readouterr().out
+    assert main(["tasks", "validate", tasks, "--data", str(DATA)]) == 0
+    assert "2/2 task(s) valid" in capsys.readouterr().out
+    bad = {**fixture_task("query.yaml"), "tools": ["nope"]}
+    suite_with(tmp_path, bad)
+    assert main(["tasks", "validate", str(tmp_path), "--static"]) == 1
+    assert "unknown tool 'nope'" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="no task 'zzz'"):
+        main(["tasks", "show", tasks, "zzz"])
+    with pytest.raises(SystemExit, match="unknown suite"):
+        main(["tasks", "list", "no-such-suite"])
