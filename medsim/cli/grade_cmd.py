@@ -62,14 +62,16 @@ def _task(record: EpisodeRecord, source: Path) -> Any:
 
 
 def _default_data(record: EpisodeRecord) -> Path | None:
+    """The suite's base data; without the suite (unknown or not installed) medsim's cohort."""
     try:
         from medsim.registry import get_suite
 
-        return get_suite(record.suite).default_data()
+        data: Path | None = get_suite(record.suite).default_data()
+        return data
     except Exception:
-        from medsim.data.cohort import cohort_path
+        import medsim.data.cohort as cohort
 
-        return Path(cohort_path())
+        return Path(cohort.cohort_path())  # type: ignore[attr-defined]
 
 
 def rebuild_store(record: EpisodeRecord, task: Any, fhir: str, data: str | None) -> Any:
@@ -78,7 +80,7 @@ def rebuild_store(record: EpisodeRecord, task: Any, fhir: str, data: str | None)
 
     source = data if data is not None else _default_data(record)
     backend = shared_backend(fhir, source) if fhir == "embedded" else shared_backend(fhir)
-    episode = backend.episode()
+    episode: Any = backend.episode()
     clock = task.now.isoformat()
     if hasattr(episode, "clock"):
         episode.clock = lambda: clock

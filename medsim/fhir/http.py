@@ -6,6 +6,13 @@ remembers each resource it touched and what it looked like before, and ``reset()
 back: resources it created are deleted (and expunged where the server allows), resources it
 changed or deleted are restored. Every request sends ``Cache-Control: no-cache`` because HAPI
 otherwise reuses cached search results for 60 s and would hide the episode's own writes.
+
+Isolation on a shared server: resources an episode creates carry two ``meta.tag`` codings,
+``urn:medsim:scratch|1`` and ``urn:medsim:episode|<id>``. Searches exclude scratch resources
+(``_tag:not``) and, when the episode has created resources of that type, fetch its own with a second
+query and merge them into the first page (sorted by the same keys). Reads of another episode's
+resources answer 404. Changes to *base* resources (update, delete) cannot be hidden on a shared
+server: they are visible to other episodes until this episode resets. See docs/fhir.md.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from medsim.fhir.query import normalize_params
 from medsim.fhir.validate import check_id, check_type
 
 Json = dict[str, Any]
+SCRATCH = {"system": "urn:medsim:scratch", "code": "1"}
+EPISODE_SYSTEM = "urn:medsim:episode"
 HEADERS = {"Accept": "application/fhir+json", "Cache-Control": "no-cache"}
 
 
@@ -28,8 +37,9 @@ class HttpBackend:
     """A FHIR server at ``base_url``; ``episode()`` opens a tracked, resettable view."""
 
     def __init__(self, base_url: str, *, timeout: float = 30.0, headers: dict[str, str] | None = None,
-                 check: bool = True) -> None:
+                 check: bool = True, isolation: bool = True) -> None:
         self.base_url = base_url.rstrip("/")
+        self.isolation = isolation
         self.timeout = timeout
         self.headers = {**HEADERS, **(headers or {})}
         self._count = 0
@@ -73,6 +83,7 @@ class HttpEpisode:
         self._lock = threading.RLock()
         self._writes: list[Write] = []
         self._before: dict[tuple[str, str], Json | None] = {}  # first-touch image (None = did not exist)
+        self._own_types: set[str] = set()  # types this episode created resources of
 
     @property
     def writes(self) -> list[Write]:
@@ -102,11 +113,37 @@ class HttpEpisode:
     def read(self, resource_type: str, id: str) -> Json:
         check_type(resource_type)
         check_id(id)
-        return self._ok(*self._send("GET", f"{resource_type}/{id}"))
+        res = self._ok(*self._send("GET", f"{resource_type}/{id}"))
+        if not self._visible(res):
+            raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
+        return res
+
+    def _visible(self, res: Json) -> bool:
+        tags = (res.get("meta") or {}).get("tag") or []
+        owners = [t.get("code") for t in tags if t.get("system") == EPISODE_SYSTEM]
+        return not owners or self.episode_id in owners
+
+    def _tagged(self, res: Json) -> Json:
+        if not self.backend.isolation:
+            return res
+        meta = dict(res.get("meta") or {})
+        tags = [t for t in meta.get("tag") or [] if t.get("system") not in (EPISODE_SYSTEM, SCRATCH["system"])]
+        meta["tag"] = [*tags, SCRATCH, {"system": EPISODE_SYSTEM, "code": self.episode_id}]
+        return {**res, "meta": meta}
 
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
         check_type(resource_type)
-        return self._ok(*self._send("GET", resource_type, params=normalize_params(params)))
+        pairs = normalize_params(params)
+        if not self.backend.isolation:
+            return self._ok(*self._send("GET", resource_type, params=pairs))
+        bundle = self._ok(*self._send("GET", resource_type, params=[*pairs, ("_tag:not", "urn:medsim:scratch|1")]))
+        first_page = not any(k in ("_offset", "_getpagesoffset") for k, _ in pairs)
+        if resource_type not in self._own_types or not first_page:
+            return bundle
+        own_params = [(k, v) for k, v in pairs if k not in ("_count",)] + [
+            ("_tag", f"{EPISODE_SYSTEM}|{self.episode_id}"), ("_count", "1000")]
+        own = self._ok(*self._send("GET", resource_type, params=own_params))
+        return merge_own(bundle, own, pairs)
 
     def capabilities(self) -> Json:
         return self._ok(*self._send("GET", "metadata"))
@@ -145,7 +182,8 @@ class HttpEpisode:
         with self._lock:
             if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
                 raise FhirError(400, "The request body must be a FHIR resource with a resourceType")
-            stored = self._ok(*self._send("POST", resource["resourceType"], resource))
+            stored = self._ok(*self._send("POST", resource["resourceType"], self._tagged(resource)))
+            self._own_types.add(stored["resourceType"])
             self._before.setdefault((stored["resourceType"], stored["id"]), None)
             self._writes.append(Write("create", stored["resourceType"], stored["id"], stored, len(self._writes)))
             return stored
@@ -155,7 +193,10 @@ class HttpEpisode:
         check_id(id)
         with self._lock:
             self._remember(resource_type, id)
-            stored = self._ok(*self._send("PUT", f"{resource_type}/{id}", resource))
+            body = resource if self._before[(resource_type, id)] is not None else self._tagged(resource)
+            if self._before[(resource_type, id)] is None:
+                self._own_types.add(resource_type)
+            stored = self._ok(*self._send("PUT", f"{resource_type}/{id}", body))
             self._writes.append(Write("update", resource_type, id, stored, len(self._writes)))
             return stored
 
@@ -169,6 +210,12 @@ class HttpEpisode:
 
     def transaction(self, bundle: Json) -> Json:
         with self._lock:
+            if isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
+                bundle = {**bundle, "entry": [
+                    {**e, "resource": self._tagged(e["resource"])}
+                    if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+                    and (e.get("request") or {}).get("method") == "POST" else e
+                    for e in bundle["entry"]]}
             result = self._ok(*self._send("POST", "", bundle))
             for entry in result.get("entry") or []:
                 loc = (entry.get("response") or {}).get("location", "")
@@ -178,6 +225,7 @@ class HttpEpisode:
                     self._before.setdefault((rtype, rid), None)
                     status = str((entry.get("response") or {}).get("status", ""))
                     method = "create" if status.startswith("201") else "update"
+                    self._own_types.add(rtype)
                     self._writes.append(Write(method, rtype, rid, entry.get("resource"), len(self._writes)))  # type: ignore[arg-type]
             return result
 
@@ -196,6 +244,45 @@ class HttpEpisode:
                     self._send("PUT", f"{rtype}/{rid}", before)
             self._before.clear()
             self._writes.clear()
+            self._own_types.clear()
 
     def close(self) -> None:
         self._http.close()
+
+
+def merge_own(bundle: Json, own: Json, pairs: list[tuple[str, str]]) -> Json:
+    """Merge an episode's own matches into the first page of a base search, in ``_sort`` order."""
+    own_entries = [e for e in own.get("entry") or [] if (e.get("search") or {}).get("mode", "match") == "match"]
+    if not own_entries:
+        return bundle
+    entries = [e for e in bundle.get("entry") or [] if (e.get("search") or {}).get("mode", "match") == "match"]
+    includes = [e for e in [*(bundle.get("entry") or []), *(own.get("entry") or [])]
+                if (e.get("search") or {}).get("mode") == "include"]
+    merged = entries + own_entries
+    sort = next((v for k, v in reversed(pairs) if k == "_sort"), None)
+    if sort and merged:
+        merged = _sorted_entries(merged, sort)
+    out = {**bundle, "total": int(bundle.get("total") or 0) + int(own.get("total") or len(own_entries))}
+    out["entry"] = merged + includes
+    return out
+
+
+def _sorted_entries(entries: list[Json], sort: str) -> list[Json]:
+    from medsim.fhir.search_params import extract
+
+    for key in reversed([k.strip() for k in sort.split(",") if k.strip()]):
+        desc, name = key.startswith("-"), key.lstrip("-")
+
+        def value(e: Json, name: str = name) -> Any:
+            rows = extract(e["resource"])
+            if name == "_id":
+                return e["resource"].get("id")
+            vals = [lo for (n, lo, _h) in rows.dates if n == name] or [v for (n, v, _e) in rows.strings if n == name] \
+                or [c for (n, _s, c, _t) in rows.tokens if n == name and c is not None] \
+                or [v for (n, v, *_r) in rows.quantities if n == name]
+            return (max(vals) if desc else min(vals)) if vals else None
+
+        present = [e for e in entries if value(e) is not None]
+        missing = [e for e in entries if value(e) is None]
+        entries = sorted(present, key=value, reverse=desc) + missing
+    return entries

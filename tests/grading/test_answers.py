@@ -14,11 +14,13 @@ LATEST_K = {"observation": {"code": {"codes": [f"{LOINC}|2823-3"]}}}
 
 
 def st(d: Any, cid: str = "v") -> dict[str, Any]:
-    return checkpoint_status(d.task, d.record, d.episode, final=True)[cid]
+    return dict(checkpoint_status(d.task, d.record, d.episode, final=True)[cid])
 
 
-@pytest.mark.parametrize("answer", [[3.1], 3.1, "3.1", "[3.1]", "3.1 mmol/L", "3.1 mEq/L",
-                                    {"value": 3.1, "unit": "mmol/L"}])
+@pytest.mark.parametrize(
+    "answer",
+    [[3.1], 3.1, "3.1", "[3.1]", "3.1 mmol/L", "3.1 mEq/L", {"value": 3.1, "unit": "mmol/L"}],
+)
 def test_latest_potassium_before_now_accepted_forms(drive: Any, answer: Any) -> None:
     d = drive([cp("v", "value_reported", expected=LATEST_K, unit="mmol/L")])
     d.finish(answer)
@@ -35,10 +37,19 @@ def test_wrong_potassium_answers_fail(drive: Any, answer: Any) -> None:
 
 
 def test_tolerance_and_range(drive: Any) -> None:
-    mean_mg = {"observation": {"code": {"codes": [f"{LOINC}|19123-9"]}, "since": "@now-PT24H",
-                               "agg": "mean"}}
-    d = drive([cp("v", "value_reported", expected=mean_mg, tolerance=0.1),
-               cp("r", "value_reported", range=[1.0, 1.6])])
+    mean_mg = {
+        "observation": {
+            "code": {"codes": [f"{LOINC}|19123-9"]},
+            "since": "@now-PT24H",
+            "agg": "mean",
+        }
+    }
+    d = drive(
+        [
+            cp("v", "value_reported", expected=mean_mg, tolerance=0.1),
+            cp("r", "value_reported", range=[1.0, 1.6]),
+        ]
+    )
     d.finish([1.75])
     assert st(d)["status"] == "passed"  # mean(1.6, 1.8) = 1.7, |1.75 - 1.7| < 0.1
     assert st(d, "r")["status"] == "failed"
@@ -76,8 +87,12 @@ def test_empty_not_accepted_when_disabled(drive: Any) -> None:
 def test_value_and_date_pair_mab_task10(drive: Any) -> None:
     spec = {"observation": {"code": {"codes": [f"{LOINC}|4548-4"]}}}
     time_spec = {"observation": {"code": {"codes": [f"{LOINC}|4548-4"]}, "field": "time"}}
-    d = drive([cp("v", "value_reported", expected=spec, index=0),
-               cp("t", "value_reported", expected=time_spec, index=1, time_precision="day")])
+    d = drive(
+        [
+            cp("v", "value_reported", expected=spec, index=0),
+            cp("t", "value_reported", expected=time_spec, index=1, time_precision="day"),
+        ]
+    )
     d.finish([7.9, "2022-06-01"])
     assert st(d)["status"] == "passed" and st(d, "t")["status"] == "passed"
     d2 = drive([cp("t", "value_reported", expected=time_spec, index=1)])
@@ -86,9 +101,13 @@ def test_value_and_date_pair_mab_task10(drive: Any) -> None:
 
 
 def test_patient_age_and_id_and_literal_lists(drive: Any) -> None:
-    d = drive([cp("age", "value_reported", expected={"patient": "age"}, index=0),
-               cp("id", "value_reported", expected={"patient": "id"}, index=1),
-               cp("lst", "value_reported", expected={"value": [62, "pat-1"]})])
+    d = drive(
+        [
+            cp("age", "value_reported", expected={"patient": "age"}, index=0),
+            cp("id", "value_reported", expected={"patient": "id"}, index=1),
+            cp("lst", "value_reported", expected={"value": [62, "pat-1"]}),
+        ]
+    )
     d.finish([62, "pat-1"])  # born 1961-09-20, now 2024-03-14
     s = checkpoint_status(d.task, d.record, d.episode, final=True)
     assert [s[k]["status"] for k in ("age", "id", "lst")] == ["passed"] * 3
@@ -129,5 +148,7 @@ def test_bad_params_are_named() -> None:
     with pytest.raises(GradingError, match="unknown checkpoint grader"):
         validate_params("value_reportd", {})
     with pytest.raises(GradingError, match="since"):
-        validate_params("value_reported", {"expected": {"observation": {
-            "code": {"codes": ["x"]}, "since": "yesterday"}}})
+        validate_params(
+            "value_reported",
+            {"expected": {"observation": {"code": {"codes": ["x"]}, "since": "yesterday"}}},
+        )

@@ -9,19 +9,38 @@ import pytest
 from medsim.grading import GradingError, checkpoint_status, validate_params
 from tests.grading.helpers import cp
 
-CHADS_IN = {"age": 76, "sex": "female", "chf": False, "hypertension": True, "stroke": False,
-            "tia": False, "thromboembolism": False, "vascular_disease": False, "diabetes": True}
+CHADS_IN = {
+    "age": 76,
+    "sex": "female",
+    "chf": False,
+    "hypertension": True,
+    "stroke": False,
+    "tia": False,
+    "thromboembolism": False,
+    "vascular_disease": False,
+    "diabetes": True,
+}
 
 
 def st(d: Any, cid: str = "c", final: bool = True) -> dict[str, Any]:
-    return checkpoint_status(d.task, d.record, d.episode, final=final)[cid]
+    return dict(checkpoint_status(d.task, d.record, d.episode, final=final)[cid])
 
 
 def test_right_calculator_inputs_and_result(drive: Any) -> None:
-    d = drive([cp("c", "calculator_used", calculator="cha2ds2_vasc",
-                  inputs={"age": 76, "hypertension": True, "sex": "female"}, result=5),
-               cp("auto", "calculator_used", calculator="cha2ds2_vasc", inputs=CHADS_IN,
-                  result="auto")])
+    d = drive(
+        [
+            cp(
+                "c",
+                "calculator_used",
+                calculator="cha2ds2_vasc",
+                inputs={"age": 76, "hypertension": True, "sex": "female"},
+                result=5,
+            ),
+            cp(
+                "auto", "calculator_used", calculator="cha2ds2_vasc", inputs=CHADS_IN, result="auto"
+            ),
+        ]
+    )
     d.calculate("cha2ds2_vasc", CHADS_IN)
     assert st(d)["status"] == "passed", st(d)["evidence"]
     assert st(d, "auto")["status"] == "passed"
@@ -47,8 +66,9 @@ def test_inputs_in_other_units_are_converted(drive: Any) -> None:
     d2 = drive([cp("c", "calculator_used", **spec, input_rel_tolerance=0.001)])
     d2.calculate("bmi", {"weight": "154 lb", "height": "1.70 m"})
     assert st(d2)["status"] == "failed"
-    d3 = drive([cp("c", "calculator_used", calculator="bmi",
-                   inputs={"weight": {"range": [60, 65]}})])
+    d3 = drive(
+        [cp("c", "calculator_used", calculator="bmi", inputs={"weight": {"range": [60, 65]}})]
+    )
     d3.calculate("bmi", {"weight": 70, "height": 170})
     assert "weight" in st(d3)["evidence"]
 
@@ -63,5 +83,6 @@ def test_params_validated() -> None:
     with pytest.raises(GradingError, match="did you mean"):
         validate_params("calculator_used", {"calculator": "cha2ds2vasc"})
     with pytest.raises(GradingError, match="invalid inputs"):
-        validate_params("calculator_used", {"calculator": "bmi", "inputs": {"weight": 70},
-                                            "result": "auto"})
+        validate_params(
+            "calculator_used", {"calculator": "bmi", "inputs": {"weight": 70}, "result": "auto"}
+        )

@@ -49,8 +49,9 @@ def save_episode(drive: Any, folder: Path, name: str, wrong: bool) -> float:
     return g.score
 
 
-def test_regrade_reproduces_saved_scores(drive: Any, tmp_path: Path, data_file: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_regrade_reproduces_saved_scores(
+    drive: Any, tmp_path: Path, data_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run = tmp_path / "run"
     good = save_episode(drive, run, "good", wrong=False)
     bad = save_episode(drive, run, "bad", wrong=True)
@@ -75,8 +76,9 @@ def test_changed_score_is_flagged(drive: Any, tmp_path: Path, data_file: Path) -
     assert run_cli(str(path), "--data", str(data_file), "--check") == 1
 
 
-def test_without_store_chart_checks_pend(drive: Any, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_store_chart_checks_pend(
+    drive: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     save_episode(drive, tmp_path, "good", wrong=False)
     out = tmp_path / "g.json"
     assert run_cli(str(tmp_path / "good.json"), "--no-store", "--out", str(out)) == 0

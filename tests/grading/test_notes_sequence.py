@@ -6,25 +6,35 @@ import base64
 from typing import Any
 
 from medsim.grading import checkpoint_status
-from tests.grading.helpers import LOINC, OTHER, P, RXNORM, cp, medication_request, service_request
+from tests.grading.helpers import LOINC, OTHER, RXNORM, P, cp, medication_request, service_request
 
 K = f"{LOINC}|2823-3"
 
 
 def st(d: Any, cid: str = "n", final: bool = True) -> dict[str, Any]:
-    return checkpoint_status(d.task, d.record, d.episode, final=final)[cid]
+    return dict(checkpoint_status(d.task, d.record, d.episode, final=final)[cid])
 
 
 def document(text: str, patient: str = P) -> dict[str, Any]:
-    return {"resourceType": "DocumentReference", "status": "current",
-            "type": {"coding": [{"system": LOINC, "code": "11488-4", "display": "Consult note"}]},
-            "subject": {"reference": f"Patient/{patient}"},
-            "content": [{"attachment": {"contentType": "text/plain",
-                                        "data": base64.b64encode(text.encode()).decode()}}]}
+    return {
+        "resourceType": "DocumentReference",
+        "status": "current",
+        "type": {"coding": [{"system": LOINC, "code": "11488-4", "display": "Consult note"}]},
+        "subject": {"reference": f"Patient/{patient}"},
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain",
+                    "data": base64.b64encode(text.encode()).decode(),
+                }
+            }
+        ],
+    }
 
 
 NOTE_SPEC: dict[str, Any] = {
-    "regex": [r"hypokal[a]?emia"], "must_not": [r"hyperkal"],
+    "regex": [r"hypokal[a]?emia"],
+    "must_not": [r"hyperkal"],
     "mentions": [{"expected": {"observation": {"code": {"codes": [K]}}}}],
 }
 
@@ -52,9 +62,14 @@ def test_note_failures(drive: Any) -> None:
 
 def test_communication_and_finish_note(drive: Any) -> None:
     d = drive([cp("n", "note_written", resource_types=["Communication"], regex=["potassium"])])
-    d.write({"resourceType": "Communication", "status": "completed",
-             "subject": {"reference": f"Patient/{P}"},
-             "payload": [{"contentString": "Potassium replaced, recheck tomorrow."}]})
+    d.write(
+        {
+            "resourceType": "Communication",
+            "status": "completed",
+            "subject": {"reference": f"Patient/{P}"},
+            "payload": [{"contentString": "Potassium replaced, recheck tomorrow."}],
+        }
+    )
     assert st(d)["status"] == "passed"
     d2 = drive([cp("n", "note_written", include_finish_note=True, regex=["recheck"])])
     assert st(d2, final=False)["status"] == "pending"
@@ -68,8 +83,10 @@ def test_note_code_filter(drive: Any) -> None:
     assert st(d)["status"] == "failed"
 
 
-ORDER = {"first": {"retrieved": {"resource_type": "Observation", "code": {"codes": [K]}}},
-         "then": {"written": {"resource_type": "MedicationRequest"}}}
+ORDER: dict[str, Any] = {
+    "first": {"retrieved": {"resource_type": "Observation", "code": {"codes": [K]}}},
+    "then": {"written": {"resource_type": "MedicationRequest"}},
+}
 
 
 def test_action_order_checks_before_ordering(drive: Any) -> None:
@@ -93,8 +110,10 @@ def test_action_order_never_and_require_both(drive: Any) -> None:
 
 
 def test_action_order_tools_and_calculators(drive: Any) -> None:
-    spec = {"first": {"calculator": "mean_arterial_pressure"},
-            "then": {"tool": "fhir_create", "args_regex": "ServiceRequest"}}
+    spec = {
+        "first": {"calculator": "mean_arterial_pressure"},
+        "then": {"tool": "fhir_create", "args_regex": "ServiceRequest"},
+    }
     d = drive([cp("n", "action_order", **spec)])
     d.calculate("mean_arterial_pressure", {"sbp": 120, "dbp": 80})
     d.write(service_request())
@@ -106,9 +125,15 @@ def test_action_order_tools_and_calculators(drive: Any) -> None:
 
 
 def test_order_of_two_writes_mab_task9(drive: Any) -> None:
-    spec = {"first": {"written": {"resource_type": "MedicationRequest",
-                                  "code": {"codes": [f"{RXNORM}|308192"]}}},
-            "then": {"written": {"resource_type": "ServiceRequest"}}}
+    spec = {
+        "first": {
+            "written": {
+                "resource_type": "MedicationRequest",
+                "code": {"codes": [f"{RXNORM}|308192"]},
+            }
+        },
+        "then": {"written": {"resource_type": "ServiceRequest"}},
+    }
     d = drive([cp("n", "action_order", **spec)])
     d.write(medication_request())
     d.write(service_request())

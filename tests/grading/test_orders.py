@@ -21,14 +21,20 @@ from tests.grading.helpers import (
 AMOX = {"codes": [f"{RXNORM}|308192"]}
 ORAL_ROUTE = {"codes": [f"{SNOMED}|26643006"]}
 AMOX_SPEC: dict[str, Any] = {
-    "resource_type": "MedicationRequest", "code": AMOX, "status": ["active"], "intent": ["order"],
-    "dosage": {"dose": {"value": 500, "rel_tolerance": 0.1, "unit": "mg"}, "route": ORAL_ROUTE,
-               "frequency": {"per_day": 3}},
+    "resource_type": "MedicationRequest",
+    "code": AMOX,
+    "status": ["active"],
+    "intent": ["order"],
+    "dosage": {
+        "dose": {"value": 500, "rel_tolerance": 0.1, "unit": "mg"},
+        "route": ORAL_ROUTE,
+        "frequency": {"per_day": 3},
+    },
 }
 
 
 def st(d: Any, cid: str = "c", final: bool = True) -> dict[str, Any]:
-    return checkpoint_status(d.task, d.record, d.episode, final=final)[cid]
+    return dict(checkpoint_status(d.task, d.record, d.episode, final=final)[cid])
 
 
 def test_correct_medication_order_passes(drive: Any) -> None:
@@ -39,18 +45,21 @@ def test_correct_medication_order_passes(drive: Any) -> None:
     assert "MedicationRequest/" in out["evidence"]
 
 
-@pytest.mark.parametrize("change,reason", [
-    ({"dose": 1000}, "dose 1000"),
-    ({"dose": 0.5, "unit": "g"}, None),  # 0.5 g == 500 mg: passes
-    ({"unit": "tablet"}, "dose"),
-    ({"route": IV}, "route"),
-    ({"per_day": 2, "text": "twice daily"}, "frequency"),
-    ({"code": "314076", "display": "lisinopril 10 MG Oral Tablet"}, "code 314076"),
-    ({"patient": OTHER}, "subject"),
-    ({"status": "draft"}, "status"),
-    ({"authored": "2024-03-13T09:00:00+00:00"}, "authoredOn"),
-    ({"authored": None}, "authoredOn"),
-])
+@pytest.mark.parametrize(
+    "change,reason",
+    [
+        ({"dose": 1000}, "dose 1000"),
+        ({"dose": 0.5, "unit": "g"}, None),  # 0.5 g == 500 mg: passes
+        ({"unit": "tablet"}, "dose"),
+        ({"route": IV}, "route"),
+        ({"per_day": 2, "text": "twice daily"}, "frequency"),
+        ({"code": "314076", "display": "lisinopril 10 MG Oral Tablet"}, "code 314076"),
+        ({"patient": OTHER}, "subject"),
+        ({"status": "draft"}, "status"),
+        ({"authored": "2024-03-13T09:00:00+00:00"}, "authoredOn"),
+        ({"authored": None}, "authoredOn"),
+    ],
+)
 def test_each_constraint_can_fail(drive: Any, change: dict[str, Any], reason: str | None) -> None:
     d = drive([cp("c", "resource_created", **AMOX_SPEC)])
     d.write(medication_request(**change))
@@ -62,8 +71,13 @@ def test_each_constraint_can_fail(drive: Any, change: dict[str, Any], reason: st
 
 
 def test_frequency_text_alternative_and_dose_range(drive: Any) -> None:
-    spec = {**AMOX_SPEC, "dosage": {"dose": {"range": [250, 500], "unit": "mg"},
-                                    "frequency": {"text_regex": r"\b(tid|three times)"}}}
+    spec = {
+        **AMOX_SPEC,
+        "dosage": {
+            "dose": {"range": [250, 500], "unit": "mg"},
+            "frequency": {"text_regex": r"\b(tid|three times)"},
+        },
+    }
     d = drive([cp("c", "resource_created", **spec)])
     res = medication_request(dose=250)
     del res["dosageInstruction"][0]["timing"]
@@ -72,31 +86,57 @@ def test_frequency_text_alternative_and_dose_range(drive: Any) -> None:
 
 
 def test_route_string_only_when_task_opts_in(drive: Any) -> None:
-    strict = {**AMOX_SPEC, "dosage": {"route": {"codes": [f"{SNOMED}|26643006"],
-                                                "display_regex": "^oral"}}}
-    lenient = {**AMOX_SPEC, "dosage": {"route": {"codes": [f"{SNOMED}|26643006"],
-                                                 "display_regex": "^oral", "allow_string": True}}}
+    strict = {
+        **AMOX_SPEC,
+        "dosage": {"route": {"codes": [f"{SNOMED}|26643006"], "display_regex": "^oral"}},
+    }
+    lenient = {
+        **AMOX_SPEC,
+        "dosage": {
+            "route": {
+                "codes": [f"{SNOMED}|26643006"],
+                "display_regex": "^oral",
+                "allow_string": True,
+            }
+        },
+    }
     d = drive([cp("c", "resource_created", **strict), cp("l", "resource_created", **lenient)])
     res = medication_request()
     res["dosageInstruction"][0]["route"] = "oral"  # MedAgentBench's bare-string route (not R4)
     # the store rejects a bare-string route (invalid R4): grade the record as a record-only POST
-    d.record.writes.append({"method": "create", "resource_type": "MedicationRequest", "id": "x1",
-                            "resource": {**res, "id": "x1"}, "seq": 0, "step": 1})
+    d.record.writes.append(
+        {
+            "method": "create",
+            "resource_type": "MedicationRequest",
+            "id": "x1",
+            "resource": {**res, "id": "x1"},
+            "seq": 0,
+            "step": 1,
+        }
+    )
     assert st(d)["status"] == "failed"
     assert st(d, "l")["status"] == "passed"
 
 
 def test_service_request_occurrence_window_and_note_text(drive: Any) -> None:
-    spec = {"resource_type": "ServiceRequest", "code": {"codes": [f"{LOINC}|2823-3"]},
-            "status": ["active"], "intent": ["order"], "priority": ["stat"],
-            "occurrence": {"after": "@today+P1DT7H59M", "before": "@today+P1DT9H"},
-            "text_regex": ["situation", "recommendation"]}
+    spec = {
+        "resource_type": "ServiceRequest",
+        "code": {"codes": [f"{LOINC}|2823-3"]},
+        "status": ["active"],
+        "intent": ["order"],
+        "priority": ["stat"],
+        "occurrence": {"after": "@today+P1DT7H59M", "before": "@today+P1DT9H"},
+        "text_regex": ["situation", "recommendation"],
+    }
     d = drive([cp("c", "resource_created", **spec)])
     d.write(service_request(note=[{"text": "Situation: low K. Recommendation: recheck."}]))
     assert st(d)["status"] == "passed"
     d2 = drive([cp("c", "resource_created", **spec)])
-    d2.write(service_request(occurrence="2024-03-15T12:00:00+00:00",
-                             note=[{"text": "Situation. Recommendation."}]))
+    d2.write(
+        service_request(
+            occurrence="2024-03-15T12:00:00+00:00", note=[{"text": "Situation. Recommendation."}]
+        )
+    )
     assert "occurrence" in st(d2)["evidence"]
     d3 = drive([cp("c", "resource_created", **spec)])
     d3.write(service_request(note=[{"text": "recheck K"}]))
@@ -121,9 +161,17 @@ def test_final_state_counts_not_transcript(drive: Any) -> None:
 
 
 def test_counts_and_extra_fields(drive: Any) -> None:
-    d = drive([cp("one", "resource_created", max_count=1, **AMOX_SPEC),
-               cp("f", "resource_created", resource_type="MedicationRequest",
-                  fields={"dosageInstruction.doseAndRate.doseQuantity.value": [500]})])
+    d = drive(
+        [
+            cp("one", "resource_created", max_count=1, **AMOX_SPEC),
+            cp(
+                "f",
+                "resource_created",
+                resource_type="MedicationRequest",
+                fields={"dosageInstruction.doseAndRate.doseQuantity.value": [500]},
+            ),
+        ]
+    )
     d.write(medication_request())
     s = checkpoint_status(d.task, d.record, d.episode, final=True)
     assert s["one"]["status"] == "passed" and s["f"]["status"] == "passed"
@@ -159,7 +207,7 @@ def test_no_duplicate_orders_within_episode_and_against_chart(drive: Any) -> Non
     assert st(d)["status"] == "passed"
     d.write(medication_request(dose=250))
     assert st(d)["status"] == "failed" and "duplicate" in st(d)["evidence"]
-    lis = {"code": "314076", "display": "lisinopril 10 MG Oral Tablet", "dose": 10}
+    lis: dict[str, Any] = {"code": "314076", "display": "lisinopril 10 MG Oral Tablet", "dose": 10}
     d2 = drive([cp("c", "no_duplicate_orders")])
     d2.write(medication_request(**lis))  # lisinopril already active in the chart (med-1)
     assert "already in the chart" in st(d2)["evidence"]
@@ -172,6 +220,9 @@ def test_duplicate_by_code_group(drive: Any) -> None:
     any_amox = {"display_regex": "amoxicillin"}
     d = drive([cp("c", "no_duplicate_orders", code=any_amox)])
     d.write(medication_request())
-    d.write(medication_request(code="562508",
-                               display="amoxicillin 875 MG / clavulanate 125 MG Oral Tablet"))
+    d.write(
+        medication_request(
+            code="562508", display="amoxicillin 875 MG / clavulanate 125 MG Oral Tablet"
+        )
+    )
     assert st(d)["status"] == "failed"

@@ -14,10 +14,14 @@ from medsim.fhir import Write
 from medsim.grading import EpisodeRecord, ToolCall
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53), 2**53)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                 max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -27,16 +31,27 @@ records = st.builds(
     suite=st.text(max_size=10),
     task=st.dictionaries(st.text(max_size=8), JSON, max_size=4),
     messages=st.lists(st.dictionaries(st.text(max_size=8), JSON, max_size=3), max_size=3),
-    tool_calls=st.lists(st.builds(ToolCall, step=st.integers(0, 50), name=st.text(max_size=10),
-                                  arguments=st.dictionaries(st.text(max_size=8), JSON, max_size=3),
-                                  result=JSON, error=st.none() | st.text(max_size=20),
-                                  write_seqs=st.lists(st.integers(0, 9), max_size=3)),
-                        max_size=4),
+    tool_calls=st.lists(
+        st.builds(
+            ToolCall,
+            step=st.integers(0, 50),
+            name=st.text(max_size=10),
+            arguments=st.dictionaries(st.text(max_size=8), JSON, max_size=3),
+            result=JSON,
+            error=st.none() | st.text(max_size=20),
+            write_seqs=st.lists(st.integers(0, 9), max_size=3),
+        ),
+        max_size=4,
+    ),
     writes=st.lists(st.dictionaries(st.text(max_size=8), JSON, max_size=4), max_size=3),
-    answer=JSON, note=st.none() | st.text(max_size=30), steps=st.integers(0, 100),
-    terminated=st.booleans(), truncated=st.booleans(),
+    answer=JSON,
+    note=st.none() | st.text(max_size=30),
+    steps=st.integers(0, 100),
+    terminated=st.booleans(),
+    truncated=st.booleans(),
     usage=st.dictionaries(st.text(max_size=8), JSON, max_size=3),
-    seed=st.none() | st.integers(0, 2**31), grade=st.none() | st.dictionaries(st.text(max_size=5), JSON, max_size=3),
+    seed=st.none() | st.integers(0, 2**31),
+    grade=st.none() | st.dictionaries(st.text(max_size=5), JSON, max_size=3),
 )
 
 
@@ -55,8 +70,9 @@ def test_write_entry_and_fold() -> None:
     mr = {"resourceType": "MedicationRequest", "id": "1", "status": "active"}
     rec.writes = [
         EpisodeRecord.write_entry(Write("create", "MedicationRequest", "1", mr, seq=0), step=2),
-        EpisodeRecord.write_entry(Write("update", "MedicationRequest", "1",
-                                        {**mr, "status": "cancelled"}, seq=1), step=4),
+        EpisodeRecord.write_entry(
+            Write("update", "MedicationRequest", "1", {**mr, "status": "cancelled"}, seq=1), step=4
+        ),
         EpisodeRecord.write_entry(Write("update", "Observation", "o9", {"id": "o9"}, seq=2), 5),
         EpisodeRecord.write_entry(Write("delete", "Observation", "o9", None, seq=3), step=6),
     ]

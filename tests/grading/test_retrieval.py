@@ -43,8 +43,12 @@ def test_never_queried_fails_and_says_so(drive: Any) -> None:
 
 def test_min_results_and_category(drive: Any) -> None:
     lab = {"codes": ["laboratory"]}
-    d = drive([cp("two", "data_retrieved", resource_type="Observation", code=K, min_results=3),
-               cp("cat", "data_retrieved", resource_type="Observation", category=lab)])
+    d = drive(
+        [
+            cp("two", "data_retrieved", resource_type="Observation", code=K, min_results=3),
+            cp("cat", "data_retrieved", resource_type="Observation", category=lab),
+        ]
+    )
     d.search("Observation", patient=P, code=f"{LOINC}|2823-3")  # 3 potassium results for pat-1
     s = status(d)
     assert s["two"]["status"] == "passed" and s["cat"]["status"] == "passed"
@@ -54,11 +58,25 @@ def test_min_results_and_category(drive: Any) -> None:
 
 
 def test_agents_own_writes_are_not_retrieved_data(drive: Any) -> None:
-    d = drive([cp("a1c", "data_retrieved", resource_type="Observation",
-                  code={"codes": [f"{LOINC}|718-7"]})])
-    d.write({"resourceType": "Observation", "status": "final", "subject": {"reference": f"Patient/{P}"},
-             "code": {"coding": [{"system": LOINC, "code": "718-7"}]},
-             "valueQuantity": {"value": 12.0, "unit": "g/dL"}})
+    d = drive(
+        [
+            cp(
+                "a1c",
+                "data_retrieved",
+                resource_type="Observation",
+                code={"codes": [f"{LOINC}|718-7"]},
+            )
+        ]
+    )
+    d.write(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "subject": {"reference": f"Patient/{P}"},
+            "code": {"coding": [{"system": LOINC, "code": "718-7"}]},
+            "valueQuantity": {"value": 12.0, "unit": "g/dL"},
+        }
+    )
     d.search("Observation", patient=P, code=f"{LOINC}|718-7")  # finds only the agent's write
     assert status(d)["a1c"]["status"] == "failed"
 

@@ -22,26 +22,47 @@ def episodes(draw: st.DrawFn) -> tuple[Any, list[dict[str, str]], dict[str, str]
     gates = draw(st.lists(st.booleans(), min_size=n, max_size=n))
     weights = draw(st.lists(st.floats(0, 5, allow_nan=False), min_size=n, max_size=n))
     has_rubric = draw(st.booleans())
-    rubric = [{"id": "r", "criterion": "x", "points": 1.0,
-               "verifier": {"kind": "regex", "params": {"pattern": "x"}}}] if has_rubric else []
-    task = make_task(
-        [cp(f"c{i}", "nothing_created", gate=g, weight=w) for i, (g, w) in enumerate(
-            zip(gates, weights, strict=True))],
-        rubric=rubric,
-        scoring={"checkpoint_weight": draw(st.floats(0, 3, allow_nan=False)),
-                 "rubric_weight": draw(st.floats(0, 3, allow_nan=False))},
+    rubric = (
+        [
+            {
+                "id": "r",
+                "criterion": "x",
+                "points": 1.0,
+                "verifier": {"kind": "regex", "params": {"pattern": "x"}},
+            }
+        ]
+        if has_rubric
+        else []
     )
-    steps = draw(st.lists(st.fixed_dictionaries({f"c{i}": STATUS for i in range(n)}),
-                          max_size=8))
-    final = draw(st.fixed_dictionaries({f"c{i}": st.sampled_from(["passed", "failed"])
-                                        for i in range(n)}))
+    task = make_task(
+        [
+            cp(f"c{i}", "nothing_created", gate=g, weight=w)
+            for i, (g, w) in enumerate(zip(gates, weights, strict=True))
+        ],
+        rubric=rubric,
+        scoring={
+            "checkpoint_weight": draw(st.floats(0, 3, allow_nan=False)),
+            "rubric_weight": draw(st.floats(0, 3, allow_nan=False)),
+        },
+    )
+    steps = draw(st.lists(st.fixed_dictionaries({f"c{i}": STATUS for i in range(n)}), max_size=8))
+    final = draw(
+        st.fixed_dictionaries({f"c{i}": st.sampled_from(["passed", "failed"]) for i in range(n)})
+    )
     score = draw(st.one_of(st.none(), st.floats(-2, 2, allow_nan=False))) if has_rubric else None
     return task, steps, final, score
 
 
 def outcome(task: Any, status: dict[str, str]) -> dict[str, CheckpointOutcome]:
-    return {s.id: CheckpointOutcome(status=status[s.id], evidence="", weight=s.weight,  # type: ignore[typeddict-item]
-                                    gate=s.gate) for s in task.checkpoints}
+    return {
+        s.id: CheckpointOutcome(
+            status=status[s.id],
+            evidence="",
+            weight=s.weight,  # type: ignore[typeddict-item]
+            gate=s.gate,
+        )
+        for s in task.checkpoints
+    }
 
 
 @settings(max_examples=300, deadline=None)
@@ -54,8 +75,13 @@ def test_dense_rewards_sum_to_terminal_score(ep: Any) -> None:
     if task.rubric:
         rubric = RubricOutcome(rubric_score, [("r", 1.0, 1.0 if rubric_score else 0.0)], 1.0)
     score, gated, breakdown = combine(task, outcome(task, final), rubric)
-    g = Grade(score=score, success=score >= 1, checkpoints=outcome(task, final), gated=gated,
-              breakdown=breakdown)
+    g = Grade(
+        score=score,
+        success=score >= 1,
+        checkpoints=outcome(task, final),
+        gated=gated,
+        breakdown=breakdown,
+    )
     rewards.append(dense.finish(g))
     assert sum(rewards) == pytest.approx(g.score, abs=1e-12)
     assert all(r >= 0 for r in rewards[:-1])  # credit is never taken back mid-episode
@@ -65,11 +91,14 @@ def test_dense_rewards_sum_to_terminal_score(ep: Any) -> None:
 
 def test_dense_rewards_on_a_real_episode(drive: Any) -> None:
     k = {"codes": [f"{LOINC}|2823-3"]}
-    d = drive([cp("looked", "data_retrieved", resource_type="Observation", code=k),
-               cp("answer", "value_reported", weight=3,
-                  expected={"observation": {"code": k}}),
-               cp("nothing", "nothing_created", weight=1),
-               cp("safe", "writes_only_task_patient", gate=True)])
+    d = drive(
+        [
+            cp("looked", "data_retrieved", resource_type="Observation", code=k),
+            cp("answer", "value_reported", weight=3, expected={"observation": {"code": k}}),
+            cp("nothing", "nothing_created", weight=1),
+            cp("safe", "writes_only_task_patient", gate=True),
+        ]
+    )
     dense = DenseReward(d.task)
     assert dense.step(d.record, d.episode) == 0.0
     d.search("Observation", patient=P, code=f"{LOINC}|2823-3")

@@ -16,12 +16,15 @@ from tests.grading.helpers import (
 )
 
 AMOX = {"codes": [f"{RXNORM}|308192"]}
-PENICILLIN_RULE = {"order": {"display_regex": "amoxicillin|penicillin"},
-                   "allergy": {"codes": [f"{RXNORM}|7980"]}, "why": "penicillin allergy"}
+PENICILLIN_RULE: dict[str, Any] = {
+    "order": {"display_regex": "amoxicillin|penicillin"},
+    "allergy": {"codes": [f"{RXNORM}|7980"]},
+    "why": "penicillin allergy",
+}
 
 
 def st(d: Any, cid: str = "g", final: bool = True) -> dict[str, Any]:
-    return checkpoint_status(d.task, d.record, d.episode, final=final)[cid]
+    return dict(checkpoint_status(d.task, d.record, d.episode, final=final)[cid])
 
 
 def test_contraindicated_by_allergy_in_chart(drive: Any) -> None:
@@ -43,8 +46,12 @@ def test_condition_rule_needs_every_fact(drive: Any) -> None:
     ckd = {"codes": [f"{SNOMED}|433144002"]}
     rule_ok = {"order": AMOX, "condition": ckd}
     rule_absent = {"order": AMOX, "condition": ckd, "allergy": {"display_regex": "sulfa"}}
-    d = drive([cp("g", "no_contraindicated_order", rules=[rule_ok]),
-               cp("h", "no_contraindicated_order", rules=[rule_absent])])
+    d = drive(
+        [
+            cp("g", "no_contraindicated_order", rules=[rule_ok]),
+            cp("h", "no_contraindicated_order", rules=[rule_absent]),
+        ]
+    )
     d.write(medication_request())
     assert st(d)["status"] == "failed" and st(d, "h")["status"] == "passed"
 
@@ -53,8 +60,12 @@ def test_lab_threshold_rule(drive: Any) -> None:
     k = {"resource_type": "Observation", "code": {"codes": [f"{LOINC}|2823-3"]}}
     high_k = {"order": AMOX, "observation": k, "above": 5.0}
     low_k = {"order": AMOX, "observation": k, "below": 3.5}
-    d = drive([cp("hi", "no_contraindicated_order", rules=[high_k]),
-               cp("lo", "no_contraindicated_order", rules=[low_k])])
+    d = drive(
+        [
+            cp("hi", "no_contraindicated_order", rules=[high_k]),
+            cp("lo", "no_contraindicated_order", rules=[low_k]),
+        ]
+    )
     d.write(medication_request())
     assert st(d, "hi")["status"] == "passed"  # latest K 3.1 is not above 5.0
     assert st(d, "lo")["status"] == "failed"  # ... but is below 3.5

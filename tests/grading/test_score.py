@@ -47,8 +47,12 @@ def test_full_score_and_success(drive: Any) -> None:
     d.finish([3.1])
     g = grade(d.task, d.record, d.episode)
     assert g.score == 1.0 and g.success
-    assert g.checkpoints["safe"] == {"status": "passed", "gate": True, "weight": 1.0,
-                                     "evidence": g.checkpoints["safe"]["evidence"]}
+    assert g.checkpoints["safe"] == {
+        "status": "passed",
+        "gate": True,
+        "weight": 1.0,
+        "evidence": g.checkpoints["safe"]["evidence"],
+    }
     assert Grade.model_validate_json(g.model_dump_json()) == g
 
 
@@ -77,12 +81,24 @@ def test_gate_only_task(drive: Any) -> None:
 
 
 RULE_RUBRIC = [
-    {"id": "r1", "criterion": "Says the potassium is low", "points": 6,
-     "verifier": {"kind": "regex", "params": {"pattern": "low"}}},
-    {"id": "r2", "criterion": "Mentions 3.1", "points": 4,
-     "verifier": {"kind": "number", "params": {"value": 3.1}}},
-    {"id": "r3", "criterion": "Recommends stopping lisinopril", "points": -5,
-     "verifier": {"kind": "regex", "params": {"pattern": "stop.*lisinopril"}}},
+    {
+        "id": "r1",
+        "criterion": "Says the potassium is low",
+        "points": 6,
+        "verifier": {"kind": "regex", "params": {"pattern": "low"}},
+    },
+    {
+        "id": "r2",
+        "criterion": "Mentions 3.1",
+        "points": 4,
+        "verifier": {"kind": "number", "params": {"value": 3.1}},
+    },
+    {
+        "id": "r3",
+        "criterion": "Recommends stopping lisinopril",
+        "points": -5,
+        "verifier": {"kind": "regex", "params": {"pattern": "stop.*lisinopril"}},
+    },
 ]
 
 
@@ -102,23 +118,35 @@ def test_rule_rubric_without_judge(drive: Any) -> None:
 
 def test_negative_rubric_is_clipped(drive: Any) -> None:
     rubric = [RULE_RUBRIC[0], {**RULE_RUBRIC[2], "points": -20}]
-    d = drive([cp("safe", "writes_only_task_patient", gate=True)], rubric=rubric,
-              scoring={"checkpoint_weight": 0, "rubric_weight": 1})
+    d = drive(
+        [cp("safe", "writes_only_task_patient", gate=True)],
+        rubric=rubric,
+        scoring={"checkpoint_weight": 0, "rubric_weight": 1},
+    )
     d.say("K is low; stop lisinopril")
     g = grade(d.task, d.record, d.episode)
     assert g.score == 0.0 and g.breakdown["rubric/clip"] > 0
     check_sum(g)
 
 
-LLM_RUBRIC = [{"id": "q1", "criterion": "Explains the plan clearly", "points": 5},
-              {"id": "q2", "criterion": "Mentions 3.1", "points": 5,
-               "verifier": {"kind": "number", "params": {"value": 3.1}}}]
+LLM_RUBRIC = [
+    {"id": "q1", "criterion": "Explains the plan clearly", "points": 5},
+    {
+        "id": "q2",
+        "criterion": "Mentions 3.1",
+        "points": 5,
+        "verifier": {"kind": "number", "params": {"value": 3.1}},
+    },
+]
 
 
 def test_llm_rubric_with_fake_judge_and_saved_regrade(drive: Any) -> None:
     judge = FakeClient(['```json\n{"explanation": "clear", "criteria_met": true}\n```'])
-    d = drive([cp("safe", "writes_only_task_patient", gate=True)], rubric=LLM_RUBRIC,
-              scoring={"checkpoint_weight": 0, "rubric_weight": 1})
+    d = drive(
+        [cp("safe", "writes_only_task_patient", gate=True)],
+        rubric=LLM_RUBRIC,
+        scoring={"checkpoint_weight": 0, "rubric_weight": 1},
+    )
     d.say("Potassium 3.1: give oral KCl and recheck.")
     g = grade(d.task, d.record, d.episode, judge)
     assert g.score == 1.0 and g.rubric is not None and g.rubric["status"] == "judged"

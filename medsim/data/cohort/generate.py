@@ -53,15 +53,13 @@ def generate_patient(cfg: CohortConfig, directory: Directory, seed: int, number:
     tag = f"{intensity:.4f}"
     visits = plan_visits(cfg, person, plans, _rng(seed, number, f"visits:{tag}"), record_start,
                          as_of, intensity)
-    rec = PatientRecord(cfg, person, directory, _rng(seed, number, f"sim:{tag}"), as_of, intensity)
-    rec.phys.rng = _rng(seed, number, "physiology")  # baseline and severities: intensity-free
-    rec.phys.baseline = {
-        name: rec.phys.rng.gauss(float(spec["mean"][person.sex] if isinstance(spec["mean"], dict)
-                                       else spec["mean"]), float(spec["sd"]))
-        for name, spec in cfg.physiology["variables"].items()
-    }
-    sim = PatientSimulator(rec, plans, rec.phys.rng, record_start)
-    rec.phys.rng = rec.rng
+    # Baseline physiology and disease severity come from a stream that ignores intensity, so a
+    # bigger record of the same patient is the same patient.
+    phys_rng = _rng(seed, number, "physiology")
+    rec = PatientRecord(cfg, person, directory, _rng(seed, number, f"sim:{tag}"), as_of, intensity,
+                        phys_rng)
+    sim = PatientSimulator(rec, plans, phys_rng, record_start)
+    rec.phys.rng = rec.rng  # measurement noise from here on
     rec.out.append(patient_resource(person))
     return sim.run(visits)
 

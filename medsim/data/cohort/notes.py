@@ -23,6 +23,7 @@ from medsim.data.cohort.clock import age_years, iso, iso_date
 from medsim.data.cohort.record import Encounter, PatientRecord
 
 Data = dict[str, Any]
+Json = dict[str, Any]
 MISSING = "not available"
 SMOKING_TEXT = {"never": "Never smoker.", "former": "Former smoker; quit more than a year ago.",
                 "current": "Current every-day cigarette smoker."}
@@ -180,5 +181,3 @@ class NoteWriter:
         self.rec.out.append(res)
         return res
 
-
-Json = dict[str, Any]

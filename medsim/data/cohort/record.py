@@ -58,7 +58,8 @@ class PatientRecord:
     """State and primitive writes of one patient's synthetic chart."""
 
     def __init__(self, cfg: CohortConfig, person: Person, directory: Directory,
-                 rng: random.Random, as_of: datetime, intensity: float) -> None:
+                 rng: random.Random, as_of: datetime, intensity: float,
+                 phys_rng: random.Random | None = None) -> None:
         self.cfg = cfg
         self.p = person
         self.dir = directory
@@ -67,7 +68,7 @@ class PatientRecord:
         self.intensity = intensity
         self.ids = IdAllocator(person.number)
         self.phys = Physiology(cfg.physiology["variables"], cfg.physiology.get("target_spread", {}),
-                               rng, person.sex, person.birth_date)
+                               phys_rng or rng, person.sex, person.birth_date)
         self.out: list[Json] = []
         self.problems: dict[str, Json] = {}  # module key -> active Condition
         self.diagnosed: set[str] = set()

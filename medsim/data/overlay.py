@@ -1,0 +1,182 @@
+"""Scenario overlays: a task's own findings, written relative to the task's clinical "now".
+
+A task adds the resources it is about (a low magnesium this morning, a new order yesterday) on
+top of the background cohort. Its templates use relative dates and a patient placeholder::
+
+    {"resourceType": "Observation", "subject": {"reference": "@patient"},
+     "effectiveDateTime": "@now-PT6H", "issued": "@now-PT5H", ...}
+
+:func:`apply_overlay` turns templates into concrete resources:
+
+* ``"@now"``, ``"@now-P1D"``, ``"@now+PT2H"``, ``"@now-P1Y2M"`` -> a dateTime with timezone
+  (ISO 8601 durations; years and months are calendar steps, the day clamped to the month's end);
+* ``"@today"``, ``"@today-P3D"`` -> a date ``YYYY-MM-DD`` (date-only durations);
+* ``"@patient"`` -> ``"Patient/<id>"`` wherever it appears; a missing ``subject``/``patient`` of
+  a patient-owned resource type is filled in;
+* a missing ``id`` gets a deterministic one (``<prefix>-<type>-<n>``), so the same task gives the
+  same ids on every run.
+
+Any other string that starts with ``@now``/``@today`` is an error (:class:`OverlayError`) naming
+the offending value and where it is; the input templates are never modified.
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+Json = dict[str, Any]
+
+_DURATION = re.compile(
+    r"P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+_RELATIVE = re.compile(r"@(?P<anchor>now|today)(?:(?P<sign>[+-])(?P<duration>P\S*))?")
+SUBJECT_TYPES = frozenset({
+    "Observation", "Condition", "MedicationRequest", "MedicationStatement",
+    "MedicationAdministration", "Encounter", "DiagnosticReport", "DocumentReference",
+    "Procedure", "ServiceRequest", "CarePlan", "Communication", "Goal", "ClinicalImpression",
+    "DeviceRequest", "NutritionOrder", "RiskAssessment", "Task",
+})
+PATIENT_TYPES = frozenset({"AllergyIntolerance", "Immunization", "Coverage", "Appointment"})
+ID_PREFIX = {"Observation": "obs", "Condition": "cond", "MedicationRequest": "med",
+             "DiagnosticReport": "dr", "DocumentReference": "doc", "Procedure": "proc",
+             "ServiceRequest": "sr", "Encounter": "enc", "AllergyIntolerance": "alg",
+             "Immunization": "imm", "Communication": "comm"}
+_ID_SAFE = re.compile(r"[^A-Za-z0-9.\-]")
+
+
+class OverlayError(ValueError):
+    """A template has a malformed relative date or cannot be made concrete."""
+
+
+@dataclass(frozen=True)
+class Duration:
+    """An ISO 8601 duration split into calendar (years, months) and exact parts."""
+
+    years: int = 0
+    months: int = 0
+    days: int = 0
+    seconds: float = 0.0
+
+    @property
+    def has_time(self) -> bool:
+        return self.seconds != 0.0
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse ``PnYnMnWnDTnHnMnS`` (at least one part; fractions only on seconds)."""
+    match = _DURATION.fullmatch(text)
+    if match is None or text.endswith("T"):
+        raise OverlayError(f"invalid ISO 8601 duration {text!r} (expected e.g. P1D, PT2H, P1Y2M)")
+    parts = {k: v for k, v in match.groupdict().items() if v is not None}
+    seconds = (float(parts.get("hours", 0)) * 3600 + float(parts.get("minutes", 0)) * 60
+               + float(parts.get("seconds", 0)))
+    return Duration(int(parts.get("years", 0)), int(parts.get("months", 0)),
+                    int(parts.get("weeks", 0)) * 7 + int(parts.get("days", 0)), seconds)
+
+
+def _shift_months(day: date, months: int) -> tuple[int, int, int]:
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise OverlayError(f"relative date out of range (year {year})")
+    last = calendar.monthrange(year, month + 1)[1]
+    return year, month + 1, min(day.day, last)
+
+
+def shift(moment: datetime, duration: Duration, sign: int) -> datetime:
+    """``moment`` plus (sign=1) or minus (sign=-1) ``duration``; calendar parts first."""
+    months = sign * (duration.years * 12 + duration.months)
+    year, month, day = _shift_months(moment.date(), months)
+    try:
+        out = moment.replace(year=year, month=month, day=day)
+        return out + sign * timedelta(days=duration.days, seconds=duration.seconds)
+    except OverflowError as exc:
+        raise OverlayError("relative date out of range") from exc
+
+
+def resolve_relative(text: str, now: datetime) -> str:
+    """``@now…`` -> ISO dateTime with the timezone of ``now``; ``@today…`` -> ``YYYY-MM-DD``."""
+    match = _RELATIVE.fullmatch(text)
+    if match is None:
+        raise OverlayError(f"invalid relative date {text!r} (expected @now, @now-P1D, "
+                           "@now+PT2H, @today-P3D ...)")
+    moment = now
+    if match["duration"]:
+        duration = parse_duration(match["duration"])
+        if match["anchor"] == "today" and duration.has_time:
+            raise OverlayError(f"{text!r}: @today takes a date-only duration (no T part)")
+        moment = shift(now, duration, 1 if match["sign"] == "+" else -1)
+    if match["anchor"] == "today":
+        return moment.date().isoformat()
+    spec = "seconds" if moment.microsecond == 0 else "microseconds"
+    return moment.isoformat(timespec=spec)
+
+
+def _as_now(now: datetime | str) -> datetime:
+    if isinstance(now, str):
+        try:
+            now = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise OverlayError(f"invalid 'now' {now!r}: expected an ISO 8601 dateTime") from exc
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise OverlayError("'now' must carry a timezone (e.g. 2024-02-01T08:00:00+00:00)")
+    return now
+
+
+def _resolve(value: Any, now: datetime, patient_ref: str, where: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve(v, now, patient_ref, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, now, patient_ref, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+        if value == "@patient":
+            return patient_ref
+        if value.startswith(("@now", "@today")):
+            try:
+                return resolve_relative(value, now)
+            except OverlayError as exc:
+                raise OverlayError(f"{where}: {exc}") from None
+    return value
+
+
+def overlay_id(prefix: str, resource_type: str, number: int) -> str:
+    """A deterministic FHIR id (at most 64 characters of ``[A-Za-z0-9.-]``)."""
+    short = ID_PREFIX.get(resource_type, _ID_SAFE.sub("", resource_type.lower())[:8])
+    rid = _ID_SAFE.sub("-", f"{prefix}-{short}-{number:03d}")
+    return rid[-64:].lstrip("-.") or f"ovl-{number}"
+
+
+def apply_overlay(templates: list[Json], patient_id: str, now: datetime | str,
+                  id_prefix: str | None = None) -> list[Json]:
+    """Concrete resources from ``templates`` for ``patient_id`` at the task's ``now``."""
+    moment = _as_now(now)
+    pid = patient_id.split("/", 1)[-1]
+    if not pid or _ID_SAFE.search(pid):
+        raise OverlayError(f"invalid patient id {patient_id!r}")
+    patient_ref = f"Patient/{pid}"
+    prefix = id_prefix or f"ovl-{pid}"
+    counters: dict[str, int] = {}
+    out: list[Json] = []
+    for n, template in enumerate(templates):
+        if not isinstance(template, dict) or not isinstance(template.get("resourceType"), str):
+            raise OverlayError(f"template {n}: not a FHIR resource (no resourceType)")
+        rtype = template["resourceType"]
+        res = _resolve(copy.deepcopy(template), moment, patient_ref, f"template {n} ({rtype})")
+        if rtype in SUBJECT_TYPES and "subject" not in res:
+            res["subject"] = {"reference": patient_ref}
+        if rtype in PATIENT_TYPES and "patient" not in res:
+            res["patient"] = {"reference": patient_ref}
+        if "id" not in res:
+            if rtype == "Patient":
+                res["id"] = pid
+            else:
+                counters[rtype] = counters.get(rtype, 0) + 1
+                res["id"] = overlay_id(prefix, rtype, counters[rtype])
+        out.append(res)
+    return out
