@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 
 from medsim.grading import DenseReward, Grade, grade
 from medsim.grading.rubric_adapter import RubricOutcome
-from medsim.grading.score import CheckpointOutcome, combine
+from medsim.grading.score import CheckpointOutcome, Status, combine
 from tests.grading.helpers import LOINC, P, cp, make_task
 
 STATUS = st.sampled_from(["passed", "failed", "pending"])
 
 
 @st.composite
-def episodes(draw: st.DrawFn) -> tuple[Any, list[dict[str, str]], dict[str, str], float | None]:
+def episodes(draw: st.DrawFn) -> tuple[Any, Any, Any, float | None]:
     n = draw(st.integers(1, 6))
     gates = draw(st.lists(st.booleans(), min_size=n, max_size=n))
     weights = draw(st.lists(st.floats(0, 5, allow_nan=False), min_size=n, max_size=n))
@@ -53,14 +53,9 @@ def episodes(draw: st.DrawFn) -> tuple[Any, list[dict[str, str]], dict[str, str]
     return task, steps, final, score
 
 
-def outcome(task: Any, status: dict[str, str]) -> dict[str, CheckpointOutcome]:
+def outcome(task: Any, status: dict[str, Status]) -> dict[str, CheckpointOutcome]:
     return {
-        s.id: CheckpointOutcome(
-            status=status[s.id],
-            evidence="",
-            weight=s.weight,  # type: ignore[typeddict-item]
-            gate=s.gate,
-        )
+        s.id: CheckpointOutcome(status=status[s.id], evidence="", weight=s.weight, gate=s.gate)
         for s in task.checkpoints
     }
 

@@ -173,11 +173,12 @@ def plan_visits(cfg: CohortConfig, person: Person, plans: list[ChronicPlan],
     t = add_days(start, rng.uniform(20, 120))
     while t < end:
         active = [p for p in plans if p.onset <= t]
-        if not active:
+        if not active and intensity <= 1.0:
             nxt = min((p.onset for p in plans if p.onset > t), default=end)
             t = add_months(nxt, rng.uniform(2, 4))
             continue
-        months = min(float(p.module.get("follow_up_months", 12)) for p in active)
+        # a denser record (intensity > 1) also gives healthy patients interval visits
+        months = min([float(p.module.get("follow_up_months", 12)) for p in active] or [12.0])
         if months <= 12:
             kind = "followup"
             if t >= tele_after and rng.random() < float(prev["telehealth_share"]):
@@ -203,17 +204,17 @@ def plan_visits(cfg: CohortConfig, person: Person, plans: list[ChronicPlan],
                                         intensity, plan.module))
     visits = [v for v in visits if start <= v.start < end]
     visits.sort()
-    return _drop_collisions(visits)
+    return _drop_collisions(visits, max(1.0, 10.0 / intensity))
 
 
-def _drop_collisions(visits: list[Visit]) -> list[Visit]:
-    """Keep at most one routine clinic visit within 10 days (events always stay)."""
+def _drop_collisions(visits: list[Visit], min_days: float) -> list[Visit]:
+    """Keep at most one routine clinic visit within ``min_days`` (events always stay)."""
     routine = {"wellness", "followup", "telehealth"}
     kept: list[Visit] = []
     last_routine: datetime | None = None
     for v in visits:
         if v.kind in routine:
-            if last_routine is not None and (v.start - last_routine).days < 10:
+            if last_routine is not None and (v.start - last_routine).days < min_days:
                 continue
             last_routine = v.start
         if kept and v.start <= kept[-1].start:
