@@ -77,8 +77,12 @@ class Calculator:
 
     def info(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "medcalc_id": self.medcalc_id,
-            "category": self.category, "output": self.output, "unit": self.unit,
+            "id": self.id,
+            "name": self.name,
+            "medcalc_id": self.medcalc_id,
+            "category": self.category,
+            "output": self.output,
+            "unit": self.unit,
             "input_schema": self.input_schema(),
         }
 
@@ -86,11 +90,18 @@ class Calculator:
 _REGISTRY: dict[str, Calculator] = {}
 
 
-def calculator(*, id: str, name: str, category: Category, output: OutputType,
-               unit: str | None = None, medcalc_id: int | None = None,
-               medcalc_entities: Mapping[str, str] | None = None,
-               from_medcalc: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-               aliases: tuple[str, ...] = ()) -> Callable[[Callable[[Any], Result]], Callable[[Any], Result]]:
+def calculator(
+    *,
+    id: str,
+    name: str,
+    category: Category,
+    output: OutputType,
+    unit: str | None = None,
+    medcalc_id: int | None = None,
+    medcalc_entities: Mapping[str, str] | None = None,
+    from_medcalc: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    aliases: tuple[str, ...] = (),
+) -> Callable[[Callable[[Any], Result]], Callable[[Any], Result]]:
     """Register a calculator. ``medcalc_entities`` maps MedCalc-Bench entity names to field names;
     ``from_medcalc`` may instead translate a whole entity dict (for category strings etc.)."""
 
@@ -100,9 +111,17 @@ def calculator(*, id: str, name: str, category: Category, output: OutputType,
         if id in _REGISTRY:
             raise RuntimeError(f"calculator {id!r} registered twice")
         _REGISTRY[id] = Calculator(
-            id=id, name=name, category=category, output=output, unit=unit, fn=fn, inputs=model,
-            medcalc_id=medcalc_id, medcalc_entities=dict(medcalc_entities or {}),
-            from_medcalc=from_medcalc, aliases=aliases,
+            id=id,
+            name=name,
+            category=category,
+            output=output,
+            unit=unit,
+            fn=fn,
+            inputs=model,
+            medcalc_id=medcalc_id,
+            medcalc_entities=dict(medcalc_entities or {}),
+            from_medcalc=from_medcalc,
+            aliases=aliases,
         )
         return fn
 
@@ -127,7 +146,8 @@ def get(name_or_id: str | int) -> Calculator:
         return reg[key]
     for calc in reg.values():
         if (key.isdigit() and calc.medcalc_id == int(key)) or key.lower() in (
-            calc.name.lower(), *(a.lower() for a in calc.aliases)
+            calc.name.lower(),
+            *(a.lower() for a in calc.aliases),
         ):
             return calc
     close = difflib.get_close_matches(key, list(reg), n=3)
@@ -137,7 +157,9 @@ def get(name_or_id: str | int) -> Calculator:
 
 def catalog() -> list[dict[str, Any]]:
     """Every calculator with id, name, MedCalc-Bench id, category, output type, unit, input schema."""
-    return [c.info() for c in sorted(registry().values(), key=lambda c: (c.medcalc_id or 999, c.id))]
+    return [
+        c.info() for c in sorted(registry().values(), key=lambda c: (c.medcalc_id or 999, c.id))
+    ]
 
 
 def _entities_to_inputs(calc: Calculator, entities: dict[str, Any]) -> dict[str, Any]:
@@ -170,4 +192,6 @@ def compute(name_or_id: str | int, inputs: Mapping[str, Any] | BaseModel) -> Res
         )
         raise CalculatorError(f"{calc.id}: invalid inputs: {problems}") from None
     result = calc.fn(model)
-    return result.model_copy(update={"calculator": calc.id, "inputs": model.model_dump(mode="json")})
+    return result.model_copy(
+        update={"calculator": calc.id, "inputs": model.model_dump(mode="json")}
+    )

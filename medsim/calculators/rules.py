@@ -237,7 +237,7 @@ class ScoreSheet:
         self.add(label, f"not reported; {assumption}", 0)
 
     def items(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Score table items of the simple kinds: flag, any, band, choice."""
+        """Score table items of the simple kinds: flag, any, band, choice, threshold."""
         kinds: dict[str, Callable[[Mapping[str, Any]], Any]] = {
             "flag": self.flag, "any": self.any_of, "band": self.band, "choice": self.choice,
             "threshold": self.threshold,
@@ -251,8 +251,9 @@ class ScoreSheet:
         """The total as a :class:`Result`, with the range and interpretation tier appended."""
         value: float | int = int(round(self.total)) if integer else round(self.total, 2)
         low, high = self.table["range"]
+        unit_text = f" {unit}" if unit else ""
         text = [self.table["title"], *self.lines,
-                f"Total: {value:g} {unit or ''} (range {low:g} to {high:g})".replace("  ", " ")]  # fmt: skip
+                f"Total: {value:g}{unit_text} (range {low:g} to {high:g})"]  # fmt: skip
         if "tiers" in self.table:
             text.append(f"Interpretation: {band(self.total, self.table['tiers'])['label']}")
         return Result(calculator=calculator, value=value, unit=unit, explanation="\n".join(text))
@@ -260,10 +261,13 @@ class ScoreSheet:
 
 # --- MedCalc-Bench entities --------------------------------------------------------------------
 
-# Unit spellings found in MedCalc-Bench v1.0 entities that are typos or that name a count's
-# denominator only ("µL" for cells per µL); mapped to the unit they mean.
+# Unit typos found in MedCalc-Bench v1.0 entities, mapped to the unit they mean.
 MEDCALC_UNIT_FIXES: dict[str, str] = {
     "degrees celsisus": "°C", "degrees fahreinheit": "°F", "mc/kg/min": "µg/kg/min",
+}  # fmt: skip
+# Cell counts name only their denominator ("µL" for cells per µL); used for the fields a table
+# lists under ``medcalc.counts``.
+MEDCALC_COUNT_UNITS: dict[str, str] = {
     "µl": "/µL", "ul": "/µL", "m^3": "/µL", "mm^3": "/µL", "l": "/L",
 }  # fmt: skip
 
@@ -271,10 +275,10 @@ MEDCALC_UNIT_FIXES: dict[str, str] = {
 _NOT_REPORTED = {"not mentioned", "not mentinoed", "unknown", "not reported"}
 
 
-def _medcalc_value(value: Any) -> Any:
+def _medcalc_value(value: Any, count: bool) -> Any:
     if isinstance(value, list | tuple) and len(value) == 2 and isinstance(value[1], str):
-        unit = MEDCALC_UNIT_FIXES.get(_norm(value[1]), value[1])
-        return [value[0], unit]
+        fixes = MEDCALC_COUNT_UNITS if count else MEDCALC_UNIT_FIXES
+        return [value[0], fixes.get(_norm(value[1]), value[1])]
     if isinstance(value, str):
         return None if _norm(value) in _NOT_REPORTED else value.strip()
     return value
@@ -285,11 +289,13 @@ def medcalc_adapter(table: Table) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
     Entity names are matched ignoring case and spacing; several entities that name one criterion
     are OR-ed; entities the table lists under ``ignore`` (extracted for another calculator) are
-    dropped; any other unknown key is passed through so validation names it.
+    dropped; any other unknown key is passed through so validation names it. Dataset unit typos
+    are fixed, and cell counts (fields listed under ``counts``) read "µL" as "per µL".
     """
     spec = table["medcalc"]
     entities = {_norm(k): v for k, v in spec["entities"].items()}
     ignore = {_norm(k) for k in spec.get("ignore", [])}
+    counts = set(spec.get("counts", []))
 
     def translate(raw: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -297,7 +303,7 @@ def medcalc_adapter(table: Table) -> Callable[[dict[str, Any]], dict[str, Any]]:
             if _norm(key) in ignore:
                 continue
             name = entities.get(_norm(key), key)
-            value = _medcalc_value(value)
+            value = _medcalc_value(value, count=name in counts)
             if value is None:
                 continue
             if isinstance(out.get(name), bool) and isinstance(value, bool):

@@ -1,8 +1,8 @@
 """``medsim data``: inspect and generate the synthetic cohort.
 
-    medsim data stats [--data PATH] [--json]
-    medsim data show PATIENT [--data PATH]
-    medsim data generate --patients 100 --seed 42 --out cohort.ndjson.gz [--validate]
+medsim data stats [--data PATH] [--json]
+medsim data show PATIENT [--data PATH]
+medsim data generate --patients 100 --seed 42 --out cohort.ndjson.gz [--validate]
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from typing import Any
 
 
 def _data_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", default=None, metavar="PATH",
-                        help="NDJSON(.gz), Bundle JSON or a directory of them "
-                             "(default: the shipped cohort)")
+    parser.add_argument(
+        "--data",
+        default=None,
+        metavar="PATH",
+        help="NDJSON(.gz), Bundle JSON or a directory of them (default: the shipped cohort)",
+    )
 
 
 def _stats(args: argparse.Namespace) -> int:

@@ -23,7 +23,8 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "grade", help="re-grade saved episode records (a record JSON or a run folder)"
     )
-    p.add_argument("paths", nargs="+", help="episode record .json files or folders holding them")
+    p.add_argument("paths", nargs="*", help="episode record .json files or folders holding them")
+    p.add_argument("--list", action="store_true", help="list the checkpoint graders and exit")
     p.add_argument("--out", help="write every grade as JSON to this file")
     p.add_argument("--fhir", default="embedded", help="'embedded' (default) or a FHIR base URL")
     p.add_argument("--data", help="EHR data to load instead of the suite's default (cohort)")
@@ -119,7 +120,23 @@ def regrade(path: Path, record: EpisodeRecord, args: argparse.Namespace) -> dict
     }
 
 
+def list_graders() -> int:
+    """Print every registered grader: name, family, what it checks, its parameters."""
+    from medsim.grading import graders
+
+    for name, g in sorted(graders().items()):
+        summary = " ".join(g.description.split())
+        params = ", ".join(g.params.model_fields) or "(none)"
+        print(f"{name}  [{g.family}]\n    {summary}\n    params: {params}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.list:
+        return list_graders()
+    if not args.paths:
+        print("medsim grade: give episode record files or folders (or --list)", file=sys.stderr)
+        return 2
     results: list[dict[str, Any]] = []
     try:
         for path, record in find_records(args.paths):
@@ -131,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         print("medsim grade: no episode records found", file=sys.stderr)
         return 2
     changed = 0
-    print(f"{'task':40} {'saved':>7} {'score':>7}  failed checkpoints")
+    print(f"{'record':40} {'saved':>7} {'score':>7}  not passed")
     for r in results:
         saved = r["saved_score"]
         differs = saved is not None and abs(float(saved) - r["score"]) > 1e-9
@@ -139,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
         fails = [k for k, v in r["grade"]["checkpoints"].items() if v["status"] != "passed"]
         shown = "-" if saved is None else f"{float(saved):.3f}"
         mark = " *" if differs else ""
-        print(f"{r['task_id'][:40]:40} {shown:>7} {r['score']:7.3f}  {', '.join(fails)}{mark}")
+        name = Path(r["path"]).stem[:40]
+        print(f"{name:40} {shown:>7} {r['score']:7.3f}  {', '.join(fails)}{mark}")
     mean = sum(r["score"] for r in results) / len(results)
     print(f"{len(results)} records, mean score {mean:.3f}, {changed} changed from the saved score")
     if args.out:

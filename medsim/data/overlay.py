@@ -36,17 +36,42 @@ _DURATION = re.compile(
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
 )
 _RELATIVE = re.compile(r"@(?P<anchor>now|today)(?:(?P<sign>[+-])(?P<duration>P\S*))?")
-SUBJECT_TYPES = frozenset({
-    "Observation", "Condition", "MedicationRequest", "MedicationStatement",
-    "MedicationAdministration", "Encounter", "DiagnosticReport", "DocumentReference",
-    "Procedure", "ServiceRequest", "CarePlan", "Communication", "Goal", "ClinicalImpression",
-    "DeviceRequest", "NutritionOrder", "RiskAssessment", "Task",
-})
+SUBJECT_TYPES = frozenset(
+    {
+        "Observation",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
+        "Encounter",
+        "DiagnosticReport",
+        "DocumentReference",
+        "Procedure",
+        "ServiceRequest",
+        "CarePlan",
+        "Communication",
+        "Goal",
+        "ClinicalImpression",
+        "DeviceRequest",
+        "NutritionOrder",
+        "RiskAssessment",
+        "Task",
+    }
+)
 PATIENT_TYPES = frozenset({"AllergyIntolerance", "Immunization", "Coverage", "Appointment"})
-ID_PREFIX = {"Observation": "obs", "Condition": "cond", "MedicationRequest": "med",
-             "DiagnosticReport": "dr", "DocumentReference": "doc", "Procedure": "proc",
-             "ServiceRequest": "sr", "Encounter": "enc", "AllergyIntolerance": "alg",
-             "Immunization": "imm", "Communication": "comm"}
+ID_PREFIX = {
+    "Observation": "obs",
+    "Condition": "cond",
+    "MedicationRequest": "med",
+    "DiagnosticReport": "dr",
+    "DocumentReference": "doc",
+    "Procedure": "proc",
+    "ServiceRequest": "sr",
+    "Encounter": "enc",
+    "AllergyIntolerance": "alg",
+    "Immunization": "imm",
+    "Communication": "comm",
+}
 _ID_SAFE = re.compile(r"[^A-Za-z0-9.\-]")
 
 
@@ -74,10 +99,17 @@ def parse_duration(text: str) -> Duration:
     if match is None or text.endswith("T"):
         raise OverlayError(f"invalid ISO 8601 duration {text!r} (expected e.g. P1D, PT2H, P1Y2M)")
     parts = {k: v for k, v in match.groupdict().items() if v is not None}
-    seconds = (float(parts.get("hours", 0)) * 3600 + float(parts.get("minutes", 0)) * 60
-               + float(parts.get("seconds", 0)))
-    return Duration(int(parts.get("years", 0)), int(parts.get("months", 0)),
-                    int(parts.get("weeks", 0)) * 7 + int(parts.get("days", 0)), seconds)
+    seconds = (
+        float(parts.get("hours", 0)) * 3600
+        + float(parts.get("minutes", 0)) * 60
+        + float(parts.get("seconds", 0))
+    )
+    return Duration(
+        int(parts.get("years", 0)),
+        int(parts.get("months", 0)),
+        int(parts.get("weeks", 0)) * 7 + int(parts.get("days", 0)),
+        seconds,
+    )
 
 
 def _shift_months(day: date, months: int) -> tuple[int, int, int]:
@@ -104,8 +136,9 @@ def resolve_relative(text: str, now: datetime) -> str:
     """``@now…`` -> ISO dateTime with the timezone of ``now``; ``@today…`` -> ``YYYY-MM-DD``."""
     match = _RELATIVE.fullmatch(text)
     if match is None:
-        raise OverlayError(f"invalid relative date {text!r} (expected @now, @now-P1D, "
-                           "@now+PT2H, @today-P3D ...)")
+        raise OverlayError(
+            f"invalid relative date {text!r} (expected @now, @now-P1D, @now+PT2H, @today-P3D ...)"
+        )
     moment = now
     if match["duration"]:
         duration = parse_duration(match["duration"])
@@ -152,8 +185,9 @@ def overlay_id(prefix: str, resource_type: str, number: int) -> str:
     return rid[-64:].lstrip("-.") or f"ovl-{number}"
 
 
-def apply_overlay(templates: list[Json], patient_id: str, now: datetime | str,
-                  id_prefix: str | None = None) -> list[Json]:
+def apply_overlay(
+    templates: list[Json], patient_id: str, now: datetime | str, id_prefix: str | None = None
+) -> list[Json]:
     """Concrete resources from ``templates`` for ``patient_id`` at the task's ``now``."""
     moment = _as_now(now)
     pid = patient_id.split("/", 1)[-1]
@@ -180,3 +214,7 @@ def apply_overlay(templates: list[Json], patient_id: str, now: datetime | str,
                 res["id"] = overlay_id(prefix, rtype, counters[rtype])
         out.append(res)
     return out
+
+
+# The name the environment core and the grader use (medsim/core/env.py, medsim/cli/grade_cmd.py).
+resolve_overlay = apply_overlay

@@ -134,6 +134,8 @@ class HttpEpisode:
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
         check_type(resource_type)
         pairs = normalize_params(params)
+        if not any(k == "_total" for k, _ in pairs):
+            pairs.append(("_total", "accurate"))  # HAPI omits total on large searches otherwise
         if not self.backend.isolation:
             return self._ok(*self._send("GET", resource_type, params=pairs))
         bundle = self._ok(*self._send("GET", resource_type, params=[*pairs, ("_tag:not", "urn:medsim:scratch|1")]))

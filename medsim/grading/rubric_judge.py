@@ -24,6 +24,10 @@ from medsim.llm.cache import KVCache, hash_key
 from medsim.llm.errors import LLMError
 from medsim.llm.types import ChatClient, ChatResponse, Message, Usage
 
+REPAIR = (
+    "Your reply could not be used: {problem}. Answer again with only the JSON object "
+    '{{"explanation": "...", "criteria_met": true}} or {{"explanation": "...", "criteria_met": false}}.'
+)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
@@ -155,12 +159,20 @@ class RubricJudge:
             self.cache.set(key, {"met": j.met, "explanation": j.explanation})
         return j
 
-    def _read(self, response: ChatResponse, usage: Usage, problems: list[str]) -> Judgement | None:
+    def _read(
+        self, response: ChatResponse, usage: Usage, problems: list[str], request: list[Message]
+    ) -> Judgement | None:
+        """The verdict in `response`, or None after recording the problem and adding a repair
+        turn to `request` (so the next try is a different request, not a cached repeat)."""
         usage.add(response.usage)
         try:
             explanation, met = parse_judgement(response.content)
         except JudgeReplyError as exc:
             problems.append(str(exc))
+            request += [
+                {"role": "assistant", "content": response.content},
+                {"role": "user", "content": REPAIR.format(problem=exc)},
+            ]
             return None
         return Judgement(met, explanation, judge_id=self.judge_id, usage=usage)
 
@@ -180,11 +192,11 @@ class RubricJudge:
         request = self.prompt(messages, criterion, points)
         for _ in range(self.max_tries):
             try:
-                response = self.client.complete(request, **self.options)
+                response = self.client.complete(list(request), **self.options)
             except LLMError as exc:  # the client already retried transient failures
                 problems.append(f"LLM call failed: {exc}")
                 break
-            if (j := self._read(response, usage, problems)) is not None:
+            if (j := self._read(response, usage, problems, request)) is not None:
                 return self._store(key, j)
         return self._give_up(problems, usage)
 
@@ -197,11 +209,11 @@ class RubricJudge:
         request = self.prompt(messages, criterion, points)
         for _ in range(self.max_tries):
             try:
-                response = await self.client.acomplete(request, **self.options)
+                response = await self.client.acomplete(list(request), **self.options)
             except LLMError as exc:
                 problems.append(f"LLM call failed: {exc}")
                 break
-            if (j := self._read(response, usage, problems)) is not None:
+            if (j := self._read(response, usage, problems, request)) is not None:
                 return self._store(key, j)
         return self._give_up(problems, usage)
 

@@ -60,7 +60,7 @@ class FakeClient(BaseChatClient):
         return reply
 
     def _call(self, messages: list[Message], tools: list[Tool] | None, opts: dict) -> ChatResponse:
-        self.calls.append({"messages": messages, "tools": tools, "opts": dict(opts)})
+        self.calls.append({"messages": list(messages), "tools": tools, "opts": dict(opts)})
         reply = self._reply_for(messages, tools)
         if isinstance(reply, BaseException):
             raise reply

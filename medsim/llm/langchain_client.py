@@ -135,8 +135,17 @@ def chat_openai_client(
     timeout = kwargs.get("timeout", 60.0)
 
     def build() -> Any:
+        # a private async HTTP pool: langchain-openai's default one is shared process-wide and
+        # dies with the first event loop that used it
+        import openai
+
         return ChatOpenAI(
-            model=model, base_url=base_url, api_key=SecretStr(key), max_retries=0, timeout=timeout
+            model=model,
+            base_url=base_url,
+            api_key=SecretStr(key),
+            max_retries=0,
+            timeout=timeout,
+            http_async_client=openai.DefaultAsyncHttpxClient(),
         )
 
     return LangChainClient(build(), model=model, factory=build, **kwargs)

@@ -450,8 +450,10 @@ def test_sirs() -> None:
 
 @pytest.mark.parametrize("calculator", ["cha2ds2_vasc", "sofa", "wells_pe", "sirs"])
 def test_explanation_ends_with_total_and_range(calculator: str) -> None:
-    minimal = {"cha2ds2_vasc": {"age": 70, "sex": "F"}, "sofa": {}, "wells_pe": {"heart_rate": 90},
-               "sirs": _SIRS_NORMAL}[calculator]  # fmt: skip
-    text = compute(calculator, minimal).explanation
+    minimal: dict[str, dict[str, Any]] = {
+        "cha2ds2_vasc": {"age": 70, "sex": "F"}, "sofa": {}, "wells_pe": {"heart_rate": 90},
+        "sirs": _SIRS_NORMAL,
+    }  # fmt: skip
+    text = compute(calculator, minimal[calculator]).explanation
     assert "Total:" in text and "(range" in text
     assert ("Interpretation:" in text) == (calculator != "sofa")  # Vincent 1996 defines no tiers

@@ -152,3 +152,21 @@ def test_bad_params_are_named() -> None:
             "value_reported",
             {"expected": {"observation": {"code": {"codes": ["x"]}, "since": "yesterday"}}},
         )
+
+
+def test_agent_cannot_write_its_own_expected_value(drive: Any) -> None:
+    """Chart facts exclude the episode's writes: writing a K of 4.0 then reporting it fails."""
+    d = drive([cp("v", "value_reported", expected=LATEST_K)])
+    d.write(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "subject": {"reference": "Patient/pat-1"},
+            "code": {"coding": [{"system": LOINC, "code": "2823-3"}]},
+            "effectiveDateTime": "2024-03-14T08:59:00+00:00",
+            "valueQuantity": {"value": 4.0, "unit": "mmol/L"},
+        }
+    )
+    d.finish([4.0])
+    out = st(d)
+    assert out["status"] == "failed" and "k-new" in out["evidence"]

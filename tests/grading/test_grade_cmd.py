@@ -93,3 +93,10 @@ def test_bad_paths(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "x.json").write_text("[]")
     assert run_cli(str(tmp_path / "x.json")) == 2
     assert run_cli(str(tmp_path / "empty_dir_does_not_exist")) == 2
+
+
+def test_list_graders(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("--list") == 0
+    out = capsys.readouterr().out
+    assert "resource_created  [orders]" in out and "params: resource_type, code" in out
+    assert run_cli() == 2

@@ -219,6 +219,11 @@ def test_malformed_replies_are_retried_then_accepted() -> None:
     fake = FakeClient(["no json here", verdict("yes"), "```json\n{broken\n```", verdict(True)])
     result = judge_rubric(CONVO, [crit("a", 5)], RubricJudge(fake, max_tries=4))
     assert result.score == 1.0 and len(fake.calls) == 4
+    assert len(fake.calls[0]["messages"]) == 1
+    retry = fake.calls[1]["messages"]
+    assert retry[0] == fake.calls[0]["messages"][0]  # same question, then the repair turns
+    assert retry[1] == {"role": "assistant", "content": "no json here"}
+    assert "could not be used" in retry[2]["content"] and "criteria_met" in retry[2]["content"]
 
 
 def test_persistent_garbage_is_a_recorded_error_not_false() -> None:
@@ -336,7 +341,7 @@ def test_rule_verifiers_never_call_the_llm(verifier: dict[str, Any], met: bool) 
 
 
 def test_rules_read_the_final_tool_call_arguments() -> None:
-    convo = [
+    convo: list[dict[str, Any]] = [
         {"role": "user", "content": "Compute the score."},
         {"role": "assistant", "content": "Earlier guess: 2"},
         {

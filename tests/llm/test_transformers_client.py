@@ -66,11 +66,8 @@ def scripted_model(tokenizer: PreTrainedTokenizerFast, prompt_len: int, text: st
     with torch.no_grad():
         for p in model.parameters():
             p.zero_()
-        for ln in (
-            model.transformer.h[0].ln_1,
-            model.transformer.h[0].ln_2,
-            model.transformer.ln_f,
-        ):
+        block: Any = model.transformer.h[0]
+        for ln in (block.ln_1, block.ln_2, model.transformer.ln_f):
             ln.weight.fill_(1.0)
         model.transformer.wpe.weight.copy_(torch.eye(width))
         for i, token in enumerate(target):

@@ -98,38 +98,52 @@ def chart_summary(resources: Iterable[Json], patient_id: str) -> str:
     mrn = next((i.get("value") for i in patient.get("identifier", [])), "?")
     addr = (patient.get("address") or [{}])[0]
     out.append(f"{_name(patient)}  (Patient/{pid}, MRN {mrn})")
-    out.append(f"{patient.get('gender', '?')}, born {patient.get('birthDate', '?')}; "
-               f"{addr.get('city', '?')}, {addr.get('state', '')}")
+    out.append(
+        f"{patient.get('gender', '?')}, born {patient.get('birthDate', '?')}; "
+        f"{addr.get('city', '?')}, {addr.get('state', '')}"
+    )
     conds = [c for c in mine.get("Condition", []) if _status(c, "clinicalStatus") == "active"]
     out.append("\nACTIVE PROBLEMS")
-    out += [f"  - {_text(c.get('code'))} (onset {str(c.get('onsetDateTime', '?'))[:10]})"
-            for c in sorted(conds, key=lambda c: str(c.get("onsetDateTime", "")))] or ["  none"]
+    out += [
+        f"  - {_text(c.get('code'))} (onset {str(c.get('onsetDateTime', '?'))[:10]})"
+        for c in sorted(conds, key=lambda c: str(c.get("onsetDateTime", "")))
+    ] or ["  none"]
     meds = [m for m in mine.get("MedicationRequest", []) if m.get("status") == "active"]
     out.append("\nACTIVE MEDICATIONS")
-    out += [f"  - {_text(m.get('medicationCodeableConcept'))}: "
-            f"{((m.get('dosageInstruction') or [{}])[0]).get('text', '')}"
-            for m in meds] or ["  none"]
+    out += [
+        f"  - {_text(m.get('medicationCodeableConcept'))}: "
+        f"{((m.get('dosageInstruction') or [{}])[0]).get('text', '')}"
+        for m in meds
+    ] or ["  none"]
     out.append("\nALLERGIES")
-    out += [f"  - {_text(a.get('code'))}" + (f" ({a['criticality']})" if a.get("criticality") else "")
-            for a in mine.get("AllergyIntolerance", [])] or ["  none recorded"]
+    out += [
+        f"  - {_text(a.get('code'))}" + (f" ({a['criticality']})" if a.get("criticality") else "")
+        for a in mine.get("AllergyIntolerance", [])
+    ] or ["  none recorded"]
     obs = mine.get("Observation", [])
 
     def in_category(o: Json, cat: str) -> bool:
         return any(_code(c) == cat for c in o.get("category") or [])
 
     out.append("\nLATEST VITALS")
-    out += [f"  {_text(o.get('code')):<32} {_value(o)}{_flag(o)}  ({str(resource_date(o))[:10]})"
-            for o in _latest([o for o in obs if in_category(o, "vital-signs")])] or ["  none"]
+    out += [
+        f"  {_text(o.get('code')):<32} {_value(o)}{_flag(o)}  ({str(resource_date(o))[:10]})"
+        for o in _latest([o for o in obs if in_category(o, "vital-signs")])
+    ] or ["  none"]
     out.append("\nLATEST LABS")
-    out += [f"  {_text(o.get('code')):<32} {_value(o)}{_flag(o)}  ({str(resource_date(o))[:10]})"
-            for o in _latest([o for o in obs if in_category(o, "laboratory")])] or ["  none"]
+    out += [
+        f"  {_text(o.get('code')):<32} {_value(o)}{_flag(o)}  ({str(resource_date(o))[:10]})"
+        for o in _latest([o for o in obs if in_category(o, "laboratory")])
+    ] or ["  none"]
     encs = sorted(mine.get("Encounter", []), key=lambda e: resource_date(e) or "")
     out.append(f"\nRECENT ENCOUNTERS ({len(encs)} total)")
     for e in encs[-RECENT_ENCOUNTERS:]:
         cls = (e.get("class") or {}).get("code", "?")
         reason = _text((e.get("reasonCode") or [None])[0]) if e.get("reasonCode") else ""
-        out.append(f"  {str(resource_date(e))[:10]}  {cls:<5} {_text((e.get('type') or [{}])[0])}"
-                   + (f" - {reason}" if reason else ""))
+        out.append(
+            f"  {str(resource_date(e))[:10]}  {cls:<5} {_text((e.get('type') or [{}])[0])}"
+            + (f" - {reason}" if reason else "")
+        )
     docs = sorted(mine.get("DocumentReference", []), key=lambda d: str(d.get("date", "")))
     if docs:
         last = docs[-1]

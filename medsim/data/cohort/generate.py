@@ -42,8 +42,14 @@ def _rng(seed: int, number: int, purpose: str) -> random.Random:
     return random.Random(f"medsim-cohort:{seed}:{number}:{purpose}")
 
 
-def generate_patient(cfg: CohortConfig, directory: Directory, seed: int, number: int,
-                     as_of: datetime, intensity: float = 1.0) -> list[Json]:
+def generate_patient(
+    cfg: CohortConfig,
+    directory: Directory,
+    seed: int,
+    number: int,
+    as_of: datetime,
+    intensity: float = 1.0,
+) -> list[Json]:
     """One patient's resources (Patient first). Demographics, conditions and disease severity
     depend only on (seed, number); ``intensity`` changes how much care is recorded."""
     person = make_person(cfg, directory, _rng(seed, number, "person"), number, as_of)
@@ -51,27 +57,35 @@ def generate_patient(cfg: CohortConfig, directory: Directory, seed: int, number:
     record_start = years_before(as_of, record_years(plan_rng))
     plans = plan_conditions(cfg, person, plan_rng, as_of, record_start)
     tag = f"{intensity:.4f}"
-    visits = plan_visits(cfg, person, plans, _rng(seed, number, f"visits:{tag}"), record_start,
-                         as_of, intensity)
+    visits = plan_visits(
+        cfg, person, plans, _rng(seed, number, f"visits:{tag}"), record_start, as_of, intensity
+    )
     # Baseline physiology and disease severity come from a stream that ignores intensity, so a
     # bigger record of the same patient is the same patient.
     phys_rng = _rng(seed, number, "physiology")
-    rec = PatientRecord(cfg, person, directory, _rng(seed, number, f"sim:{tag}"), as_of, intensity,
-                        phys_rng)
+    rec = PatientRecord(
+        cfg, person, directory, _rng(seed, number, f"sim:{tag}"), as_of, intensity, phys_rng
+    )
     sim = PatientSimulator(rec, plans, phys_rng, record_start)
     rec.phys.rng = rec.rng  # measurement noise from here on
     rec.out.append(patient_resource(person))
     return sim.run(visits)
 
 
-def generate_patient_sized(cfg: CohortConfig, directory: Directory, seed: int, number: int,
-                           as_of: datetime, target: int | None) -> list[Json]:
+def generate_patient_sized(
+    cfg: CohortConfig,
+    directory: Directory,
+    seed: int,
+    number: int,
+    as_of: datetime,
+    target: int | None,
+) -> list[Json]:
     """:func:`generate_patient`, re-run with a scaled intensity until near ``target`` resources."""
     intensity = 1.0
     resources = generate_patient(cfg, directory, seed, number, as_of, intensity)
     if target is None:
         return resources
-    for _ in range(4):
+    for _ in range(6):
         count = len(resources)
         if abs(count - target) <= TOLERANCE * target:
             break
@@ -80,8 +94,12 @@ def generate_patient_sized(cfg: CohortConfig, directory: Directory, seed: int, n
     return resources
 
 
-def iter_cohort(patients: int, seed: int, as_of: datetime = DEFAULT_AS_OF,
-                resources_per_patient: int | None = None) -> Iterator[Json]:
+def iter_cohort(
+    patients: int,
+    seed: int,
+    as_of: datetime = DEFAULT_AS_OF,
+    resources_per_patient: int | None = None,
+) -> Iterator[Json]:
     """Every resource of the cohort in file order."""
     if not 1 <= patients <= MAX_PATIENTS:
         raise ValueError(f"--patients must be between 1 and {MAX_PATIENTS}, got {patients}")
@@ -91,8 +109,9 @@ def iter_cohort(patients: int, seed: int, as_of: datetime = DEFAULT_AS_OF,
     directory = build_directory(cfg, seed)
     yield from directory.resources
     for number in range(1, patients + 1):
-        yield from generate_patient_sized(cfg, directory, seed, number, as_of,
-                                          resources_per_patient)
+        yield from generate_patient_sized(
+            cfg, directory, seed, number, as_of, resources_per_patient
+        )
 
 
 def meta_path(out: Path) -> Path:
@@ -104,8 +123,14 @@ def meta_path(out: Path) -> Path:
     return out.with_name(name + ".meta.json")
 
 
-def write_cohort(out: Path, patients: int, seed: int, as_of: datetime = DEFAULT_AS_OF,
-                 resources_per_patient: int | None = None, validate: bool = False) -> Json:
+def write_cohort(
+    out: Path,
+    patients: int,
+    seed: int,
+    as_of: datetime = DEFAULT_AS_OF,
+    resources_per_patient: int | None = None,
+    validate: bool = False,
+) -> Json:
     """Write the gzip NDJSON file and its metadata sidecar; returns the metadata."""
     out.parent.mkdir(parents=True, exist_ok=True)
     counts: Counter[str] = Counter()
@@ -118,8 +143,10 @@ def write_cohort(out: Path, patients: int, seed: int, as_of: datetime = DEFAULT_
     started = time.perf_counter()
     tmp = out.with_name(out.name + ".tmp")
     buffer: list[str] = []
-    with open(tmp, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                               compresslevel=6) as gz:
+    with (
+        open(tmp, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
+    ):
         for res in iter_cohort(patients, seed, as_of, resources_per_patient):
             counts[res["resourceType"]] += 1
             owner = _owner(res)
@@ -141,13 +168,20 @@ def write_cohort(out: Path, patients: int, seed: int, as_of: datetime = DEFAULT_
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     total = sum(counts.values())
     meta = {
-        "generator": "medsim.data.cohort.generate", "generator_version": GENERATOR_VERSION,
-        "seed": seed, "patients": patients, "as_of": iso(as_of),
+        "generator": "medsim.data.cohort.generate",
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "patients": patients,
+        "as_of": iso(as_of),
         "resources_per_patient_target": resources_per_patient,
-        "resources": total, "resource_counts": dict(sorted(counts.items())),
-        "resources_per_patient": {"min": min(per_patient.values(), default=0),
-                                  "max": max(per_patient.values(), default=0)},
-        "sha256": digest, "fhir_version": "4.0.1",
+        "resources": total,
+        "resource_counts": dict(sorted(counts.items())),
+        "resources_per_patient": {
+            "min": min(per_patient.values(), default=0),
+            "max": max(per_patient.values(), default=0),
+        },
+        "sha256": digest,
+        "fhir_version": "4.0.1",
         "recipe": _recipe(out, patients, seed, as_of, resources_per_patient),
     }
     meta_path(out).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -176,17 +210,32 @@ def build_arg_parser(parser: argparse.ArgumentParser | None = None) -> argparse.
     """Arguments of the generator (shared by ``medsim data generate``)."""
     parser = parser or argparse.ArgumentParser(
         prog="python -m medsim.data.cohort.generate",
-        description="Generate medsim's seeded synthetic FHIR R4 patient cohort.")
-    parser.add_argument("--patients", type=int, default=100, help="number of patients (default 100)")
+        description="Generate medsim's seeded synthetic FHIR R4 patient cohort.",
+    )
+    parser.add_argument(
+        "--patients", type=int, default=100, help="number of patients (default 100)"
+    )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    parser.add_argument("--out", type=Path, default=Path("cohort.ndjson.gz"),
-                        help="output .ndjson.gz path")
-    parser.add_argument("--resources-per-patient", type=int, default=None, metavar="N",
-                        help="scale the care recorded so each patient has about N resources")
-    parser.add_argument("--as-of", default=DEFAULT_AS_OF.date().isoformat(),
-                        help="reference date the cohort is 'as of' (default 2025-01-01)")
-    parser.add_argument("--validate", action="store_true",
-                        help="validate every resource with fhir.resources R4B models")
+    parser.add_argument(
+        "--out", type=Path, default=Path("cohort.ndjson.gz"), help="output .ndjson.gz path"
+    )
+    parser.add_argument(
+        "--resources-per-patient",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scale the care recorded so each patient has about N resources",
+    )
+    parser.add_argument(
+        "--as-of",
+        default=DEFAULT_AS_OF.date().isoformat(),
+        help="reference date the cohort is 'as of' (default 2025-01-01)",
+    )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="validate every resource with fhir.resources R4B models",
+    )
     return parser
 
 
@@ -194,17 +243,20 @@ def run(args: argparse.Namespace) -> int:
     """Generate from parsed arguments and print a summary."""
     try:
         as_of = parse_day(args.as_of)
-        meta = write_cohort(args.out, args.patients, args.seed, as_of, args.resources_per_patient,
-                            args.validate)
+        meta = write_cohort(
+            args.out, args.patients, args.seed, as_of, args.resources_per_patient, args.validate
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     seconds = meta.pop("_seconds")
     size = args.out.stat().st_size
-    print(f"wrote {args.out} ({size / 1e6:.1f} MB): {meta['resources']} resources, "
-          f"{meta['patients']} patients in {seconds:.1f} s "
-          f"({meta['resources'] / max(seconds, 1e-9):,.0f} resources/s)"
-          + (" - all valid R4B" if args.validate else ""))
+    print(
+        f"wrote {args.out} ({size / 1e6:.1f} MB): {meta['resources']} resources, "
+        f"{meta['patients']} patients in {seconds:.1f} s "
+        f"({meta['resources'] / max(seconds, 1e-9):,.0f} resources/s)"
+        + (" - all valid R4B" if args.validate else "")
+    )
     return 0
 
 

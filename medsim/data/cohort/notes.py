@@ -25,10 +25,21 @@ from medsim.data.cohort.record import Encounter, PatientRecord
 Data = dict[str, Any]
 Json = dict[str, Any]
 MISSING = "not available"
-SMOKING_TEXT = {"never": "Never smoker.", "former": "Former smoker; quit more than a year ago.",
-                "current": "Current every-day cigarette smoker."}
-VITAL_ORDER = [("sbp", "BP"), ("hr", "HR"), ("rr", "RR"), ("temp", "Temp"), ("spo2", "SpO2"),
-               ("weight", "Wt"), ("bmi", "BMI"), ("pain", "Pain")]
+SMOKING_TEXT = {
+    "never": "Never smoker.",
+    "former": "Former smoker; quit more than a year ago.",
+    "current": "Current every-day cigarette smoker.",
+}
+VITAL_ORDER = [
+    ("sbp", "BP"),
+    ("hr", "HR"),
+    ("rr", "RR"),
+    ("temp", "Temp"),
+    ("spo2", "SpO2"),
+    ("weight", "Wt"),
+    ("bmi", "BMI"),
+    ("pain", "Pain"),
+]
 
 
 class _Fields(dict[str, Any]):
@@ -102,8 +113,10 @@ class NoteWriter:
     def problems(self) -> str:
         if not self.rec.problems:
             return self.phrase("no_chronic")
-        return "\n".join(f"- {c['code']['text']} (since {str(c['onsetDateTime'])[:4]})"
-                         for c in self.rec.problems.values())
+        return "\n".join(
+            f"- {c['code']['text']} (since {str(c['onsetDateTime'])[:4]})"
+            for c in self.rec.problems.values()
+        )
 
     def medications(self) -> str:
         if not self.rec.meds:
@@ -124,21 +137,30 @@ class NoteWriter:
                 parts.append(f"{label} {got[name][0]:g}{sep}{unit}")
         return ", ".join(parts) if parts else self.phrase("telehealth_vitals")
 
-    def module_assessment(self, module: Data, enc: Encounter, when: datetime,
-                          vals: dict[str, str]) -> str:
+    def module_assessment(
+        self, module: Data, enc: Encounter, when: datetime, vals: dict[str, str]
+    ) -> str:
         note = module.get("note", {})
         fields: dict[str, Any] = dict(vals)
         control = module.get("control")
         if control:
             value = self.rec.value_of(control["lab"], when)
-            fields["control"] = MISSING if value is None else (
-                control["good"] if value < float(control["lt"]) else control["bad"])
-        fields["changes"] = " ".join(enc.changes.get(module["key"], [])) or self.phrase("no_changes")
+            fields["control"] = (
+                MISSING
+                if value is None
+                else (control["good"] if value < float(control["lt"]) else control["bad"])
+            )
+        fields["changes"] = " ".join(enc.changes.get(module["key"], [])) or self.phrase(
+            "no_changes"
+        )
         cls = module.get("anticoagulation_class")
         if cls:
             med = self.rec.active_class(cls)
-            fields["anticoagulation"] = (f"on {med.spec['ingredient']}" if med else
-                                         "not anticoagulated (declined after shared decision-making)")
+            fields["anticoagulation"] = (
+                f"on {med.spec['ingredient']}"
+                if med
+                else "not anticoagulated (declined after shared decision-making)"
+            )
         return fill(str(note.get("assessment", module["key"])), fields)
 
     def module_hpi(self, module: Data, vals: dict[str, str]) -> str:
@@ -150,22 +172,38 @@ class NoteWriter:
         doc = self.notes["documents"][doc_kind]
         kind = rec.cfg.encounters["kinds"][enc.kind]
         return {
-            "title": doc["title"], "title_upper": str(doc["title"]).upper(),
-            "facility": rec.dir.org_names[enc.location[2]], "location": enc.location[1],
-            "date_long": when.strftime("%A, %B %d, %Y %H:%M"), "date_short": iso_date(when),
-            "patient_name": f"{p.given} {p.middle}. {p.family}", "first_name": p.given,
-            "birth_date": p.birth_date.isoformat(), "mrn": p.mrn,
-            "age": age_years(p.birth_date, when), "sex_word": "man" if p.sex == "male" else "woman",
-            "provider": f"Dr. {enc.clinician.name}", "credentials": enc.clinician.credentials,
-            "visit_label": kind["label"], "problems": self.problems(),
-            "problem_names": self.problem_names(), "medications": self.medications(),
+            "title": doc["title"],
+            "title_upper": str(doc["title"]).upper(),
+            "facility": rec.dir.org_names[enc.location[2]],
+            "location": enc.location[1],
+            "date_long": when.strftime("%A, %B %d, %Y %H:%M"),
+            "date_short": iso_date(when),
+            "patient_name": f"{p.given} {p.middle}. {p.family}",
+            "first_name": p.given,
+            "birth_date": p.birth_date.isoformat(),
+            "mrn": p.mrn,
+            "age": age_years(p.birth_date, when),
+            "sex_word": "man" if p.sex == "male" else "woman",
+            "provider": f"Dr. {enc.clinician.name}",
+            "credentials": enc.clinician.credentials,
+            "visit_label": kind["label"],
+            "problems": self.problems(),
+            "problem_names": self.problem_names(),
+            "medications": self.medications(),
             "allergies": "; ".join(rec.allergy_text) or self.phrase("nka"),
-            "social": SMOKING_TEXT[p.smoking], "vitals": self.vitals(enc),
+            "social": SMOKING_TEXT[p.smoking],
+            "vitals": self.vitals(enc),
             "results": "\n".join(f"- {r}" for r in enc.results) or self.phrase("no_results"),
         }
 
-    def write(self, enc: Encounter, doc_kind: str, when: datetime, fields: dict[str, Any],
-              period: tuple[datetime, datetime] | None = None) -> Json:
+    def write(
+        self,
+        enc: Encounter,
+        doc_kind: str,
+        when: datetime,
+        fields: dict[str, Any],
+        period: tuple[datetime, datetime] | None = None,
+    ) -> Json:
         """Render ``doc_kind`` and store it as a DocumentReference of ``enc``."""
         doc = self.notes["documents"][doc_kind]
         merged = self.base_fields(enc, when, doc_kind)
@@ -174,10 +212,17 @@ class NoteWriter:
         text = fill(self.notes["layouts"][doc["layout"]], merged).rstrip() + "\n"
         start, end = period or (enc.start, enc.end)
         res = b.document_reference(
-            self.rec.ids.next("DocumentReference"), self.rec.p.id, enc.id, doc,
-            self.notes["category"], iso(when), self.rec.practitioner_ref(enc),
-            b.ref("Organization", enc.location[2]), f"{doc['title']} - {iso_date(when)}", text,
-            (iso(start), iso(end)))
+            self.rec.ids.next("DocumentReference"),
+            self.rec.p.id,
+            enc.id,
+            doc,
+            self.notes["category"],
+            iso(when),
+            self.rec.practitioner_ref(enc),
+            b.ref("Organization", enc.location[2]),
+            f"{doc['title']} - {iso_date(when)}",
+            text,
+            (iso(start), iso(end)),
+        )
         self.rec.out.append(res)
         return res
-

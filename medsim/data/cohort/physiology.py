@@ -52,8 +52,9 @@ def _mean(spec: Spec, sex: str) -> float:
 class Physiology:
     """The latent state of one patient over time."""
 
-    def __init__(self, variables: Spec, target_spread: Spec, rng: random.Random, sex: str,
-                 birth_date: date) -> None:
+    def __init__(
+        self, variables: Spec, target_spread: Spec, rng: random.Random, sex: str, birth_date: date
+    ) -> None:
         self.variables = variables
         self.target_spread = target_spread
         self.rng = rng
@@ -75,7 +76,9 @@ class Physiology:
         value = self.baseline[var]
         age_from = spec.get("age_from")
         if age_from is not None:
-            value += float(spec["age_slope"]) * max(0.0, years_between(self._birth_dt(t), t) - age_from)
+            value += float(spec["age_slope"]) * max(
+                0.0, years_between(self._birth_dt(t), t) - age_from
+            )
         if "slope" in spec:
             value += float(spec["slope"]) * max(0.0, years_between(self._birth_dt(t), t) - 40.0)
         factor = 1.0
@@ -100,8 +103,9 @@ class Physiology:
         return value * max(factor, 0.02)
 
     def _birth_dt(self, t: datetime) -> datetime:
-        return datetime(self.birth_date.year, self.birth_date.month, self.birth_date.day,
-                        tzinfo=t.tzinfo)
+        return datetime(
+            self.birth_date.year, self.birth_date.month, self.birth_date.day, tzinfo=t.tzinfo
+        )
 
     def clip(self, var: str, value: float) -> float:
         """Clip to the variable's physiological range."""

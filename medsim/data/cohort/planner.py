@@ -68,8 +68,9 @@ def _risk_keys(person: Person, chosen: set[str]) -> set[str]:
     return chosen | {f"smoking_{person.smoking}", f"sex_{person.sex}"}
 
 
-def plan_conditions(cfg: CohortConfig, person: Person, rng: random.Random, as_of: datetime,
-                    record_start: datetime) -> list[ChronicPlan]:
+def plan_conditions(
+    cfg: CohortConfig, person: Person, rng: random.Random, as_of: datetime, record_start: datetime
+) -> list[ChronicPlan]:
     """Decide each module in order (earlier modules raise the risk of later ones)."""
     age = age_years(person.birth_date, as_of)
     chosen: set[str] = set()
@@ -88,8 +89,9 @@ def plan_conditions(cfg: CohortConfig, person: Person, rng: random.Random, as_of
         if rng.random() >= min(p, 0.95):
             continue
         lo, hi = mod.get("onset_years", [0, 10])
-        earliest = add_days(datetime(person.birth_date.year, 1, 1, tzinfo=as_of.tzinfo),
-                            (18 + lo) * 365.25)
+        earliest = add_days(
+            datetime(person.birth_date.year, 1, 1, tzinfo=as_of.tzinfo), (18 + lo) * 365.25
+        )
         onset = add_days(as_of, -rng.uniform(lo, hi) * 365.25 - 20)
         onset = max(onset, min(earliest, add_days(as_of, -60)))
         plans.append(ChronicPlan(mod, onset, onset < record_start))
@@ -102,8 +104,9 @@ def _clinic_time(rng: random.Random, day: datetime) -> datetime:
     return at_clock(day, rng.randint(8, 16), rng.choice([0, 15, 30, 45]))
 
 
-def _poisson_times(rng: random.Random, rate_per_year: float, start: datetime,
-                   end: datetime) -> list[datetime]:
+def _poisson_times(
+    rng: random.Random, rate_per_year: float, start: datetime, end: datetime
+) -> list[datetime]:
     out: list[datetime] = []
     if rate_per_year <= 0:
         return out
@@ -135,8 +138,15 @@ def _event_allowed(event: Data, t: datetime) -> bool:
     return not ("months" in event and t.month not in event["months"])
 
 
-def _event_visits(rng: random.Random, person: Person, event: Data, start: datetime,
-                  end: datetime, intensity: float, module: Data | None = None) -> list[Visit]:
+def _event_visits(
+    rng: random.Random,
+    person: Person,
+    event: Data,
+    start: datetime,
+    end: datetime,
+    intensity: float,
+    module: Data | None = None,
+) -> list[Visit]:
     visits: list[Visit] = []
     rate = max(_event_rate(event, person, start), _event_rate(event, person, end))
     for t in _poisson_times(rng, rate * math.sqrt(intensity), start, end):
@@ -152,9 +162,15 @@ def _event_visits(rng: random.Random, person: Person, event: Data, start: dateti
     return visits
 
 
-def plan_visits(cfg: CohortConfig, person: Person, plans: list[ChronicPlan],
-                rng: random.Random, start: datetime, end: datetime,
-                intensity: float) -> list[Visit]:
+def plan_visits(
+    cfg: CohortConfig,
+    person: Person,
+    plans: list[ChronicPlan],
+    rng: random.Random,
+    start: datetime,
+    end: datetime,
+    intensity: float,
+) -> list[Visit]:
     """The encounter calendar between ``start`` and ``end`` (sorted)."""
     prev = cfg.preventive
     visits: list[Visit] = []
@@ -184,7 +200,7 @@ def plan_visits(cfg: CohortConfig, person: Person, plans: list[ChronicPlan],
             if t >= tele_after and rng.random() < float(prev["telehealth_share"]):
                 kind = "telehealth"
             visits.append(Visit(_clinic_time(rng, t), kind))
-        t = add_months(t, max(0.25, months / intensity) * rng.uniform(0.8, 1.25))
+        t = add_months(t, max(0.1, months / intensity) * rng.uniform(0.8, 1.25))
     # Specialist visits.
     for plan in plans:
         spec = plan.module.get("specialist")
@@ -192,19 +208,28 @@ def plan_visits(cfg: CohortConfig, person: Person, plans: list[ChronicPlan],
             continue
         t = max(plan.onset, start) + timedelta(days=rng.uniform(20, 90))
         while t < end:
-            visits.append(Visit(_clinic_time(rng, t), "specialist", module=plan.module,
-                                specialty=spec["specialty"]))
+            visits.append(
+                Visit(
+                    _clinic_time(rng, t),
+                    "specialist",
+                    module=plan.module,
+                    specialty=spec["specialty"],
+                )
+            )
             t = add_months(t, float(spec["every_months"]) / intensity * rng.uniform(0.85, 1.2))
     # Acute illnesses and disease exacerbations.
     for event in cfg.acute_events:
         visits.extend(_event_visits(rng, person, event, start, end, intensity))
     for plan in plans:
         for event in plan.module.get("events", []):
-            visits.extend(_event_visits(rng, person, event, max(plan.onset, start), end,
-                                        intensity, plan.module))
+            visits.extend(
+                _event_visits(
+                    rng, person, event, max(plan.onset, start), end, intensity, plan.module
+                )
+            )
     visits = [v for v in visits if start <= v.start < end]
     visits.sort()
-    return _drop_collisions(visits, max(1.0, 10.0 / intensity))
+    return _drop_collisions(visits, max(0.5, 10.0 / intensity))
 
 
 def _drop_collisions(visits: list[Visit], min_days: float) -> list[Visit]:
@@ -233,5 +258,13 @@ def years_before(as_of: datetime, years: float) -> datetime:
     return add_days(as_of, -years * 365.25)
 
 
-__all__ = ["ChronicPlan", "Visit", "interp", "plan_conditions", "plan_visits", "record_years",
-           "years_before", "years_between"]
+__all__ = [
+    "ChronicPlan",
+    "Visit",
+    "interp",
+    "plan_conditions",
+    "plan_visits",
+    "record_years",
+    "years_before",
+    "years_between",
+]

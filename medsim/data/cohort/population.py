@@ -20,8 +20,13 @@ NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 NUCC_SYSTEM = "http://nucc.org/provider-taxonomy"
 MRN_SYSTEM = "urn:oid:2.16.840.1.113883.19.5.99999.1"
 MR_TYPE = {
-    "coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR",
-                "display": "Medical record number"}],
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+            "code": "MR",
+            "display": "Medical record number",
+        }
+    ],
     "text": "Medical record number",
 }
 
@@ -46,8 +51,14 @@ def make_npi(rng: random.Random) -> str:
 
 
 def _address(line: str, city: str, state: str, zip_code: str) -> Json:
-    return {"use": "work", "line": [line], "city": city, "state": state, "postalCode": zip_code,
-            "country": "US"}
+    return {
+        "use": "work",
+        "line": [line],
+        "city": city,
+        "state": state,
+        "postalCode": zip_code,
+        "country": "US",
+    }
 
 
 @dataclass
@@ -69,7 +80,9 @@ class Directory:
     resources: list[Json] = field(default_factory=list)
     organizations: dict[str, str] = field(default_factory=dict)  # key -> id
     org_names: dict[str, str] = field(default_factory=dict)  # id -> name
-    locations: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # role -> [(id, name, org)]
+    locations: dict[str, list[tuple[str, str, str]]] = field(
+        default_factory=dict
+    )  # role -> [(id, name, org)]
     location_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     clinicians: dict[str, list[Clinician]] = field(default_factory=dict)  # specialty -> list
     by_id: dict[str, Clinician] = field(default_factory=dict)
@@ -93,28 +106,54 @@ def build_directory(cfg: CohortConfig, seed: int) -> Directory:
         oid = shared_id("org", n)
         d.organizations[key] = oid
         d.org_names[oid] = org["name"]
-        d.resources.append({
-            "resourceType": "Organization", "id": oid, "active": True,
-            "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/organization-type",
-                                  "code": org["type"][0], "display": org["type"][1]}]}],
-            "name": org["name"],
-            "telecom": [{"system": "phone", "value": org["phone"], "use": "work"}],
-            "address": [_address(org["line"], org["city"], org["state"], org["zip"])],
-        })
+        d.resources.append(
+            {
+                "resourceType": "Organization",
+                "id": oid,
+                "active": True,
+                "type": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/organization-type",
+                                "code": org["type"][0],
+                                "display": org["type"][1],
+                            }
+                        ]
+                    }
+                ],
+                "name": org["name"],
+                "telecom": [{"system": "phone", "value": org["phone"], "use": "work"}],
+                "address": [_address(org["line"], org["city"], org["state"], org["zip"])],
+            }
+        )
     for n, (loc_key, loc) in enumerate(fac["locations"].items(), start=1):
         lid = shared_id("loc", n)
         org_id = d.organizations[loc["organization"]]
         d.locations.setdefault(loc["role"], []).append((lid, loc["name"], org_id))
         d.location_keys[loc_key] = (lid, loc["name"], org_id)
-        d.resources.append({
-            "resourceType": "Location", "id": lid, "status": "active", "name": loc["name"],
-            "mode": "instance",
-            "physicalType": {"coding": [{
-                "system": "http://terminology.hl7.org/CodeSystem/location-physical-type",
-                "code": loc["physical"][0], "display": loc["physical"][1]}]},
-            "managingOrganization": {"reference": f"Organization/{org_id}",
-                                     "display": d.org_names[org_id]},
-        })
+        d.resources.append(
+            {
+                "resourceType": "Location",
+                "id": lid,
+                "status": "active",
+                "name": loc["name"],
+                "mode": "instance",
+                "physicalType": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/location-physical-type",
+                            "code": loc["physical"][0],
+                            "display": loc["physical"][1],
+                        }
+                    ]
+                },
+                "managingOrganization": {
+                    "reference": f"Organization/{org_id}",
+                    "display": d.org_names[org_id],
+                },
+            }
+        )
     number = 0
     for spec_key, spec in fac["specialties"].items():
         d.clinicians[spec_key] = []
@@ -130,24 +169,61 @@ def build_directory(cfg: CohortConfig, seed: int) -> Directory:
             clin = Clinician(pid, rid, f"{given} {family}", creds, spec_key, org_id)
             d.clinicians[spec_key].append(clin)
             d.by_id[pid] = clin
-            d.resources.append({
-                "resourceType": "Practitioner", "id": pid, "active": True,
-                "identifier": [{"system": NPI_SYSTEM, "value": make_npi(rng)}],
-                "name": [{"use": "official", "family": family, "given": [given],
-                          "prefix": ["Dr."], "suffix": [creds], "text": f"{given} {family}, {creds}"}],
-                "gender": sex,
-                "qualification": [{"code": {"coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/v2-0360",
-                    "code": creds, "display": "Doctor of Medicine" if creds == "MD"
-                    else "Doctor of Osteopathy"}], "text": creds}}],
-            })
-            d.resources.append({
-                "resourceType": "PractitionerRole", "id": rid, "active": True,
-                "practitioner": {"reference": f"Practitioner/{pid}", "display": clin.name},
-                "organization": {"reference": f"Organization/{org_id}"},
-                "specialty": [{"coding": [{"system": NUCC_SYSTEM, "code": spec["taxonomy"][0],
-                                           "display": spec["taxonomy"][1]}]}],
-            })
+            d.resources.append(
+                {
+                    "resourceType": "Practitioner",
+                    "id": pid,
+                    "active": True,
+                    "identifier": [{"system": NPI_SYSTEM, "value": make_npi(rng)}],
+                    "name": [
+                        {
+                            "use": "official",
+                            "family": family,
+                            "given": [given],
+                            "prefix": ["Dr."],
+                            "suffix": [creds],
+                            "text": f"{given} {family}, {creds}",
+                        }
+                    ],
+                    "gender": sex,
+                    "qualification": [
+                        {
+                            "code": {
+                                "coding": [
+                                    {
+                                        "system": "http://terminology.hl7.org/CodeSystem/v2-0360",
+                                        "code": creds,
+                                        "display": "Doctor of Medicine"
+                                        if creds == "MD"
+                                        else "Doctor of Osteopathy",
+                                    }
+                                ],
+                                "text": creds,
+                            }
+                        }
+                    ],
+                }
+            )
+            d.resources.append(
+                {
+                    "resourceType": "PractitionerRole",
+                    "id": rid,
+                    "active": True,
+                    "practitioner": {"reference": f"Practitioner/{pid}", "display": clin.name},
+                    "organization": {"reference": f"Organization/{org_id}"},
+                    "specialty": [
+                        {
+                            "coding": [
+                                {
+                                    "system": NUCC_SYSTEM,
+                                    "code": spec["taxonomy"][0],
+                                    "display": spec["taxonomy"][1],
+                                }
+                            ]
+                        }
+                    ],
+                }
+            )
     return d
 
 
@@ -183,8 +259,9 @@ class Person:
         return f"{self.given} {self.family}"
 
 
-def make_person(cfg: CohortConfig, directory: Directory, rng: random.Random, number: int,
-                as_of: datetime) -> Person:
+def make_person(
+    cfg: CohortConfig, directory: Directory, rng: random.Random, number: int, as_of: datetime
+) -> Person:
     """Draw one adult (25-90 years old on the reference date)."""
     people = cfg.people
     sex = rng.choice(["male", "female"])
@@ -202,48 +279,101 @@ def make_person(cfg: CohortConfig, directory: Directory, rng: random.Random, num
     clinics = directory.locations["clinic"]
     clinic = next((c for c in clinics if c[2] == pcp.organization), clinics[0])
     return Person(
-        number=number, id=patient_id(number), mrn=f"MRN{7300000 + number * 37 + rng.randrange(37):08d}",
-        given=rng.choice(given_pool), middle=rng.choice(people["middle_initials"]),
-        family=rng.choice(people["family"]), sex=sex, birth_date=birth, city=city,
+        number=number,
+        id=patient_id(number),
+        mrn=f"MRN{7300000 + number * 37 + rng.randrange(37):08d}",
+        given=rng.choice(given_pool),
+        middle=rng.choice(people["middle_initials"]),
+        family=rng.choice(people["family"]),
+        sex=sex,
+        birth_date=birth,
+        city=city,
         line=f"{rng.randint(10, 9899)} {rng.choice(people['streets'])}",
         phone=f"{city[3]}-555-01{rng.randrange(100):02d}",
-        race=_weighted(rng, people["race"]), ethnicity=ethnicity,
-        marital=_weighted(rng, people["marital_status"]), smoking=smoking, pcp=pcp, clinic=clinic,
+        race=_weighted(rng, people["race"]),
+        ethnicity=ethnicity,
+        marital=_weighted(rng, people["marital_status"]),
+        smoking=smoking,
+        pcp=pcp,
+        clinic=clinic,
     )
 
 
 def _race_extension(url: str, row: list[Any]) -> Json:
-    return {"url": url, "extension": [
-        {"url": "ombCategory", "valueCoding": {"system": "urn:oid:2.16.840.1.113883.6.238",
-                                               "code": row[0], "display": row[1]}},
-        {"url": "text", "valueString": row[1]},
-    ]}
+    return {
+        "url": url,
+        "extension": [
+            {
+                "url": "ombCategory",
+                "valueCoding": {
+                    "system": "urn:oid:2.16.840.1.113883.6.238",
+                    "code": row[0],
+                    "display": row[1],
+                },
+            },
+            {"url": "text", "valueString": row[1]},
+        ],
+    }
 
 
 def patient_resource(p: Person, deceased: bool = False) -> Json:
     """The FHIR Patient of ``p`` (US Core race/ethnicity extensions, MRN identifier)."""
     return {
-        "resourceType": "Patient", "id": p.id,
+        "resourceType": "Patient",
+        "id": p.id,
         "extension": [
             _race_extension("http://hl7.org/fhir/us/core/StructureDefinition/us-core-race", p.race),
-            _race_extension("http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity",
-                            p.ethnicity),
+            _race_extension(
+                "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity", p.ethnicity
+            ),
         ],
         "identifier": [{"use": "usual", "type": MR_TYPE, "system": MRN_SYSTEM, "value": p.mrn}],
         "active": True,
-        "name": [{"use": "official", "family": p.family, "given": [p.given, p.middle],
-                  "text": f"{p.given} {p.middle}. {p.family}"}],
+        "name": [
+            {
+                "use": "official",
+                "family": p.family,
+                "given": [p.given, p.middle],
+                "text": f"{p.given} {p.middle}. {p.family}",
+            }
+        ],
         "telecom": [{"system": "phone", "value": p.phone, "use": "home"}],
         "gender": p.sex,
         "birthDate": p.birth_date.isoformat(),
-        "address": [{"use": "home", "line": [p.line], "city": p.city[0], "state": p.city[1],
-                     "postalCode": p.city[2], "country": "US"}],
-        "maritalStatus": {"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus",
-            "code": p.marital[0], "display": p.marital[1]}], "text": p.marital[1]},
-        "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "en-US",
-                                                    "display": "English (United States)"}]},
-                           "preferred": True}],
+        "address": [
+            {
+                "use": "home",
+                "line": [p.line],
+                "city": p.city[0],
+                "state": p.city[1],
+                "postalCode": p.city[2],
+                "country": "US",
+            }
+        ],
+        "maritalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus",
+                    "code": p.marital[0],
+                    "display": p.marital[1],
+                }
+            ],
+            "text": p.marital[1],
+        },
+        "communication": [
+            {
+                "language": {
+                    "coding": [
+                        {
+                            "system": "urn:ietf:bcp:47",
+                            "code": "en-US",
+                            "display": "English (United States)",
+                        }
+                    ]
+                },
+                "preferred": True,
+            }
+        ],
         "generalPractitioner": [{"reference": f"Practitioner/{p.pcp.id}", "display": p.pcp.name}],
         "managingOrganization": {"reference": f"Organization/{p.pcp.organization}"},
     }

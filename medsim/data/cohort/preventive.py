@@ -78,10 +78,20 @@ class Preventive:
             self.given.setdefault(key, []).append(when)
             lot = f"{key[:3].upper()}{self.rec.rng.randrange(10000, 99999)}"
             t = when + timedelta(minutes=25)
-            self.rec.out.append(b.immunization(
-                self.rec.ids.next("Immunization"), self.rec.p.id, enc.id, vac["cvx"], iso(t), lot,
-                cfg.vaccine_route, cfg.vaccine_site, float(vac["dose_ml"]),
-                self.rec.practitioner_ref(enc)))
+            self.rec.out.append(
+                b.immunization(
+                    self.rec.ids.next("Immunization"),
+                    self.rec.p.id,
+                    enc.id,
+                    vac["cvx"],
+                    iso(t),
+                    lot,
+                    cfg.vaccine_route,
+                    cfg.vaccine_site,
+                    float(vac["dose_ml"]),
+                    self.rec.practitioner_ref(enc),
+                )
+            )
             names.append(vac["cvx"][1])
         return names
 
@@ -121,13 +131,23 @@ class Preventive:
         return due
 
 
-def procedure(rec: PatientRecord, enc: Encounter, key: str, when: datetime,
-              module: str | None) -> str:
+def procedure(
+    rec: PatientRecord, enc: Encounter, key: str, when: datetime, module: str | None
+) -> str:
     """Write a completed Procedure and remember when it was done; returns its text."""
     entry = rec.cfg.procedures[key]
     minutes = int(entry.get("minutes", 15))
-    rec.out.append(b.procedure(rec.ids.next("Procedure"), rec.p.id, enc.id, entry, iso(when),
-                               iso(when + timedelta(minutes=minutes)), rec.practitioner_ref(enc),
-                               rec.problem_ref(module)))
+    rec.out.append(
+        b.procedure(
+            rec.ids.next("Procedure"),
+            rec.p.id,
+            enc.id,
+            entry,
+            iso(when),
+            iso(when + timedelta(minutes=minutes)),
+            rec.practitioner_ref(enc),
+            rec.problem_ref(module),
+        )
+    )
     rec.last_proc[key] = when
     return str(entry["text"])

@@ -28,7 +28,8 @@ def cohort_path() -> Path:
         raise CohortDataError(
             f"the shipped cohort {path} is missing; regenerate it with "
             "`python -m medsim.data.cohort.generate --patients 100 --seed 42 "
-            f"--out {path}`")
+            f"--out {path}`"
+        )
     return path
 
 
@@ -86,8 +87,11 @@ def iter_resources(path: str | Path | None = None) -> Iterator[Json]:
     (``.ndjson``/``.ndjson.gz``), a Bundle / resource JSON file, or a directory of those."""
     target = Path(path) if path is not None else cohort_path()
     if target.is_dir():
-        files = sorted(p for p in target.iterdir() if p.name.endswith(SUFFIXES)
-                       and not p.name.endswith(".meta.json"))
+        files = sorted(
+            p
+            for p in target.iterdir()
+            if p.name.endswith(SUFFIXES) and not p.name.endswith(".meta.json")
+        )
         if not files:
             raise CohortDataError(f"{target}: no .ndjson/.json files in this directory")
         for file in files:

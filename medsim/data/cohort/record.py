@@ -57,9 +57,16 @@ class Encounter:
 class PatientRecord:
     """State and primitive writes of one patient's synthetic chart."""
 
-    def __init__(self, cfg: CohortConfig, person: Person, directory: Directory,
-                 rng: random.Random, as_of: datetime, intensity: float,
-                 phys_rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        cfg: CohortConfig,
+        person: Person,
+        directory: Directory,
+        rng: random.Random,
+        as_of: datetime,
+        intensity: float,
+        phys_rng: random.Random | None = None,
+    ) -> None:
         self.cfg = cfg
         self.p = person
         self.dir = directory
@@ -67,8 +74,13 @@ class PatientRecord:
         self.as_of = as_of
         self.intensity = intensity
         self.ids = IdAllocator(person.number)
-        self.phys = Physiology(cfg.physiology["variables"], cfg.physiology.get("target_spread", {}),
-                               phys_rng or rng, person.sex, person.birth_date)
+        self.phys = Physiology(
+            cfg.physiology["variables"],
+            cfg.physiology.get("target_spread", {}),
+            phys_rng or rng,
+            person.sex,
+            person.birth_date,
+        )
         self.out: list[Json] = []
         self.problems: dict[str, Json] = {}  # module key -> active Condition
         self.diagnosed: set[str] = set()
@@ -85,18 +97,36 @@ class PatientRecord:
         self.busy_until: datetime | None = None
 
     # ---------------------------------------------------------------- encounters
-    def open_encounter(self, kind: str, start: datetime, end: datetime, clinician: Clinician,
-                       location: tuple[str, str, str], reason: Json | None,
-                       extra: Json | None = None) -> Encounter:
+    def open_encounter(
+        self,
+        kind: str,
+        start: datetime,
+        end: datetime,
+        clinician: Clinician,
+        location: tuple[str, str, str],
+        reason: Json | None,
+        extra: Json | None = None,
+    ) -> Encounter:
         """Write an Encounter and make it current."""
         spec = self.cfg.encounters["kinds"][kind]
         rid = self.ids.next("Encounter")
-        ptype = self.cfg.encounters["participant_types"]["attending" if kind == "inpatient"
-                                                         else "primary"]
-        res = b.encounter(rid, self.p.id, spec["class"], spec["type"], iso(start), iso(end),
-                          b.ref("Practitioner", clinician.id, clinician.name), ptype,
-                          b.ref("Location", location[0], location[1]),
-                          b.ref("Organization", location[2]), reason, extra)
+        ptype = self.cfg.encounters["participant_types"][
+            "attending" if kind == "inpatient" else "primary"
+        ]
+        res = b.encounter(
+            rid,
+            self.p.id,
+            spec["class"],
+            spec["type"],
+            iso(start),
+            iso(end),
+            b.ref("Practitioner", clinician.id, clinician.name),
+            ptype,
+            b.ref("Location", location[0], location[1]),
+            b.ref("Organization", location[2]),
+            reason,
+            extra,
+        )
         self.out.append(res)
         return Encounter(rid, kind, start, end, clinician, location, res)
 
@@ -108,7 +138,7 @@ class PatientRecord:
         rng_ = spec.get("range")
         if isinstance(rng_, dict):
             rng_ = rng_[self.p.sex]
-        low, high = (rng_ or [None, None])
+        low, high = rng_ or [None, None]
         crit = spec.get("critical") or [None, None]
         if crit[0] is not None and value < crit[0]:
             flag = "LL"
@@ -133,16 +163,32 @@ class PatientRecord:
             return None
         return got[0]
 
-    def quantity_obs(self, enc: Encounter, cat: str, key: str, spec: Json, value: float,
-                     when: datetime, issued: datetime | None, ranges: bool) -> Json:
+    def quantity_obs(
+        self,
+        enc: Encounter,
+        cat: str,
+        key: str,
+        spec: Json,
+        value: float,
+        when: datetime,
+        issued: datetime | None,
+        ranges: bool,
+    ) -> Json:
         """A valueQuantity Observation (lab, vital or survey score)."""
         code: Json = {"coding": [b.coding(b.LOINC, spec["loinc"], spec["display"])]}
         for extra in spec.get("extra_codings", []):
             code["coding"].append(b.coding(b.LOINC, extra[0], extra[1]))
         code["text"] = spec.get("short", spec.get("text", spec["display"]))
-        res = b.observation(self.ids.next("Observation"), self.p.id, enc.id, cat, code, iso(when),
-                            iso(issued) if issued else None)
-        unit_display = spec.get("unit_display", spec["unit"])
+        res = b.observation(
+            self.ids.next("Observation"),
+            self.p.id,
+            enc.id,
+            cat,
+            code,
+            iso(when),
+            iso(issued) if issued else None,
+        )
+        unit_display = str(spec.get("unit_display", spec["unit"]))
         res["valueQuantity"] = b.quantity(value, spec["unit"], unit_display)
         if ranges:
             flag, low, high = self._flag(value, spec)
@@ -169,15 +215,20 @@ class PatientRecord:
 
     def _blood_pressure(self, enc: Encounter, draw: Draw, spec: Json, when: datetime) -> None:
         code = b.concept(b.LOINC, spec["loinc"], spec["display"], spec["text"])
-        res = b.observation(self.ids.next("Observation"), self.p.id, enc.id, "vital-signs", code,
-                            iso(when))
+        res = b.observation(
+            self.ids.next("Observation"), self.p.id, enc.id, "vital-signs", code, iso(when)
+        )
         comps = []
         for comp in spec["components"]:
             value = draw.measure(comp["key"], comp, self.cfg.vitals)
             flag, _, _ = self._flag(value, comp)
-            comps.append({"code": b.concept(b.LOINC, comp["loinc"], comp["display"]),
-                          "valueQuantity": b.quantity(value, comp["unit"], comp["unit_display"]),
-                          "interpretation": b.interpretation(flag)})
+            comps.append(
+                {
+                    "code": b.concept(b.LOINC, comp["loinc"], comp["display"]),
+                    "valueQuantity": b.quantity(value, comp["unit"], comp["unit_display"]),
+                    "interpretation": b.interpretation(flag),
+                }
+            )
             self.remember(comp["key"], value, when)
             enc.measured[comp["key"]] = (value, flag)
         res["component"] = comps
@@ -199,19 +250,34 @@ class PatientRecord:
             enc.measured[test] = (value, flag)
             unit = spec.get("unit_display", spec["unit"])
             text = f"{spec['short']} {value:.{int(spec['decimals'])}f} {unit}" + (
-                "" if flag == "N" else f" ({flag})")
+                "" if flag == "N" else f" ({flag})"
+            )
             enc.results.append(text)
             if flag != "N":
                 abnormal.append(text)
         self.last_panel[panel_key] = when
         if panel.get("report"):
-            conclusion = ("Abnormal: " + "; ".join(abnormal)) if abnormal else "Within reference limits."
-            performer = b.ref("Organization", self.dir.organizations["hospital"],
-                              self.dir.org_names[self.dir.organizations["hospital"]])
-            self.out.append(b.diagnostic_report(
-                self.ids.next("DiagnosticReport"), self.p.id, enc.id,
-                b.concept(b.LOINC, panel["loinc"], panel["display"], panel["short"]), iso(when),
-                iso(issued), [o["id"] for o in obs], performer, conclusion))
+            conclusion = (
+                ("Abnormal: " + "; ".join(abnormal)) if abnormal else "Within reference limits."
+            )
+            performer = b.ref(
+                "Organization",
+                self.dir.organizations["hospital"],
+                self.dir.org_names[self.dir.organizations["hospital"]],
+            )
+            self.out.append(
+                b.diagnostic_report(
+                    self.ids.next("DiagnosticReport"),
+                    self.p.id,
+                    enc.id,
+                    b.concept(b.LOINC, panel["loinc"], panel["display"], panel["short"]),
+                    iso(when),
+                    iso(issued),
+                    [o["id"] for o in obs],
+                    performer,
+                    conclusion,
+                )
+            )
         return obs
 
     def panel_due(self, panel_key: str, every_months: float, when: datetime) -> bool:
@@ -219,14 +285,29 @@ class PatientRecord:
         return last is None or months_between(last, when) >= 0.85 * every_months
 
     # ---------------------------------------------------------------- conditions
-    def diagnose(self, enc: Encounter, key: str, category: str, onset: datetime | str,
-                 abatement: datetime | None = None) -> Json:
+    def diagnose(
+        self,
+        enc: Encounter,
+        key: str,
+        category: str,
+        onset: datetime | str,
+        abatement: datetime | None = None,
+    ) -> Json:
         """Write a Condition (``abatement`` makes it resolved)."""
         onset_text = onset if isinstance(onset, str) else iso(onset)
         status = "active" if abatement is None or abatement > self.as_of else "resolved"
-        res = b.condition(self.ids.next("Condition"), self.p.id, enc.id, self.cfg.conditions[key],
-                          category, onset_text, iso(enc.start), self.practitioner_ref(enc), status,
-                          iso(abatement) if abatement and status == "resolved" else None)
+        res = b.condition(
+            self.ids.next("Condition"),
+            self.p.id,
+            enc.id,
+            self.cfg.conditions[key],
+            category,
+            onset_text,
+            iso(enc.start),
+            self.practitioner_ref(enc),
+            status,
+            iso(abatement) if abatement and status == "resolved" else None,
+        )
         self.out.append(res)
         enc.diagnoses.append(self.cfg.conditions[key]["text"])
         return res
@@ -235,7 +316,9 @@ class PatientRecord:
         """Mark a problem-list Condition inactive/resolved from ``when``."""
         res = self.problems.pop(module_key, None)
         if res is not None:
-            res["clinicalStatus"] = {"coding": [b.coding(b.COND_CLINICAL, status, status.capitalize())]}
+            res["clinicalStatus"] = {
+                "coding": [b.coding(b.COND_CLINICAL, status, status.capitalize())]
+            }
             res["abatementDateTime"] = iso(when)
 
     # ---------------------------------------------------------------- medications
@@ -255,9 +338,17 @@ class PatientRecord:
             key = spec["alternative"]
         return None
 
-    def prescribe(self, enc: Encounter, key: str, when: datetime, module: str | None,
-                  reason: Json | None, category: str = "outpatient", days: float | None = None,
-                  track: bool = True) -> ActiveMed | None:
+    def prescribe(
+        self,
+        enc: Encounter,
+        key: str,
+        when: datetime,
+        module: str | None,
+        reason: Json | None,
+        category: str = "outpatient",
+        days: float | None = None,
+        track: bool = True,
+    ) -> ActiveMed | None:
         """Order ``key`` (or its allergy alternative). Chronic orders replace any active drug of
         the same class; ``days`` makes a finished short course instead."""
         resolved = self.resolve_allergy(key)
@@ -282,12 +373,26 @@ class PatientRecord:
                 self.stop(old, when, f"Changed to {spec['display']}", note=False)
         course = days if days is not None else spec.get("days")
         status = "active" if track and course is None else "completed"
-        extra: Json = {"dispenseRequest": {
-            "numberOfRepeatsAllowed": 3 if status == "active" else 0,
-            "quantity": {"value": float(spec["quantity"])}}}
-        res = b.medication_request(self.ids.next("MedicationRequest"), self.p.id, enc.id, spec,
-                                   route, freq, iso(when), self.practitioner_ref(enc), status,
-                                   category, reason, extra)
+        extra: Json = {
+            "dispenseRequest": {
+                "numberOfRepeatsAllowed": 3 if status == "active" else 0,
+                "quantity": {"value": float(spec["quantity"])},
+            }
+        }
+        res = b.medication_request(
+            self.ids.next("MedicationRequest"),
+            self.p.id,
+            enc.id,
+            spec,
+            route,
+            freq,
+            iso(when),
+            self.practitioner_ref(enc),
+            status,
+            category,
+            reason,
+            extra,
+        )
         bounds: Json = {"start": iso(when)}
         if course is not None:
             bounds["end"] = iso(add_days(when, float(course)))
@@ -312,8 +417,15 @@ class PatientRecord:
             op = op or modes[var]["mode"]
             med.effects.append(self.phys.add(Effect(var, op, float(value), when)))
 
-    def stop(self, med: ActiveMed, when: datetime, reason: str, status: str = "stopped",
-             note: bool = True, enc: Encounter | None = None) -> None:
+    def stop(
+        self,
+        med: ActiveMed,
+        when: datetime,
+        reason: str,
+        status: str = "stopped",
+        note: bool = True,
+        enc: Encounter | None = None,
+    ) -> None:
         """End an active order (its effects end too)."""
         med.resource["status"] = status
         med.resource["statusReason"] = {"text": reason}
@@ -323,21 +435,29 @@ class PatientRecord:
         self.meds.remove(med)
         if note and enc is not None and med.module is not None:
             enc.changes.setdefault(med.module, []).append(
-                f"Stopped {med.spec['ingredient']}: {reason}.")
+                f"Stopped {med.spec['ingredient']}: {reason}."
+            )
 
     def renew(self, enc: Encounter, med: ActiveMed, when: datetime) -> None:
         """Complete a year-old order and write its renewal (the drug continues)."""
         old = med.resource
         old["status"] = "completed"
         old["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"]["end"] = iso(when)
-        new = {**old, "id": self.ids.next("MedicationRequest"), "status": "active",
-               "encounter": b.ref("Encounter", enc.id), "authoredOn": iso(when),
-               "requester": self.practitioner_ref(enc),
-               "priorPrescription": b.ref("MedicationRequest", old["id"])}
+        new = {
+            **old,
+            "id": self.ids.next("MedicationRequest"),
+            "status": "active",
+            "encounter": b.ref("Encounter", enc.id),
+            "authoredOn": iso(when),
+            "requester": self.practitioner_ref(enc),
+            "priorPrescription": b.ref("MedicationRequest", old["id"]),
+        }
         new.pop("statusReason", None)
         dosage = {**old["dosageInstruction"][0]}
-        dosage["timing"] = {**dosage["timing"], "repeat": {**dosage["timing"]["repeat"],
-                                                           "boundsPeriod": {"start": iso(when)}}}
+        dosage["timing"] = {
+            **dosage["timing"],
+            "repeat": {**dosage["timing"]["repeat"], "boundsPeriod": {"start": iso(when)}},
+        }
         new["dosageInstruction"] = [dosage]
         self.out.append(new)
         med.resource = new

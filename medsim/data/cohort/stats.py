@@ -67,9 +67,12 @@ def stats(resources: Iterable[Json]) -> Json:
 
 def format_stats(summary: Json) -> str:
     """A plain-text table of :func:`stats` output."""
-    lines = [f"resources: {summary['resources']}   patients: {summary['patients']}",
-             "per patient: min {min}, median {median}, max {max}".format(**summary["per_patient"]),
-             "dates: {first} .. {last}".format(**summary["date_span"]), "",
-             f"{'resource type':<24}{'count':>10}"]
+    lines = [
+        f"resources: {summary['resources']}   patients: {summary['patients']}",
+        "per patient: min {min}, median {median}, max {max}".format(**summary["per_patient"]),
+        "dates: {first} .. {last}".format(**summary["date_span"]),
+        "",
+        f"{'resource type':<24}{'count':>10}",
+    ]
     lines += [f"{rtype:<24}{count:>10}" for rtype, count in summary["by_type"].items()]
     return "\n".join(lines)

@@ -76,8 +76,9 @@ def _applicable(rec: PatientRecord, step: Data, when: datetime, lookup: Lookup) 
     return all(rule_holds(rec, r, when, lookup) for r in step.get("when", []))
 
 
-def start_module(rec: PatientRecord, enc: Encounter, module: Data, when: datetime,
-                 lookup: Lookup) -> None:
+def start_module(
+    rec: PatientRecord, enc: Encounter, module: Data, when: datetime, lookup: Lookup
+) -> None:
     """Initial treatment when a problem is diagnosed (or first seen in the record)."""
     key = module["key"]
     groups: dict[str, list[Data]] = {}
@@ -100,8 +101,14 @@ def start_module(rec: PatientRecord, enc: Encounter, module: Data, when: datetim
     rec.last_change[key] = when
 
 
-def adjust_module(rec: PatientRecord, enc: Encounter, module: Data, when: datetime,
-                  lookup: Lookup, force: bool = False) -> bool:
+def adjust_module(
+    rec: PatientRecord,
+    enc: Encounter,
+    module: Data,
+    when: datetime,
+    lookup: Lookup,
+    force: bool = False,
+) -> bool:
     """At most one escalation for a diagnosed problem; True if something changed."""
     key = module["key"]
     last = rec.last_change.get(key)
@@ -120,8 +127,9 @@ def adjust_module(rec: PatientRecord, enc: Encounter, module: Data, when: dateti
     return False
 
 
-def catch_up(rec: PatientRecord, enc: Encounter, module: Data, when: datetime,
-             years_known: float) -> None:
+def catch_up(
+    rec: PatientRecord, enc: Encounter, module: Data, when: datetime, years_known: float
+) -> None:
     """A problem known for years arrives on more than first-line therapy."""
     lookup = true_lookup(rec, when)
     start_module(rec, enc, module, when, lookup)
@@ -149,8 +157,13 @@ def apply_findings(rec: PatientRecord, enc: Encounter, when: datetime) -> None:
         hit = all(COMPARATORS[op](got[0], float(rule[op])) for op in COMPARATORS if op in rule)
         text = rec.cfg.conditions[rule["condition"]]["text"]
         if hit and text not in enc.diagnoses:
-            rec.diagnose(enc, rule["condition"], "encounter-diagnosis", when,
-                         abatement=when + timedelta(days=7))
+            rec.diagnose(
+                enc,
+                rule["condition"],
+                "encounter-diagnosis",
+                when,
+                abatement=when + timedelta(days=7),
+            )
 
 
 def renew_due(rec: PatientRecord, enc: Encounter, when: datetime) -> None:

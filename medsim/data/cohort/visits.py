@@ -15,7 +15,14 @@ from typing import Any
 
 from medsim.data.cohort import builders as b
 from medsim.data.cohort import treatment as tx
-from medsim.data.cohort.clock import add_days, at_clock, iso, iso_date, months_between, years_between
+from medsim.data.cohort.clock import (
+    add_days,
+    at_clock,
+    iso,
+    iso_date,
+    months_between,
+    years_between,
+)
 from medsim.data.cohort.notes import NoteWriter, fill
 from medsim.data.cohort.physiology import Effect
 from medsim.data.cohort.planner import ChronicPlan, Visit
@@ -39,8 +46,13 @@ def _pick(rng: random.Random, span: list[float]) -> float:
 class PatientSimulator:
     """Runs one patient's visits against a :class:`PatientRecord`."""
 
-    def __init__(self, rec: PatientRecord, plans: list[ChronicPlan], effect_rng: random.Random,
-                 record_start: datetime) -> None:
+    def __init__(
+        self,
+        rec: PatientRecord,
+        plans: list[ChronicPlan],
+        effect_rng: random.Random,
+        record_start: datetime,
+    ) -> None:
         self.rec = rec
         self.cfg = rec.cfg
         self.plans = plans
@@ -96,37 +108,71 @@ class PatientSimulator:
             if plan.historical:
                 key = plan.module["key"]
                 cond = self._problem_key(plan.module, tx.true_lookup(rec, when))
-                rec.problems[key] = rec.diagnose(enc, cond, "problem-list-item",
-                                                 iso_date(plan.onset))
+                rec.problems[key] = rec.diagnose(
+                    enc, cond, "problem-list-item", iso_date(plan.onset)
+                )
                 rec.diagnosed.add(key)
                 tx.catch_up(rec, enc, plan.module, when, years_between(plan.onset, when))
 
     def _allergies(self, enc: Encounter, when: datetime) -> None:
         rec = self.rec
-        found = [(k, a) for k, a in self.cfg.allergies.items()
-                 if rec.rng.random() < float(a["prevalence"])]
+        found = [
+            (k, a)
+            for k, a in self.cfg.allergies.items()
+            if rec.rng.random() < float(a["prevalence"])
+        ]
         recorder = rec.practitioner_ref(enc)
-        base: Json = {"resourceType": "AllergyIntolerance",
-                      "clinicalStatus": {"coding": [b.coding(
-                          "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
-                          "active", "Active")]},
-                      "verificationStatus": {"coding": [b.coding(
-                          "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
-                          "confirmed", "Confirmed")]},
-                      "patient": b.ref("Patient", rec.p.id), "encounter": b.ref("Encounter", enc.id),
-                      "recordedDate": iso(when), "recorder": recorder}
+        base: Json = {
+            "resourceType": "AllergyIntolerance",
+            "clinicalStatus": {
+                "coding": [
+                    b.coding(
+                        "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                        "active",
+                        "Active",
+                    )
+                ]
+            },
+            "verificationStatus": {
+                "coding": [
+                    b.coding(
+                        "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                        "confirmed",
+                        "Confirmed",
+                    )
+                ]
+            },
+            "patient": b.ref("Patient", rec.p.id),
+            "encounter": b.ref("Encounter", enc.id),
+            "recordedDate": iso(when),
+            "recorder": recorder,
+        }
         if not found:
             nka = self.cfg.no_known_allergy
-            rec.out.append({**base, "id": rec.ids.next("AllergyIntolerance"),
-                            "code": b.concept(nka[0], nka[1], nka[2])})
+            rec.out.append(
+                {
+                    **base,
+                    "id": rec.ids.next("AllergyIntolerance"),
+                    "code": b.concept(nka[0], nka[1], nka[2]),
+                }
+            )
             return
         for _key, a in found:
-            reactions = [{"manifestation": [b.concept(b.SNOMED, r[0], r[1])], "severity": r[2]}
-                         for r in a["reactions"][:1 + (a["criticality"] == "high")]]
-            rec.out.append({**base, "id": rec.ids.next("AllergyIntolerance"), "type": a["type"],
-                            "category": [a["category"]], "criticality": a["criticality"],
-                            "code": b.concept(a["code"][0], a["code"][1], a["code"][2], a["text"]),
-                            "reaction": reactions})
+            reactions = [
+                {"manifestation": [b.concept(b.SNOMED, r[0], r[1])], "severity": r[2]}
+                for r in a["reactions"][: 1 + (a["criticality"] == "high")]
+            ]
+            rec.out.append(
+                {
+                    **base,
+                    "id": rec.ids.next("AllergyIntolerance"),
+                    "type": a["type"],
+                    "category": [a["category"]],
+                    "criticality": a["criticality"],
+                    "code": b.concept(a["code"][0], a["code"][1], a["code"][2], a["text"]),
+                    "reaction": reactions,
+                }
+            )
             rec.avoid.update(a["avoid"])
             rec.allergy_text.append(f"{a['text']} ({a['reactions'][0][1].split(' (')[0].lower()})")
 
@@ -156,23 +202,27 @@ class PatientSimulator:
         self.rec.end_problem(key, when)
         self.rec.problems[key] = self.rec.diagnose(enc, stages[worst][1], "problem-list-item", when)
         enc.changes.setdefault(key, []).append(
-            f"Problem list updated to {self.cfg.conditions[stages[worst][1]]['text']}.")
+            f"Problem list updated to {self.cfg.conditions[stages[worst][1]]['text']}."
+        )
 
     def start_event(self, event: Data, start: datetime, end: datetime) -> None:
         for var, ops in event.get("effects", {}).items():
             for op, val in ops.items():
                 self.rec.phys.add(Effect(var, op, float(val), start, end, decay=True))
 
-    def event_condition(self, enc: Encounter, event: Data, when: datetime,
-                        until: datetime) -> None:
+    def event_condition(self, enc: Encounter, event: Data, when: datetime, until: datetime) -> None:
         resolve = add_days(until, _pick(self.rec.rng, event.get("resolves_days", [7, 14])))
         self.rec.diagnose(enc, event["condition"], "encounter-diagnosis", when, abatement=resolve)
         self.rec.event_counts[event["key"]] = self.rec.event_counts.get(event["key"], 0) + 1
 
     def event_fields(self, event: Data) -> dict[str, str]:
         rng = self.rec.rng
-        return {"onset_days": str(rng.randint(2, 6)), "onset_hours": str(rng.randint(2, 10)),
-                "weight_gain": str(rng.randint(2, 5)), "tmax": f"{rng.uniform(38.2, 39.4):.1f}"}
+        return {
+            "onset_days": str(rng.randint(2, 6)),
+            "onset_hours": str(rng.randint(2, 10)),
+            "weight_gain": str(rng.randint(2, 5)),
+            "tmax": f"{rng.uniform(38.2, 39.4):.1f}",
+        }
 
     def _reason(self, key: str) -> Json:
         c = self.cfg.conditions[key]
@@ -188,9 +238,14 @@ class PatientSimulator:
     def _smoking(self, enc: Encounter, when: datetime) -> None:
         spec = self.cfg.social["smoking_status"]
         val = spec["values"][self.rec.p.smoking]
-        res = b.observation(self.rec.ids.next("Observation"), self.rec.p.id, enc.id,
-                            "social-history", b.concept(b.LOINC, spec["loinc"], spec["display"]),
-                            iso(when))
+        res = b.observation(
+            self.rec.ids.next("Observation"),
+            self.rec.p.id,
+            enc.id,
+            "social-history",
+            b.concept(b.LOINC, spec["loinc"], spec["display"]),
+            iso(when),
+        )
         res["valueCodeableConcept"] = b.concept(b.SNOMED, val[0], val[1])
         self.rec.out.append(res)
 
@@ -202,7 +257,9 @@ class PatientSimulator:
         p = self.rec.p
         if v.kind == "specialist" and v.specialty:
             if v.specialty not in p.specialists:
-                p.specialists[v.specialty] = self.rec.rng.choice(self.rec.dir.clinicians[v.specialty])
+                p.specialists[v.specialty] = self.rec.rng.choice(
+                    self.rec.dir.clinicians[v.specialty]
+                )
             return p.specialists[v.specialty], self.rec.dir.locations["specialty_clinic"][0]
         return p.pcp, p.clinic
 
@@ -218,8 +275,13 @@ class PatientSimulator:
             reason = self._reason(v.module["condition"])
         enc = rec.open_encounter(v.kind, t, end, clinician, location, reason)
         self.first_contact(enc, t)
-        new = [p.module for p in self.plans if not p.historical and p.onset.date() <= t.date()
-               and p.module["key"] not in rec.diagnosed]
+        new = [
+            p.module
+            for p in self.plans
+            if not p.historical
+            and p.onset.date() <= t.date()
+            and p.module["key"] not in rec.diagnosed
+        ]
         if v.event is not None:
             self.start_event(v.event, add_days(t, -2), add_days(t, 6))
         draw = rec.phys.draw(t)
@@ -252,8 +314,9 @@ class PatientSimulator:
         for mod in new:
             key = mod["key"]
             onset = next(p.onset for p in self.plans if p.module is mod)
-            rec.problems[key] = rec.diagnose(enc, self._problem_key(mod, measured),
-                                             "problem-list-item", iso_date(min(onset, t)))
+            rec.problems[key] = rec.diagnose(
+                enc, self._problem_key(mod, measured), "problem-list-item", iso_date(min(onset, t))
+            )
             rec.diagnosed.add(key)
             tx.start_module(rec, enc, mod, t, measured)
         focus = [v.module] if v.kind == "specialist" and v.module else self.diagnosed_modules()
@@ -273,15 +336,17 @@ class PatientSimulator:
         if v.kind != "telehealth" and (screened or any(m.get("surveys") for m in modules)):
             self._phq9(enc, draw, t + timedelta(minutes=6))
         if v.kind != "telehealth":
-            done += self._module_procedures(enc, focus if v.kind == "specialist" else modules,
-                                            new, t)
+            done += self._module_procedures(
+                enc, focus if v.kind == "specialist" else modules, new, t
+            )
         course = ""
         if v.event is not None:
             course = self._clinic_event(enc, v.event, t, end)
         self._clinic_note(v, enc, t, new, focus, done, course)
 
-    def _module_procedures(self, enc: Encounter, modules: list[Data], new: list[Data],
-                           t: datetime) -> list[str]:
+    def _module_procedures(
+        self, enc: Encounter, modules: list[Data], new: list[Data], t: datetime
+    ) -> list[str]:
         rec, done = self.rec, []
         for mod in modules:
             for item in mod.get("procedures", []):
@@ -306,8 +371,16 @@ class PatientSimulator:
         started = enc.changes.pop(event["key"], [])
         return " ".join(filter(None, [event.get("course", ""), *started]))
 
-    def _clinic_note(self, v: Visit, enc: Encounter, t: datetime, new: list[Data],
-                     focus: list[Data], done: list[str], course: str) -> None:
+    def _clinic_note(
+        self,
+        v: Visit,
+        enc: Encounter,
+        t: datetime,
+        new: list[Data],
+        focus: list[Data],
+        done: list[str],
+        course: str,
+    ) -> None:
         n, phr = self.notes, self.notes.phrase
         vals = n.values(t)
         doc_kind = "consult" if v.kind == "specialist" else "progress"
@@ -323,39 +396,53 @@ class PatientSimulator:
             cc = fill(phr("problem_cc"), fields)
             hpi = fill(phr("problem_hpi"), fields)
         elif kind == "specialist":
-            fields["problem_names"] = str(self.cfg.conditions[focus[0]["condition"]]["text"]).lower()
+            fields["problem_names"] = str(
+                self.cfg.conditions[focus[0]["condition"]]["text"]
+            ).lower()
             cc = _sentence(fields["problem_names"])
             hpi = fill(phr("specialist_hpi"), fields)
         else:
-            fields["chronic_summary"] = (fill(phr("chronic_summary"), fields) if self.rec.problems
-                                         else phr("no_chronic"))
+            fields["chronic_summary"] = (
+                fill(phr("chronic_summary"), fields) if self.rec.problems else phr("no_chronic")
+            )
             cc = fill(phr(f"{'wellness' if kind == 'wellness' else 'followup'}_cc"), fields)
-            hpi = fill(phr(f"{kind}_hpi" if kind in ("wellness", "telehealth") else "followup_hpi"),
-                       fields)
+            hpi = fill(
+                phr(f"{kind}_hpi" if kind in ("wellness", "telehealth") else "followup_hpi"), fields
+            )
         extra_hpi = [n.module_hpi(m, vals) for m in (focus if v.event is None else [])][:4]
         assessment: list[str] = []
         if v.event is not None:
             assessment.append(f"{self.cfg.conditions[v.event['condition']]['text']}: {course}")
-        for mod in (focus if v.event is None else []):
+        for mod in focus if v.event is None else []:
             assessment.append(n.module_assessment(mod, enc, t, vals))
         if enc.diagnoses and v.event is None:
-            extra = [d for d in enc.diagnoses
-                     if d not in {self.cfg.conditions[m["condition"]]["text"] for m in focus}]
+            extra = [
+                d
+                for d in enc.diagnoses
+                if d not in {self.cfg.conditions[m["condition"]]["text"] for m in focus}
+            ]
             if extra:
                 assessment.append("Additional findings: " + "; ".join(extra) + ".")
         if done:
             assessment.append("Health maintenance / procedures: " + "; ".join(done) + ".")
-        months = min([float(m.get("follow_up_months", 12)) for m in self.diagnosed_modules()]
-                     or [12.0])
-        fields.update({
-            "chief_complaint": cc, "hpi": " ".join([hpi, *extra_hpi]).strip(),
-            "assessment": "\n".join(f"{i}. {a}" for i, a in enumerate(assessment, 1))
-            or "1. Healthy adult; continue routine preventive care.",
-            "followup": fill(phr("followup_default"), {"followup_months": f"{months:g}"}),
-            "specialty_name": (self.cfg.facilities["specialties"][v.specialty]["taxonomy"][1]
-                               if v.specialty else ""),
-            "referring": f"Dr. {self.rec.p.pcp.name}",
-        })
+        months = min(
+            [float(m.get("follow_up_months", 12)) for m in self.diagnosed_modules()] or [12.0]
+        )
+        fields.update(
+            {
+                "chief_complaint": cc,
+                "hpi": " ".join([hpi, *extra_hpi]).strip(),
+                "assessment": "\n".join(f"{i}. {a}" for i, a in enumerate(assessment, 1))
+                or "1. Healthy adult; continue routine preventive care.",
+                "followup": fill(phr("followup_default"), {"followup_months": f"{months:g}"}),
+                "specialty_name": (
+                    self.cfg.facilities["specialties"][v.specialty]["taxonomy"][1]
+                    if v.specialty
+                    else ""
+                ),
+                "referring": f"Dr. {self.rec.p.pcp.name}",
+            }
+        )
         self.notes.write(enc, doc_kind, enc.end - timedelta(minutes=2), fields)
 
     # ------------------------------------------------------------------ hospital care
@@ -365,8 +452,14 @@ class PatientSimulator:
         minutes = rec.rng.randint(*self.cfg.encounters["kinds"]["emergency"]["minutes"])
         end = t + timedelta(minutes=minutes)
         doctor = rec.rng.choice(rec.dir.clinicians["emergency_medicine"])
-        enc = rec.open_encounter("emergency", t, end, doctor, rec.dir.locations["ed"][0],
-                                 self._reason(event["condition"]))
+        enc = rec.open_encounter(
+            "emergency",
+            t,
+            end,
+            doctor,
+            rec.dir.locations["ed"][0],
+            self._reason(event["condition"]),
+        )
         self.first_contact(enc, t)
         los = _pick(rec.rng, event.get("los_days", [2, 4])) if admit else 0.0
         self.start_event(event, add_days(t, -1), add_days(end, los + 1.5))
@@ -378,18 +471,24 @@ class PatientSimulator:
             rec.panel(enc, rec.phys.draw(t + timedelta(hours=3)), panel, t + timedelta(hours=3))
         tx.apply_findings(rec, enc, t + timedelta(minutes=25))
         for key in event.get("procedures", []):
-            procedure(rec, enc, key, t + timedelta(minutes=40), v.module["key"] if v.module else None)
+            procedure(
+                rec, enc, key, t + timedelta(minutes=40), v.module["key"] if v.module else None
+            )
         for med in event.get("ed_meds", []):
-            rec.prescribe(enc, med, t + timedelta(minutes=45), None, None, "inpatient", days=0.2,
-                          track=False)
+            rec.prescribe(
+                enc, med, t + timedelta(minutes=45), None, None, "inpatient", days=0.2, track=False
+            )
         fields = self.event_fields(event)
         if not admit:
             self.event_condition(enc, event, t, end)
             for med in event.get("outpatient_meds", []):
                 rec.prescribe(enc, med, end, event["key"], None, "discharge", track=False)
         disposition = self.notes.notes["phrases"]["dispositions"]["admit" if admit else "home"]
-        course = (f"Admitted to the hospitalist service for {event['chief_complaint']}." if admit
-                  else event.get("course", "Symptoms improved; discharged home."))
+        course = (
+            f"Admitted to the hospitalist service for {event['chief_complaint']}."
+            if admit
+            else event.get("course", "Symptoms improved; discharged home.")
+        )
         notes_fields = {
             "chief_complaint": _sentence(event["chief_complaint"]),
             "hpi": fill(event["hpi"], {**fields}),
@@ -406,34 +505,52 @@ class PatientSimulator:
         rec, cfg, event = self.rec, self.cfg, v.event or {}
         admit = ed.end + timedelta(minutes=30)
         days = max(1, round(los))
-        discharge = at_clock(add_days(admit, days), rec.rng.randint(10, 15), rec.rng.choice([0, 30]))
+        discharge = at_clock(
+            add_days(admit, days), rec.rng.randint(10, 15), rec.rng.choice([0, 30])
+        )
         ward = rec.dir.location_keys[event.get("ward", "ward_medicine")]
         doctor = rec.rng.choice(rec.dir.clinicians["hospitalist"])
         disp = cfg.encounters["discharge_dispositions"]["home"]
         src = cfg.encounters["admit_sources"]["emergency"]
-        extra = {"hospitalization": {
-            "admitSource": b.concept("http://terminology.hl7.org/CodeSystem/admit-source",
-                                     src[0], src[1]),
-            "dischargeDisposition": b.concept(
-                "http://terminology.hl7.org/CodeSystem/discharge-disposition", disp[0], disp[1])},
-            "length": {"value": days, "unit": "days", "system": b.UCUM, "code": "d"}}
-        enc = rec.open_encounter("inpatient", admit, discharge, doctor, ward,
-                                 self._reason(event["condition"]), extra)
+        extra = {
+            "hospitalization": {
+                "admitSource": b.concept(
+                    "http://terminology.hl7.org/CodeSystem/admit-source", src[0], src[1]
+                ),
+                "dischargeDisposition": b.concept(
+                    "http://terminology.hl7.org/CodeSystem/discharge-disposition", disp[0], disp[1]
+                ),
+            },
+            "length": {"value": days, "unit": "days", "system": b.UCUM, "code": "d"},
+        }
+        enc = rec.open_encounter(
+            "inpatient", admit, discharge, doctor, ward, self._reason(event["condition"]), extra
+        )
         self.event_condition(enc, event, admit, discharge)
         egfr = rec.value_of("egfr", admit)
         vte = "enoxaparin_40" if egfr is None or egfr >= 30 else "heparin_5000"
         for med in [*event.get("inpatient_meds", []), vte]:
-            rec.prescribe(enc, med, admit + timedelta(hours=1), None, None, "inpatient",
-                          days=days, track=False)
+            rec.prescribe(
+                enc,
+                med,
+                admit + timedelta(hours=1),
+                None,
+                None,
+                "inpatient",
+                days=days,
+                track=False,
+            )
         for key in event.get("inpatient_procedures", []):
             procedure(rec, enc, key, admit + timedelta(hours=2), None)
         enc.results = list(ed.results)
-        hp_fields = {"chief_complaint": _sentence(event["chief_complaint"]),
-                     "hpi": fill(event["hpi"], self.event_fields(event)),
-                     "vitals": self.notes.vitals(ed),
-                     "vte": self.notes.phrase("vte_prophylaxis"),
-                     "assessment": f"1. {cfg.conditions[event['condition']]['text']}. "
-                                   f"{event.get('course', '')}".strip()}
+        hp_fields = {
+            "chief_complaint": _sentence(event["chief_complaint"]),
+            "hpi": fill(event["hpi"], self.event_fields(event)),
+            "vitals": self.notes.vitals(ed),
+            "vte": self.notes.phrase("vte_prophylaxis"),
+            "assessment": f"1. {cfg.conditions[event['condition']]['text']}. "
+            f"{event.get('course', '')}".strip(),
+        }
         self.notes.write(enc, "hp", admit + timedelta(hours=1), hp_fields)
         self._hospital_days(enc, event, admit, discharge, days)
         enc.results = []
@@ -441,25 +558,33 @@ class PatientSimulator:
         rec.vitals(enc, final, "flowsheet", discharge - timedelta(hours=3))
         for panel in event.get("daily_labs", [])[:1]:
             rec.panel(enc, final, panel, discharge - timedelta(hours=4))
-        self.notes.write(enc, "discharge", discharge, {
-            "admit_date": admit.strftime("%A, %B %d, %Y %H:%M"), "los": str(days),
-            "diagnosis": cfg.conditions[event["condition"]]["text"],
-            "course": event.get("course", "Improved with treatment."),
-            "disposition": "Home.",
-            "followup": f"Primary care (Dr. {rec.p.pcp.name}) within 7 days; repeat labs at that visit.",
-        })
+        self.notes.write(
+            enc,
+            "discharge",
+            discharge,
+            {
+                "admit_date": admit.strftime("%A, %B %d, %Y %H:%M"),
+                "los": str(days),
+                "diagnosis": cfg.conditions[event["condition"]]["text"],
+                "course": event.get("course", "Improved with treatment."),
+                "disposition": "Home.",
+                "followup": f"Primary care (Dr. {rec.p.pcp.name}) within 7 days; repeat labs at that visit.",
+            },
+        )
         rec.busy_until = discharge
 
-    def _hospital_days(self, enc: Encounter, event: Data, admit: datetime, discharge: datetime,
-                       days: int) -> None:
+    def _hospital_days(
+        self, enc: Encounter, event: Data, admit: datetime, discharge: datetime, days: int
+    ) -> None:
         rec = self.rec
         every = max(2.0, float(self.cfg.preventive["inpatient_vitals_every_hours"]) / rec.intensity)
         t = admit + timedelta(hours=2)
         while t < discharge - timedelta(hours=4):
             rec.vitals(enc, rec.phys.draw(t), "flowsheet", t)
             t += timedelta(hours=every)
-        daily_weight = any("daily_weight" in m.get("inpatient_vitals", [])
-                           for m in self.diagnosed_modules())
+        daily_weight = any(
+            "daily_weight" in m.get("inpatient_vitals", []) for m in self.diagnosed_modules()
+        )
         poc = [p for m in self.diagnosed_modules() for p in m.get("inpatient_panels", [])]
         for day in range(1, days + 1):
             morning = at_clock(add_days(admit, day), 5, 30)
@@ -477,10 +602,17 @@ class PatientSimulator:
                     for panel in poc:
                         rec.panel(enc, rec.phys.draw(when), panel, when)
             tx.apply_findings(rec, enc, morning)
-            self.notes.write(enc, "inpatient_progress", at_clock(morning, 10, 15), {
-                "hospital_day": str(day + 1), "subjective": self.notes.phrase("subjective"),
-                "vitals": self.notes.vitals(enc) if enc.measured else "Stable overnight.",
-                "assessment": f"1. {self.cfg.conditions[event['condition']]['text']}: improving. "
-                              f"Continue current management; anticipate discharge in "
-                              f"{max(1, (discharge - morning).days)} day(s).",
-            }, period=(enc.start, enc.end))
+            self.notes.write(
+                enc,
+                "inpatient_progress",
+                at_clock(morning, 10, 15),
+                {
+                    "hospital_day": str(day + 1),
+                    "subjective": self.notes.phrase("subjective"),
+                    "vitals": self.notes.vitals(enc) if enc.measured else "Stable overnight.",
+                    "assessment": f"1. {self.cfg.conditions[event['condition']]['text']}: improving. "
+                    f"Continue current management; anticipate discharge in "
+                    f"{max(1, (discharge - morning).days)} day(s).",
+                },
+                period=(enc.start, enc.end),
+            )

@@ -46,7 +46,10 @@ def to_unit(
 ) -> float | None:
     """``value`` in ``target`` units; a missing unit on either side is taken as already matching.
     None when the units are not convertible."""
-    if unit is None or target is None or normalize_unit(unit) == normalize_unit(target):
+    if unit is None or target is None:
+        return value
+    a, b = normalize_unit(unit), normalize_unit(target)
+    if a == b or a.casefold() == b.casefold():  # "meq" (UCUM code) vs "mEq" (print form)
         return value
     try:
         return convert(value, unit, target, analyte)

@@ -1,0 +1,1 @@
+"""Point tables of the rule-based calculators (one JSON file per calculator id; see rules.py)."""
