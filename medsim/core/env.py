@@ -20,7 +20,15 @@ import gymnasium as gym
 
 from medsim.core import transcript as tx
 from medsim.core.actions import Call, ParsedAction, action_text, parse_action
-from medsim.core.observe import how_to_act, medagentbench_text, result_text, to_text, truncate
+from medsim.core.ehr import DEFAULT, open_ehr, start_episode
+from medsim.core.observe import (
+    error_info,
+    how_to_act,
+    medagentbench_text,
+    result_text,
+    to_text,
+    truncate,
+)
 from medsim.core.scoring import Scorer
 from medsim.core.spaces import ActionSpace, TextSpace
 from medsim.core.suite import PlainTextPolicy, Suite, TextStyle
@@ -30,7 +38,6 @@ from medsim.tools.base import Tool, ToolContext, ToolResult
 from medsim.tools.registry import has_tool, resolve_tools
 
 FINISHED = "The task is finished: your answer was recorded."
-_DEFAULT: Any = object()  # "not given" for the data argument (None means "load nothing")
 ErrorInfo = dict[str, str] | None
 
 
@@ -51,7 +58,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         tasks: Sequence[Task] | None = None,
         split: str | None = None,
         fhir: Any = "embedded",
-        data: str | Path | None = _DEFAULT,
+        data: str | Path | None = DEFAULT,
         reward: Literal["sparse", "dense"] = "sparse",
         max_steps: int | None = None,
         max_tokens: int | None = None,
@@ -97,7 +104,7 @@ class ClinicalEnv(gym.Env[str, Any]):
             tid: [tool.openai_schema() for tool in tools.values()]
             for tid, tools in self._tools.items()
         }
-        self._backend = _open_backend(fhir, data, suite)
+        self._backend = open_ehr(fhir, data, suite)
         self._episode = self._backend.episode()
         self.scorer = Scorer(dense=reward == "dense", live=live_checkpoints, judge=judge)
         first = self.tasks[0]
@@ -147,12 +154,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         super().reset(seed=seed)
         task = self._pick_task(seed, options or {})
         self._task = task
-        self._episode.reset()
-        if hasattr(self._episode, "clock"):  # embedded engine: deterministic meta.lastUpdated
-            self._episode.clock = lambda: task.now.isoformat()
-        overlay = _resolve_overlay(task)
-        if overlay:
-            self._episode.load_overlay(overlay)
+        start_episode(self._episode, task)
         self._steps = 0
         self._done = False
         self._error = None
@@ -163,7 +165,12 @@ class ClinicalEnv(gym.Env[str, Any]):
             "cost_usd": 0.0,
         }
         self._context = ToolContext(
-            fhir=self._episode, patient_id=task.patient, now=task.now, task=task, rng=self.np_random
+            fhir=self._episode,
+            patient_id=task.patient,
+            now=task.now,
+            task=task,
+            rng=self.np_random,
+            services=self.episode_services(task),
         )
         self.action_space.set_tools(list(self._tools[task.id].values()), self._context)
         messages: list[dict[str, Any]] = []
@@ -182,6 +189,11 @@ class ClinicalEnv(gym.Env[str, Any]):
         self.scorer.start(task, self._record, self._episode)
         return prompt, self._info()
 
+    def episode_services(self, task: Task) -> dict[str, Any]:
+        """Extra objects tools of this episode may use (``ToolContext.services``): a hook for
+        suites with a patient simulator or a test-result oracle. The base env has none."""
+        return {}
+
     def _pick_task(self, seed: int | None, options: dict[str, Any]) -> Task:
         task_id = options.get("task_id")
         if task_id is not None:
@@ -199,7 +211,7 @@ class ClinicalEnv(gym.Env[str, Any]):
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         record = self.record
         if self._done:
-            self._error = _err(
+            self._error = error_info(
                 "episode_over", "the episode is over; call reset() to start a new one"
             )
             return self._error["message"], 0.0, record.terminated, record.truncated, self._info()
@@ -210,7 +222,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         terminated = False
         if over_budget:
             obs = f"Token budget exhausted ({self.max_tokens} tokens of actions); the episode ends."
-            self._error = _err("token_budget", obs)
+            self._error = error_info("token_budget", obs)
             self._reply_text(raw, obs)
         else:
             parsed = parse_action(action)
@@ -220,7 +232,7 @@ class ClinicalEnv(gym.Env[str, Any]):
                 obs, terminated = self.on_plain_text(parsed)
             else:
                 obs = f"Invalid action: {parsed.error}. {how_to_act(self._tool_names())}"
-                self._error = _err("invalid_action", str(parsed.error))
+                self._error = error_info("invalid_action", str(parsed.error))
                 self._reply_text(parsed.raw, obs)
         truncated = not terminated and (over_budget or self._steps >= self._max_steps())
         self._done = terminated or truncated
@@ -271,7 +283,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         method = parsed.meta.get("method")
         if self.text_style == "medagentbench" and method in ("GET", "POST", "PUT"):
             return medagentbench_text(
-                str(method), result, result_text(result) if result.error else _json(result)
+                str(method), result, result_text(result) if result.error else to_text(result.value)
             )
         return result_text(result)
 
@@ -307,7 +319,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         )
         record.writes.extend(EpisodeRecord.write_entry(w, self._steps) for w in new_writes)
         if result.error is not None:
-            self._error = self._error or _err(result.kind or "tool_error", result.error)
+            self._error = self._error or error_info(result.kind or "tool_error", result.error)
             return result, False
         if tool is not None and tool.terminal:
             value = result.value if isinstance(result.value, dict) else {}
@@ -331,7 +343,7 @@ class ClinicalEnv(gym.Env[str, Any]):
             else "plain text is not an action in this environment"
         )
         obs = f"Invalid action: {reason}. {how_to_act(self._tool_names())}"
-        self._error = _err("plain_text", reason)
+        self._error = error_info("plain_text", reason)
         self._reply_text(parsed.raw, obs)
         return obs, False
 
@@ -373,29 +385,3 @@ class ClinicalEnv(gym.Env[str, Any]):
             episode.close()
             self._episode = None
         super().close()
-
-
-def _err(kind: str, message: str) -> dict[str, str]:
-    return {"type": kind, "message": message}
-
-
-def _json(result: ToolResult) -> str:
-    return to_text(result.value)
-
-
-def _resolve_overlay(task: Task) -> list[dict[str, Any]]:
-    if not task.overlay:
-        return []
-    from medsim.data.overlay import resolve_overlay
-
-    return list(resolve_overlay(task.overlay, task.patient, task.now))
-
-
-def _open_backend(fhir: Any, data: Any, suite: Suite) -> Any:
-    """The EHR backend: one shared embedded base per data path, or an HTTP server / object."""
-    from medsim.fhir import open_backend, shared_backend
-
-    if fhir is None or fhir == "embedded":
-        path = suite.default_data() if data is _DEFAULT else data
-        return shared_backend("embedded", path)
-    return open_backend(fhir, data=None if data is _DEFAULT else data)

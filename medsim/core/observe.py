@@ -14,6 +14,11 @@ MAB_SUFFIX = (
 )
 
 
+def error_info(kind: str, message: str) -> dict[str, str]:
+    """``info["error"]``: what kind of problem the last action had, and the explanation."""
+    return {"type": kind, "message": message}
+
+
 def to_text(value: Any) -> str:
     """A tool result as the agent reads it: strings as they are, everything else as JSON."""
     if isinstance(value, str):

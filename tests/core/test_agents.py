@@ -6,6 +6,7 @@ import json
 
 from medsim.agents.oracle import OracleAgent
 from medsim.agents.random_agent import RandomAgent
+
 from medsim.core.env import ClinicalEnv
 from medsim.core.rollout import run_episode
 
@@ -14,7 +15,9 @@ def test_oracle_scores_one_and_controls_lower(env: ClinicalEnv) -> None:
     for task in env.tasks:
         assert run_episode(env, OracleAgent(task), task_id=task.id).score == 1.0
         for control in task.negative_controls:
-            res = run_episode(env, OracleAgent.negative_control(task, control.name), task_id=task.id)
+            res = run_episode(
+                env, OracleAgent.negative_control(task, control.name), task_id=task.id
+            )
             assert res.score <= control.max_score and res.score < 1.0
 
 

@@ -45,12 +45,13 @@ def test_import_is_light() -> None:
 
 
 @pytest.mark.parametrize("env_id", sorted(medsim.list_envs()))
-def test_check_env_on_every_registered_id(env_id: str) -> None:
+def test_check_env_on_every_registered_id(env_id: str, capsys: pytest.CaptureFixture[str]) -> None:
     env = gym.make(f"medsim/{env_id}")
     try:
-        check_env(env.unwrapped, skip_render_check=True)
+        check_env(env.unwrapped)  # including the render checks ("human" prints the transcript)
     finally:
         env.close()
+    assert "[user]" in capsys.readouterr().out
 
 
 def test_make_and_make_vec_demo() -> None:

@@ -34,7 +34,8 @@ def test_diabetics_have_hba1c(shipped: list[Json]) -> None:
 
 
 def test_diabetic_hba1c_higher_than_non_diabetic(shipped: list[Json]) -> None:
-    dm, other = [], []
+    dm: list[float] = []
+    other: list[float] = []
     for rows in by_patient(shipped).values():
         values = [o["valueQuantity"]["value"] for o in _obs(rows, "4548-4")]
         (dm if _has_condition(rows, "44054006") else other).extend(values)
@@ -46,8 +47,9 @@ def test_anticoagulated_af_patients_have_an_active_anticoagulant(shipped: list[J
     assert af
     anticoagulated = 0
     for rows in af:
-        orders = [r for r in rows if r["resourceType"] == "MedicationRequest"
-                  and _rx(r) in ANTICOAGULANTS]
+        orders = [
+            r for r in rows if r["resourceType"] == "MedicationRequest" and _rx(r) in ANTICOAGULANTS
+        ]
         if not orders:
             continue
         anticoagulated += 1
@@ -69,8 +71,12 @@ def test_warfarin_patients_have_inr_monitoring(shipped: list[Json]) -> None:
 
 
 def test_labs_carry_units_ranges_and_flags(shipped: list[Json]) -> None:
-    labs = [r for r in shipped if r["resourceType"] == "Observation"
-            and r["category"][0]["coding"][0]["code"] == "laboratory"]
+    labs = [
+        r
+        for r in shipped
+        if r["resourceType"] == "Observation"
+        and r["category"][0]["coding"][0]["code"] == "laboratory"
+    ]
     assert len(labs) > 10000
     for obs in labs[::37]:
         q = obs["valueQuantity"]
@@ -88,13 +94,19 @@ def test_labs_carry_units_ranges_and_flags(shipped: list[Json]) -> None:
 
 
 def test_vitals_shape(shipped: list[Json]) -> None:
-    bp = [r for r in shipped if r["resourceType"] == "Observation" and "85354-9" in codes(r["code"])]
+    bp = [
+        r for r in shipped if r["resourceType"] == "Observation" and "85354-9" in codes(r["code"])
+    ]
     assert bp
     for obs in bp[::50]:
-        comps = {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in obs["component"]}
+        comps = {
+            c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in obs["component"]
+        }
         assert comps["8480-6"] > comps["8462-4"]
         assert obs["category"][0]["coding"][0]["code"] == "vital-signs"
-    spo2 = [r for r in shipped if r["resourceType"] == "Observation" and "59408-5" in codes(r["code"])]
+    spo2 = [
+        r for r in shipped if r["resourceType"] == "Observation" and "59408-5" in codes(r["code"])
+    ]
     assert spo2 and all("2708-6" in codes(o["code"]) for o in spo2[:100])
 
 
@@ -105,11 +117,9 @@ def test_reported_egfr_matches_creatinine(shipped: list[Json]) -> None:
     for res in shipped:
         if res["resourceType"] != "DiagnosticReport" or "24321-2" not in codes(res["code"]):
             continue
-        members = {}
-        for ref in res["result"]:
-            members[ref["reference"]] = None
-        obs = [r for r in shipped[max(0, shipped.index(res) - 20): shipped.index(res)]
-               if f"Observation/{r['id']}" in members]
+        members = {ref["reference"] for ref in res["result"]}
+        here = shipped.index(res)
+        obs = [r for r in shipped[max(0, here - 20) : here] if f"Observation/{r['id']}" in members]
         scr = next(o for o in obs if "2160-0" in codes(o["code"]))["valueQuantity"]["value"]
         egfr = next(o for o in obs if "98979-8" in codes(o["code"]))["valueQuantity"]["value"]
         pat = patients[res["subject"]["reference"].split("/")[1]]
@@ -141,8 +151,13 @@ def test_no_active_metformin_after_egfr_below_30(shipped: list[Json]) -> None:
     metformin = {"861007", "861004"}
     for rows in by_patient(shipped).values():
         egfrs = sorted(_obs(rows, "98979-8"), key=lambda o: o["effectiveDateTime"])
-        active = [r for r in rows if r["resourceType"] == "MedicationRequest"
-                  and r["status"] == "active" and _rx(r) in metformin]
+        active = [
+            r
+            for r in rows
+            if r["resourceType"] == "MedicationRequest"
+            and r["status"] == "active"
+            and _rx(r) in metformin
+        ]
         if egfrs and active and egfrs[-1]["encounter"] != active[0]["encounter"]:
             outpatient_last = egfrs[-1]["valueQuantity"]["value"]
             assert outpatient_last >= 25, "metformin left active despite a very low eGFR"
@@ -189,15 +204,22 @@ def test_allergic_patients_not_given_the_allergen(shipped: list[Json]) -> None:
 def test_notes_quote_the_recorded_values(shipped: list[Json]) -> None:
     """The blood pressure a note quotes is the BP Observation of the same encounter."""
     docs = [r for r in shipped if r["resourceType"] == "DocumentReference"]
-    assert {d["type"]["coding"][0]["code"] for d in docs} >= {"11506-3", "34117-2", "18842-5",
-                                                               "34111-5", "11488-4"}
+    assert {d["type"]["coding"][0]["code"] for d in docs} >= {
+        "11506-3",
+        "34117-2",
+        "18842-5",
+        "34111-5",
+        "11488-4",
+    }
     bp_by_encounter: dict[str, set[tuple[int, int]]] = {}
     for r in shipped:
         if r["resourceType"] == "Observation" and "85354-9" in codes(r["code"]):
-            vals = {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"]
-                    for c in r["component"]}
+            vals = {
+                c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in r["component"]
+            }
             bp_by_encounter.setdefault(r["encounter"]["reference"], set()).add(
-                (vals["8480-6"], vals["8462-4"]))
+                (vals["8480-6"], vals["8462-4"])
+            )
     checked = 0
     for doc in docs:
         if doc["type"]["coding"][0]["code"] != "11506-3":

@@ -19,9 +19,12 @@ from medsim.data.overlay import (
 )
 
 NOW = datetime(2024, 2, 1, 8, 0, tzinfo=UTC)
-zones = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))])
-moments = st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2090, 12, 31),
-                       timezones=zones).map(lambda d: d.replace(microsecond=0))
+zones = st.sampled_from(
+    [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
+)
+moments = st.datetimes(
+    min_value=datetime(1950, 1, 1), max_value=datetime(2090, 12, 31), timezones=zones
+).map(lambda d: d.replace(microsecond=0))
 small = st.integers(min_value=0, max_value=400)
 
 
@@ -56,8 +59,8 @@ def test_hours_are_exact(now: datetime, hours: int) -> None:
 @given(moments, st.integers(min_value=0, max_value=600))
 def test_months_clamp_to_month_end(now: datetime, months: int) -> None:
     got = datetime.fromisoformat(resolve_relative(f"@now-P{months}M", now))
-    index = now.year * 12 + now.month - 1 - months
-    assert (got.year, got.month) == divmod(index, 12)[0], divmod(index, 12)[1] + 1
+    year, month0 = divmod(now.year * 12 + now.month - 1 - months, 12)
+    assert (got.year, got.month) == (year, month0 + 1)
     assert got.day == min(now.day, calendar.monthrange(got.year, got.month)[1])
     assert got.time() == now.time()
 
@@ -84,11 +87,24 @@ def test_examples_from_the_spec() -> None:
     assert resolve_relative("@now+PT2H", NOW) == "2024-02-01T10:00:00+00:00"
     assert resolve_relative("@now-P1Y2M", NOW) == "2022-12-01T08:00:00+00:00"
     assert resolve_relative("@today-P3D", NOW) == "2024-01-29"
-    assert resolve_relative("@now-P1M", datetime(2024, 3, 31, 9, tzinfo=UTC)).startswith("2024-02-29")
+    assert resolve_relative("@now-P1M", datetime(2024, 3, 31, 9, tzinfo=UTC)).startswith(
+        "2024-02-29"
+    )
 
 
-@pytest.mark.parametrize("bad", ["@now-1D", "@nowP1D", "@now-P", "@now-PT", "@now-P1H",
-                                 "@today-PT2H", "@tomorrow", "@now - P1D"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "@now-1D",
+        "@nowP1D",
+        "@now-P",
+        "@now-PT",
+        "@now-P1H",
+        "@today-PT2H",
+        "@tomorrow",
+        "@now - P1D",
+    ],
+)
 def test_malformed_relative_dates(bad: str) -> None:
     with pytest.raises(OverlayError):
         resolve_relative(bad, NOW)
@@ -96,16 +112,30 @@ def test_malformed_relative_dates(bad: str) -> None:
 
 def test_apply_overlay_makes_concrete_resources() -> None:
     templates = [
-        {"resourceType": "Observation", "status": "final",
-         "code": {"coding": [{"system": "http://loinc.org", "code": "19123-9"}]},
-         "effectiveDateTime": "@now-PT6H", "issued": "@now-PT5H",
-         "valueQuantity": {"value": 1.3, "unit": "mg/dL"}},
-        {"resourceType": "MedicationRequest", "id": "given-id", "status": "active",
-         "intent": "order", "subject": {"reference": "@patient"}, "authoredOn": "@today-P1D",
-         "medicationCodeableConcept": {"text": "x"}},
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "19123-9"}]},
+            "effectiveDateTime": "@now-PT6H",
+            "issued": "@now-PT5H",
+            "valueQuantity": {"value": 1.3, "unit": "mg/dL"},
+        },
+        {
+            "resourceType": "MedicationRequest",
+            "id": "given-id",
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": "@patient"},
+            "authoredOn": "@today-P1D",
+            "medicationCodeableConcept": {"text": "x"},
+        },
         {"resourceType": "AllergyIntolerance", "code": {"text": "penicillin"}},
-        {"resourceType": "Observation", "status": "final", "code": {"text": "K"},
-         "effectiveDateTime": "@now"},
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "K"},
+            "effectiveDateTime": "@now",
+        },
     ]
     snapshot = [dict(t) for t in templates]
     out = apply_overlay(templates, "pat-0007", NOW)
@@ -134,13 +164,25 @@ def test_overlay_errors_name_the_problem() -> None:
 def test_overlay_resources_validate_as_r4() -> None:
     from medsim.data.cohort.validate import Validator
 
-    out = apply_overlay([{"resourceType": "Observation", "status": "final",
-                          "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
-                          "effectiveDateTime": "@now-PT1H",
-                          "valueQuantity": {"value": 3.1, "unit": "mmol/L",
-                                            "system": "http://unitsofmeasure.org",
-                                            "code": "mmol/L"}}], "pat-0001", NOW,
-                        id_prefix="task-k-low")
+    out = apply_overlay(
+        [
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
+                "effectiveDateTime": "@now-PT1H",
+                "valueQuantity": {
+                    "value": 3.1,
+                    "unit": "mmol/L",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "mmol/L",
+                },
+            }
+        ],
+        "pat-0001",
+        NOW,
+        id_prefix="task-k-low",
+    )
     validator = Validator()
     assert validator.check(out[0]), validator.errors
     assert out[0]["id"] == "task-k-low-obs-001"

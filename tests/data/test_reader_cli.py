@@ -31,8 +31,11 @@ def test_all_input_forms_agree(tmp_path: Path, small: list[Json]) -> None:
     lines = "\n".join(json.dumps(r) for r in small) + "\n"
     (tmp_path / "a.ndjson").write_text(lines)
     (tmp_path / "b.ndjson.gz").write_bytes(gzip.compress(lines.encode()))
-    bundle = {"resourceType": "Bundle", "type": "collection",
-              "entry": [{"resource": r} for r in small]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": r} for r in small],
+    }
     (tmp_path / "c.json").write_text(json.dumps(bundle))
     for name in ("a.ndjson", "b.ndjson.gz", "c.json"):
         assert list(iter_resources(tmp_path / name)) == small
@@ -74,8 +77,15 @@ def test_shipped_cohort_size(shipped: list[Json]) -> None:
 
 def test_chart_summary(small: list[Json]) -> None:
     text = chart_summary(small, "pat-0002")
-    for heading in ("ACTIVE PROBLEMS", "ACTIVE MEDICATIONS", "ALLERGIES", "LATEST VITALS",
-                    "LATEST LABS", "RECENT ENCOUNTERS", "LAST NOTE"):
+    for heading in (
+        "ACTIVE PROBLEMS",
+        "ACTIVE MEDICATIONS",
+        "ALLERGIES",
+        "LATEST VITALS",
+        "LATEST LABS",
+        "RECENT ENCOUNTERS",
+        "LAST NOTE",
+    ):
         assert heading in text
     patient = next(r for r in small if r["resourceType"] == "Patient" and r["id"] == "pat-0002")
     assert patient["birthDate"] in text

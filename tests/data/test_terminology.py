@@ -18,15 +18,28 @@ from medsim.data.cohort.config import ConfigError, check_config, load_config
 ICD10CM = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 LOINC = re.compile(r"^\d{1,7}-\d$")
 
-_D = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-      [2, 3, 4, 0, 1, 7, 8, 9, 5, 6], [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-      [4, 0, 1, 2, 3, 9, 5, 6, 7, 8], [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-      [6, 5, 9, 8, 7, 1, 0, 4, 3, 2], [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-      [8, 7, 6, 5, 9, 3, 2, 1, 0, 4], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]]
-_P = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-      [5, 8, 0, 3, 7, 9, 6, 1, 4, 2], [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-      [9, 4, 5, 3, 1, 2, 6, 8, 7, 0], [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-      [2, 7, 9, 3, 8, 0, 6, 4, 1, 5], [7, 0, 4, 6, 9, 1, 3, 2, 5, 8]]
+_D = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+_P = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
 
 
 def verhoeff_ok(number: str) -> bool:
@@ -46,8 +59,12 @@ def loinc_ok(code: str) -> bool:
 
 
 def snomed_ok(code: str) -> bool:
-    return code.isdigit() and 6 <= len(code) <= 18 and code[-3:-1] in ("00", "10") and \
-        verhoeff_ok(code)
+    return (
+        code.isdigit()
+        and 6 <= len(code) <= 18
+        and code[-3:-1] in ("00", "10")
+        and verhoeff_ok(code)
+    )
 
 
 def test_check_digit_helpers() -> None:
@@ -69,8 +86,9 @@ def _walk(obj: Any) -> list[Any]:
 def all_loinc() -> list[str]:
     cfg = load_config()
     found: list[str] = []
-    for node in _walk([cfg.labs, cfg.panels, cfg.vitals, cfg.social, cfg.surveys,
-                       cfg.notes["documents"]]):
+    for node in _walk(
+        [cfg.labs, cfg.panels, cfg.vitals, cfg.social, cfg.surveys, cfg.notes["documents"]]
+    ):
         if isinstance(node, dict) and isinstance(node.get("loinc"), str):
             found.append(node["loinc"])
         if isinstance(node, dict):
@@ -129,7 +147,20 @@ def test_every_module_condition_and_drug_is_used() -> None:
     cfg = load_config()
     assert len(cfg.modules) >= 14
     keys = {m["key"] for m in cfg.modules}
-    for needed in ("hypertension", "type2_diabetes", "ckd", "atrial_fibrillation",
-                   "heart_failure", "copd", "asthma", "hyperlipidemia", "hypothyroidism",
-                   "depression", "coronary_artery_disease", "obesity", "osteoarthritis", "gerd"):
+    for needed in (
+        "hypertension",
+        "type2_diabetes",
+        "ckd",
+        "atrial_fibrillation",
+        "heart_failure",
+        "copd",
+        "asthma",
+        "hyperlipidemia",
+        "hypothyroidism",
+        "depression",
+        "coronary_artery_disease",
+        "obesity",
+        "osteoarthritis",
+        "gerd",
+    ):
         assert needed in keys

@@ -10,9 +10,20 @@ from medsim.data.cohort.validate import Validator
 
 Json = dict[str, Any]
 EXPECTED_TYPES = {
-    "Patient", "Practitioner", "PractitionerRole", "Organization", "Location", "Encounter",
-    "Condition", "Observation", "DiagnosticReport", "MedicationRequest", "Procedure",
-    "Immunization", "AllergyIntolerance", "DocumentReference",
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "Organization",
+    "Location",
+    "Encounter",
+    "Condition",
+    "Observation",
+    "DiagnosticReport",
+    "MedicationRequest",
+    "Procedure",
+    "Immunization",
+    "AllergyIntolerance",
+    "DocumentReference",
 }
 SAMPLE_PER_TYPE = 60
 
@@ -47,8 +58,14 @@ def test_fresh_cohort_all_valid(small: list[Json]) -> None:
 def test_validator_rejects_r5_only_and_broken_resources() -> None:
     validator = Validator()
     assert not validator.check({"resourceType": "Observation", "status": "final"})  # no code
-    assert not validator.check({"resourceType": "Observation", "status": "final",
-                                "code": {"text": "x"}, "effectiveDateTime": "yesterday"})
+    assert not validator.check(
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "x"},
+            "effectiveDateTime": "yesterday",
+        }
+    )
     assert len(validator.errors) == 2
 
 

@@ -170,3 +170,23 @@ def test_agent_cannot_write_its_own_expected_value(drive: Any) -> None:
     d.finish([4.0])
     out = st(d)
     assert out["status"] == "failed" and "k-new" in out["evidence"]
+
+
+def test_types_without_code_search_and_store_errors(drive: Any) -> None:
+    cvx = {
+        "resource_type": "Immunization",
+        "code": {"codes": ["http://hl7.org/fhir/sid/cvx|140"]},
+        "agg": "count",
+    }
+    d = drive([cp("v", "value_reported", expected={"observation": cvx})])
+    d.finish([0])  # Immunization has no `code` search parameter: searched and filtered locally
+    assert st(d)["status"] == "passed", st(d)["evidence"]
+
+    class Broken:
+        def search(self, *args: Any, **kwargs: Any) -> Any:
+            from medsim.fhir import FhirError
+
+            raise FhirError(503, "server unavailable")
+
+    out = checkpoint_status(d.task, d.record, Broken(), final=True)["v"]  # type: ignore[arg-type]
+    assert out["status"] == "pending" and "server unavailable" in out["evidence"]

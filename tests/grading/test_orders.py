@@ -226,3 +226,27 @@ def test_duplicate_by_code_group(drive: Any) -> None:
         )
     )
     assert st(d)["status"] == "failed"
+
+
+def test_observation_recorded_mab_task3(drive: Any) -> None:
+    """Record a blood pressure: value as written, effective now, for the patient."""
+    spec = {
+        "resource_type": "Observation",
+        "status": ["final"],
+        "fields": {"valueString": "118/77 mmHg"},
+        "effective": {"after": "@now-PT1M", "before": "@now+PT1M"},
+    }
+    bp = {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": {"reference": "Patient/pat-1"},
+        "code": {"text": "BP"},
+        "effectiveDateTime": "2024-03-14T09:00:00+00:00",
+        "valueString": "118/77 mmHg",
+    }
+    d = drive([cp("c", "resource_created", **spec)])
+    d.write(bp)
+    assert st(d)["status"] == "passed", st(d)["evidence"]
+    d2 = drive([cp("c", "resource_created", **spec)])
+    d2.write({**bp, "effectiveDateTime": "2024-03-13T09:00:00+00:00"})
+    assert "outside" in st(d2)["evidence"]

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from medsim.fhir.interface import FhirError
 from medsim.grading.checkpoints.fhirdata import (
     CodeMatch,
     Json,
@@ -48,7 +49,7 @@ def chart(ctx: GradeContext, resource_type: str, code: CodeMatch | None = None) 
         )
     key = ("chart", resource_type, tuple(sorted(params.items())))
     if key not in ctx.cache:
-        ctx.cache[key] = _search_all(ctx, resource_type, params)
+        ctx.cache[key] = _fetch(ctx, resource_type, params)
     written = ctx.record.written_ids()
     out = []
     for res in ctx.cache[key]:
@@ -60,6 +61,18 @@ def chart(ctx: GradeContext, resource_type: str, code: CodeMatch | None = None) 
             continue
         out.append(res)
     return out
+
+
+def _fetch(ctx: GradeContext, resource_type: str, params: dict[str, str]) -> list[Json]:
+    """All pages of a chart search. A type that rejects ``code`` (e.g. Immunization uses
+    ``vaccine-code``) is searched without it and filtered locally; other store errors make the
+    check pending (re-grade later with ``medsim grade``) rather than fail the agent."""
+    try:
+        return _search_all(ctx, resource_type, params)
+    except FhirError as exc:
+        if "code" in params:
+            return _fetch(ctx, resource_type, {k: v for k, v in params.items() if k != "code"})
+        raise NeedsStore(f"FHIR store error reading {resource_type}: {exc}") from None
 
 
 def _search_all(ctx: GradeContext, resource_type: str, params: dict[str, str]) -> list[Json]:

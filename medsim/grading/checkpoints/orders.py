@@ -24,6 +24,7 @@ from medsim.grading.checkpoints.fhirdata import (
     parse_datetime,
     patients_of,
     resource_text,
+    resource_time,
 )
 from medsim.grading.checkpoints.registry import (
     CheckResult,
@@ -81,6 +82,7 @@ class ResourceSpec(BaseModel):
     dosage: DosageMatch = Field(default_factory=DosageMatch)
     authored: Window | None = Field(default_factory=lambda: Window(after="@now"))
     occurrence: Window | None = None
+    effective: Window | None = None  # the clinical time (effective[x], issued, recordedDate ...)
     encounter_required: bool = False
     text_regex: list[str] = Field(default_factory=list)  # on notes/comments/attachments
     fields: dict[str, Any] = Field(default_factory=dict)  # dotted path -> value or [values]
@@ -116,6 +118,10 @@ class ResourceSpec(BaseModel):
             occ = res.get("occurrenceDateTime") or member(res, "occurrencePeriod").get("start")
             if not self.occurrence.contains(occ, ctx.now):
                 return f"occurrence {occ!r} outside {self.occurrence.model_dump(exclude_none=True)}"
+        if self.effective is not None:
+            when = resource_time(res)
+            if when is None or not self.effective.contains(when.isoformat(), ctx.now):
+                return f"time {when} outside {self.effective.model_dump(exclude_none=True)}"
         if self.encounter_required and not res.get("encounter"):
             return "no encounter"
         if not self.dosage.empty:
