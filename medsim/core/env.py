@@ -26,7 +26,6 @@ from medsim.core.observe import (
     how_to_act,
     medagentbench_text,
     result_text,
-    to_text,
     truncate,
 )
 from medsim.core.scoring import Scorer
@@ -282,9 +281,7 @@ class ClinicalEnv(gym.Env[str, Any]):
     def _format(self, parsed: ParsedAction, result: ToolResult) -> str:
         method = parsed.meta.get("method")
         if self.text_style == "medagentbench" and method in ("GET", "POST", "PUT"):
-            return medagentbench_text(
-                str(method), result, result_text(result) if result.error else to_text(result.value)
-            )
+            return medagentbench_text(str(method), result, result_text(result))
         return result_text(result)
 
     def _invoke(self, call: Call) -> tuple[ToolResult, bool]:

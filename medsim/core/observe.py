@@ -46,13 +46,12 @@ def result_text(result: ToolResult) -> str:
 
 
 def medagentbench_text(method: str, result: ToolResult, body: str) -> str:
-    """MedAgentBench's phrasing of a GET/POST response (for ``text_style="medagentbench"``)."""
-    if method == "GET":
-        if result.error is not None:
-            return f"Error in sending the GET request: {result.error}\n{body}"
-        return f"Here is the response from the GET request:\n{body}. {MAB_SUFFIX}"
+    """MedAgentBench's phrasing of a GET/POST response (for ``text_style="medagentbench"``);
+    ``body`` is the result as :func:`result_text` shows it."""
     if result.error is not None:
-        return f"Invalid {method} request: {result.error}\n{body}"
+        return f"Invalid {method} request. {body}"
+    if method == "GET":
+        return f"Here is the response from the GET request:\n{body}. {MAB_SUFFIX}"
     return f"{method} request accepted and executed successfully. {MAB_SUFFIX}"
 
 

@@ -246,3 +246,20 @@ def test_bad_constructor_arguments(suite: Suite) -> None:
         ClinicalEnv(suite, split="train")
     with pytest.raises(ValueError, match="max_steps"):
         ClinicalEnv(suite, max_steps=0)
+
+
+def test_medagentbench_text_style(make_env: Callable[..., ClinicalEnv]) -> None:
+    env = make_env(text_style="medagentbench")
+    env.reset(options={"task_id": "t-order"})
+    obs, *_ = env.step("GET Patient?_id=pat-t1")
+    assert obs.startswith("Here is the response from the GET request:\n{") and "call FINISH" in obs
+    obs, *_ = env.step("POST MedicationRequest\n" + json.dumps(KCL))
+    assert obs.startswith("POST request accepted and executed successfully.")
+    assert len(env.fhir.writes) == 1  # executed, unlike MedAgentBench's recorded-only POSTs
+    obs, *_ = env.step("GET Patient?bogus=1")
+    assert obs.startswith("Invalid GET request. Error: HTTP 400")
+    obs, *_ = env.step("GET Patient/pat-t1")  # fhir_read is not among this task's tools
+    assert obs.startswith("Invalid GET request. Error: tool 'fhir_read' is not available")
+    # JSON tool calls keep the plain JSON observation
+    obs, *_ = env.step({"name": "fhir_search", "arguments": {"resource_type": "Patient"}})
+    assert obs.startswith('{"resourceType": "Bundle"')

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from medsim.core.env import ClinicalEnv
@@ -56,6 +56,9 @@ actions = st.one_of(
 )
 
 
+WROTE: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def fuzz_env(suite: Suite) -> Iterator[ClinicalEnv]:
     env = ClinicalEnv(suite, max_steps=1000)
@@ -65,6 +68,14 @@ def fuzz_env(suite: Suite) -> Iterator[ClinicalEnv]:
 
 @settings(
     max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@example(  # a valid write: the one way the EHR may change
+    batch=[
+        'POST MedicationRequest\n{"resourceType": "MedicationRequest", "status": "active", '
+        '"intent": "order", "subject": {"reference": "Patient/pat-t1"}, '
+        '"medicationCodeableConcept": {"text": "potassium chloride"}}'
+    ],
+    task="t-order",
 )
 @given(
     batch=st.lists(actions, min_size=1, max_size=4), task=st.sampled_from(["t-query", "t-order"])
@@ -83,5 +94,10 @@ def test_step_never_raises_and_writes_only_when_asked(
         new_calls = fuzz_env.record.tool_calls[calls_before:]
         if len(fuzz_env.fhir.writes) > writes_before:
             assert any(c.error is None and get_tool(c.name).writes for c in new_calls)
+            WROTE.append(task)
         if term or trunc:
             break
+
+
+def test_the_fuzzer_exercised_a_write() -> None:
+    assert WROTE  # the explicit example above wrote through the env (ordering: after the fuzz test)
