@@ -53,12 +53,17 @@ def rss_mb() -> float:
 
 
 def search_action(env: Any) -> str:
+    """The benchmark's FHIR step: the latest potassium of the task's patient."""
     task = env.unwrapped.task
-    args = {
-        "resource_type": "Observation",
-        "params": {"patient": task.patient, "_sort": "-date", "_count": "5"},
+    params = {
+        "patient": task.patient,
+        "code": "http://loinc.org|2823-3",
+        "_sort": "-date",
+        "_count": "1",
     }
-    return json.dumps({"name": "fhir_search", "arguments": args})
+    return json.dumps(
+        {"name": "fhir_search", "arguments": {"resource_type": "Observation", "params": params}}
+    )
 
 
 def bench_single(env_id: str, n: int, live: bool) -> list[tuple[str, float, float]]:
@@ -77,11 +82,15 @@ def bench_single(env_id: str, n: int, live: bool) -> list[tuple[str, float, floa
     return rows
 
 
-def bench_vector(env_id: str, num_envs: int, steps: int) -> tuple[float, float]:
+def bench_vector(env_id: str, num_envs: int, steps: int, live: bool) -> tuple[float, float]:
     """(steps per second across sub-envs, MB of RSS per sub-env)."""
     before = rss_mb()
     envs = medsim.make_vec(
-        env_id, num_envs=num_envs, vectorization_mode="sync", max_steps=EPISODE_STEPS
+        env_id,
+        num_envs=num_envs,
+        vectorization_mode="sync",
+        max_steps=EPISODE_STEPS,
+        live_checkpoints=live,
     )
     after = rss_mb()
     envs.reset(seed=0)
@@ -116,11 +125,14 @@ def main() -> None:
             label = f"{name} ({'live checkpoints' if live else 'no live checkpoints'})"
             print(f"{label:<42} {p50:9.3f} {p99:9.3f}")
     print()
-    for num in (1, 16):
-        rate, mem = bench_vector(args.env, num, max(50, args.n // num))
-        print(
-            f"sync vector, {num:>2} sub-env(s): {rate:9.0f} steps/s   {mem:6.2f} MB RSS per sub-env"
-        )
+    for live in (True, False):
+        label = "live checkpoints" if live else "no live checkpoints"
+        for num in (1, 16):
+            rate, mem = bench_vector(args.env, num, max(50, args.n // num), live)
+            print(
+                f"sync vector, {num:>2} sub-env(s), {label:<19}: {rate:7.0f} steps/s"
+                f"   {mem:5.2f} MB RSS per sub-env"
+            )
     runs = [cold_start(args.env) for _ in range(3)]
     print(
         f"\nmedsim.make + reset cold start (fresh process, median of 3): {statistics.median(runs):.2f} s"

@@ -3,13 +3,15 @@
     backend = open_backend("embedded", data=cohort_path())   # or "http://127.0.0.1:8080/fhir"
     ep = backend.episode()
     ep.search("Observation", {"patient": "pat-0001", "code": "http://loinc.org|2823-3"})
+
+Names are imported lazily, so ``import medsim.fhir.interface`` stays cheap (no SQLAlchemy, httpx).
 """
 
 from __future__ import annotations
 
-from medsim.fhir.backends import open_backend, shared_backend
-from medsim.fhir.embedded import EmbeddedBackend
-from medsim.fhir.episode import EmbeddedEpisode
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from medsim.fhir.interface import (
     FhirBackend,
     FhirClient,
@@ -19,15 +21,28 @@ from medsim.fhir.interface import (
     operation_outcome,
 )
 
+if TYPE_CHECKING:
+    from medsim.fhir.backends import open_backend, shared_backend
+    from medsim.fhir.embedded import EmbeddedBackend
+    from medsim.fhir.episode import EmbeddedEpisode
+    from medsim.fhir.http import HttpBackend
+
+_LAZY = {
+    "EmbeddedBackend": "medsim.fhir.embedded",
+    "EmbeddedEpisode": "medsim.fhir.episode",
+    "HttpBackend": "medsim.fhir.http",
+    "open_backend": "medsim.fhir.backends",
+    "shared_backend": "medsim.fhir.backends",
+}
+
 __all__ = [
     "EmbeddedBackend", "EmbeddedEpisode", "FhirBackend", "FhirClient", "FhirEpisode", "FhirError",
     "HttpBackend", "Write", "open_backend", "operation_outcome", "shared_backend",
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name == "HttpBackend":  # httpx is imported only when the HTTP backend is used
-        from medsim.fhir.http import HttpBackend
-
-        return HttpBackend
-    raise AttributeError(name)
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'medsim.fhir' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
