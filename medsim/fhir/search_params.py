@@ -141,6 +141,7 @@ def extract(resource: dict[str, Any]) -> IndexRows:
         for value in _walk(resource, parts):
             _index_value(rows, param, value)
     rows.tokens = list(dict.fromkeys(rows.tokens))  # one row per distinct (param, system, code, text)
+    rows.refs = list(dict.fromkeys(rows.refs))
     primary = primary_date(rtype)
     if primary is not None:
         ranges = [(lo, hi) for (n, lo, hi) in rows.dates if n == primary]

@@ -165,6 +165,11 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
         args += [q.resource_type, drive.param.name, *alt_args]
         distinct = not _unique_rows(drive)
         has_sd = table in ("tok", "ref")
+    elif patient is not None and "patient" in params_for(q.resource_type) and q.resource_type != "Patient":
+        # only the patient: walk the patient's reference rows, which carry the primary date
+        table, distinct, has_sd = "ref", False, True
+        where = ["x.type = ?", "x.param = 'patient'", "x.target_id = ?", "x.target_type = 'Patient'"]
+        args += [q.resource_type, patient]
     else:
         table, distinct, has_sd = "resources", False, False
         where = ["x.type = ?"]
@@ -200,7 +205,9 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
     keys, key_args = _sort_keys(q, layer, has_sd)
     cols = ", ".join(["x.rid", *keys])
     order = [f"k{i} {'DESC NULLS LAST' if desc else 'ASC NULLS LAST'}" for i, (_, desc) in enumerate(q.sort)]
-    page = f"SELECT {cols} {body}{' GROUP BY x.rid' if distinct else ''} ORDER BY {', '.join([*order, 'x.rid'])} LIMIT ?"
+    # Without _sort the order is the driving index's own (deterministic, so paging is stable).
+    order_by = f" ORDER BY {', '.join([*order, 'x.rid'])}" if order else ""
+    page = f"SELECT {cols} {body}{' GROUP BY x.rid' if distinct else ''}{order_by} LIMIT ?"
     return LayerSql(count, page, args, key_args)
 
 
@@ -228,7 +235,10 @@ def _sort_keys(q: Query, layer: str, has_sd: bool) -> tuple[list[str], list[Any]
 
 def merge_order(rows: list[tuple[Any, ...]], sort: list[tuple[str, bool]]) -> list[tuple[Any, ...]]:
     """Order rows ``(k0, k1, ..., layer, rid)`` from both layers the way SQL ordered each one:
-    by each sort key (missing values last), then base before episode, then insertion order."""
+    by each sort key (missing values last), then base before episode, then insertion order.
+    Without sort keys each layer keeps the order SQL gave it (base first)."""
+    if not sort:
+        return sorted(rows, key=lambda r: r[-2])  # stable: SQL order within a layer
     out = sorted(rows, key=lambda r: (r[-2], r[-1]))
     for i in reversed(range(len(sort))):
         desc = sort[i][1]

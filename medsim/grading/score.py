@@ -24,6 +24,7 @@ from medsim.grading.checkpoints.registry import (
     GradeContext,
     GradingError,
     TaskLike,
+    get_grader,
     run_checkpoint,
 )
 from medsim.grading.record import EpisodeRecord
@@ -81,7 +82,13 @@ def checkpoint_status(
     )
     out: dict[str, CheckpointOutcome] = {}
     for spec in task.checkpoints:
-        result = _run_one(spec.grader, spec.params, ctx)
+        key = ("monotone-pass", spec.id)
+        if not ctx.final and key in ctx.cache:
+            result = ctx.cache[key]  # a monotone grader that passed earlier in this episode
+        else:
+            result = _run_one(spec.grader, spec.params, ctx)
+            if not ctx.final and result.passed and get_grader(spec.grader).monotone:
+                ctx.cache[key] = result
         status: Status = result.status  # type: ignore[assignment]
         out[spec.id] = CheckpointOutcome(
             status=status, evidence=result.evidence, weight=float(spec.weight), gate=bool(spec.gate)

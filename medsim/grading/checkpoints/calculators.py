@@ -138,7 +138,7 @@ def check_call(call: ToolCall, p: CalculatorUsedParams) -> str | None:
     return None
 
 
-@checkpoint("calculator_used", params=CalculatorUsedParams)
+@checkpoint("calculator_used", params=CalculatorUsedParams, monotone=True)
 def calculator_used(ctx: GradeContext, **params: Any) -> CheckResult:
     """A successful ``calculate`` call used ``calculator`` with ``inputs`` within tolerance and
     returned the expected ``result``."""

@@ -132,6 +132,7 @@ class Grader:
     fn: GraderFn
     params: type[BaseModel]
     family: str
+    monotone: bool = False  # once passed, more steps cannot make it fail (live status may reuse it)
 
     @property
     def description(self) -> str:
@@ -141,14 +142,20 @@ class Grader:
 _REGISTRY: dict[str, Grader] = {}
 
 
-def checkpoint(name: str, params: type[BaseModel] = NoParams) -> Callable[[GraderFn], GraderFn]:
-    """Register ``fn(ctx: GradeContext, **params) -> CheckResult`` under ``name``."""
+def checkpoint(
+    name: str, params: type[BaseModel] = NoParams, *, monotone: bool = False
+) -> Callable[[GraderFn], GraderFn]:
+    """Register ``fn(ctx: GradeContext, **params) -> CheckResult`` under ``name``.
+
+    ``monotone=True`` declares that a pass can never be undone by later steps (e.g. "the agent
+    retrieved the potassium"): live status during an episode then reuses the pass instead of
+    re-running the grader every step. Final grading always re-runs every grader."""
 
     def register(fn: GraderFn) -> GraderFn:
         if name in _REGISTRY:
             raise RuntimeError(f"checkpoint grader {name!r} registered twice")
         family = fn.__module__.rsplit(".", 1)[-1]
-        _REGISTRY[name] = Grader(name=name, fn=fn, params=params, family=family)
+        _REGISTRY[name] = Grader(name=name, fn=fn, params=params, family=family, monotone=monotone)
         return fn
 
     return register

@@ -89,7 +89,7 @@ class DataRetrievedParams(RetrievalMatch):
     min_results: int = Field(default=1, ge=1)  # distinct matching resources seen
 
 
-@checkpoint("data_retrieved", params=DataRetrievedParams)
+@checkpoint("data_retrieved", params=DataRetrievedParams, monotone=True)
 def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> CheckResult:
     """A search or read returned at least ``min_results`` distinct resources of ``resource_type``
     (matching ``code`` / ``category``) for the task's patient."""

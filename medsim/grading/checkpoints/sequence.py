@@ -133,7 +133,7 @@ class ActionOrderParams(BaseModel):
     require_both: bool = True  # False: passes when ``then`` never happened
 
 
-@checkpoint("action_order", params=ActionOrderParams)
+@checkpoint("action_order", params=ActionOrderParams, monotone=True)
 def action_order(ctx: GradeContext, **params: Any) -> CheckResult:
     """The first occurrence of ``first`` comes before the first occurrence of ``then``."""
     p = ActionOrderParams.model_validate(params)
