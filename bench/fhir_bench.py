@@ -44,9 +44,22 @@ def cohort(patients: int, per_patient: int) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     out = CACHE / f"cohort-{patients}x{per_patient}.ndjson.gz"
     if not out.exists():
-        subprocess.run([sys.executable, "-m", "medsim.data.cohort.generate", "--patients", str(patients),
-                        "--seed", "42", "--resources-per-patient", str(per_patient), "--out", str(out)],
-                       check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "medsim.data.cohort.generate",
+                "--patients",
+                str(patients),
+                "--seed",
+                "42",
+                "--resources-per-patient",
+                str(per_patient),
+                "--out",
+                str(out),
+            ],
+            check=True,
+        )
     return out
 
 
@@ -71,14 +84,22 @@ def queries(ep: Any, pid: str) -> dict[str, Callable[[], Any]]:
     return {
         "read Patient": lambda: ep.read("Patient", pid),
         "latest K (code+patient, sort -date, count 1)": lambda: ep.search(
-            "Observation", {"patient": pid, "code": "http://loinc.org|2823-3", "_sort": "-date", "_count": "1"}),
+            "Observation",
+            {"patient": pid, "code": "http://loinc.org|2823-3", "_sort": "-date", "_count": "1"},
+        ),
         "labs since date (category+patient+date)": lambda: ep.search(
-            "Observation", {"patient": pid, "category": "laboratory", "date": "ge2024-06-01"}),
+            "Observation", {"patient": pid, "category": "laboratory", "date": "ge2024-06-01"}
+        ),
         "vitals page (category+patient, count 20)": lambda: ep.search(
-            "Observation", {"patient": pid, "category": "vital-signs"}),
-        "problem list": lambda: ep.search("Condition", {"patient": pid, "category": "problem-list-item"}),
+            "Observation", {"patient": pid, "category": "vital-signs"}
+        ),
+        "problem list": lambda: ep.search(
+            "Condition", {"patient": pid, "category": "problem-list-item"}
+        ),
         "active meds": lambda: ep.search("MedicationRequest", {"patient": pid, "status": "active"}),
-        "notes (count 5, sort -date)": lambda: ep.search("DocumentReference", {"patient": pid, "_sort": "-date", "_count": "5"}),
+        "notes (count 5, sort -date)": lambda: ep.search(
+            "DocumentReference", {"patient": pid, "_sort": "-date", "_count": "5"}
+        ),
         "patient by family name": lambda: ep.search("Patient", {"family": "smi"}),
     }
 
@@ -92,7 +113,8 @@ def naive_latest_k(path: Path, pid: str) -> Callable[[], Any]:
             "AND json_extract(body, '$.subject.reference') = ? "
             "AND EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.code.coding')) c "
             "            WHERE json_extract(c.value, '$.code') = '2823-3') "
-            "ORDER BY json_extract(body, '$.effectiveDateTime') DESC LIMIT 1", (f"Patient/{pid}",)
+            "ORDER BY json_extract(body, '$.effectiveDateTime') DESC LIMIT 1",
+            (f"Patient/{pid}",),
         ).fetchall()
 
     return run
@@ -101,8 +123,13 @@ def naive_latest_k(path: Path, pid: str) -> Callable[[], Any]:
 def reset_time(backend: EmbeddedBackend, pid: str, n: int = 300) -> tuple[float, float]:
     """Time ``reset()`` alone, each time after the episode wrote two resources."""
     ep = backend.episode()
-    obs = {"resourceType": "Observation", "status": "final", "code": {"text": "bench"},
-           "subject": {"reference": f"Patient/{pid}"}, "valueString": "x"}
+    obs = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "bench"},
+        "subject": {"reference": f"Patient/{pid}"},
+        "valueString": "x",
+    }
     samples = []
     for _ in range(n):
         ep.create(obs)
@@ -118,7 +145,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=100)
     ap.add_argument("--per-patient", type=int, default=5000)
-    ap.add_argument("--small", type=int, default=10, help="patients in the reset-scaling comparison")
+    ap.add_argument(
+        "--small", type=int, default=10, help="patients in the reset-scaling comparison"
+    )
     ap.add_argument("--n", type=int, default=300)
     args = ap.parse_args()
 
@@ -129,7 +158,11 @@ def main() -> None:
     n_res = backend.count()
     rows: list[tuple[str, str, str]] = [
         ("cohort", f"{args.patients} patients, {n_res:,} resources", ""),
-        ("load (first build, cached after)", f"{load_s:.1f} s", f"{n_res / load_s:,.0f} resources/s"),
+        (
+            "load (first build, cached after)",
+            f"{load_s:.1f} s",
+            f"{n_res / load_s:,.0f} resources/s",
+        ),
     ]
     t = time.perf_counter()
     EmbeddedBackend(big_path)  # cached base
@@ -146,14 +179,31 @@ def main() -> None:
     n50, _ = timeit(naive, max(5, args.n // 30))
     fast = queries(ep, pid)["latest K (code+patient, sort -date, count 1)"]
     f50, _ = timeit(fast, args.n)
-    rows.append(("baseline: same latest-K as naive JSON scan", f"p50 {n50:.2f} ms", f"medsim is {n50 / f50:,.0f}x faster"))
+    rows.append(
+        (
+            "baseline: same latest-K as naive JSON scan",
+            f"p50 {n50:.2f} ms",
+            f"medsim is {n50 / f50:,.0f}x faster",
+        )
+    )
 
     r_big = reset_time(backend, pid)
     small, _ = build(small_path)
     r_small = reset_time(small, "pat-0001")
-    rows.append((f"reset after 2 writes, {args.small} patients", f"p50 {r_small[0]:.3f} ms", f"p99 {r_small[1]:.3f} ms"))
-    rows.append((f"reset after 2 writes, {args.patients} patients", f"p50 {r_big[0]:.3f} ms",
-                 f"ratio big/small {r_big[0] / max(r_small[0], 1e-9):.2f}"))
+    rows.append(
+        (
+            f"reset after 2 writes, {args.small} patients",
+            f"p50 {r_small[0]:.3f} ms",
+            f"p99 {r_small[1]:.3f} ms",
+        )
+    )
+    rows.append(
+        (
+            f"reset after 2 writes, {args.patients} patients",
+            f"p50 {r_big[0]:.3f} ms",
+            f"ratio big/small {r_big[0] / max(r_small[0], 1e-9):.2f}",
+        )
+    )
 
     before = rss_mb()
     extra = [backend.episode() for _ in range(10)]

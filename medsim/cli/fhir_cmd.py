@@ -9,7 +9,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("serve-fhir", help="serve the embedded FHIR engine over HTTP at /fhir")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--data", default=None, help="FHIR data to load (Bundle/NDJSON file or folder); default: the shipped cohort")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="FHIR data to load (Bundle/NDJSON file or folder); default: the shipped cohort",
+    )
     p.add_argument("--empty", action="store_true", help="start with no data")
     p.set_defaults(func=run)
 

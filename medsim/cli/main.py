@@ -12,7 +12,9 @@ COMMAND_MODULES = ["demo", "fhir_cmd", "data_cmd", "tasks_cmd", "hapi_cmd", "cal
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="medsim", description="Clinical agent environments over a FHIR EHR.")
+    parser = argparse.ArgumentParser(
+        prog="medsim", description="Clinical agent environments over a FHIR EHR."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:

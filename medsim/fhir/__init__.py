@@ -36,8 +36,17 @@ _LAZY = {
 }
 
 __all__ = [
-    "EmbeddedBackend", "EmbeddedEpisode", "FhirBackend", "FhirClient", "FhirEpisode", "FhirError",
-    "HttpBackend", "Write", "open_backend", "operation_outcome", "shared_backend",
+    "EmbeddedBackend",
+    "EmbeddedEpisode",
+    "FhirBackend",
+    "FhirClient",
+    "FhirEpisode",
+    "FhirError",
+    "HttpBackend",
+    "Write",
+    "open_backend",
+    "operation_outcome",
+    "shared_backend",
 ]
 
 

@@ -13,8 +13,9 @@ _SHARED: dict[tuple[str, str], FhirBackend] = {}
 _LOCK = threading.Lock()
 
 
-def open_backend(spec: str | FhirBackend | None = None, data: str | Path | None = None,
-                 **kwargs: Any) -> FhirBackend:
+def open_backend(
+    spec: str | FhirBackend | None = None, data: str | Path | None = None, **kwargs: Any
+) -> FhirBackend:
     """``"embedded"`` (default) loads ``data`` into the embedded engine; an ``http(s)://`` URL
     talks to that FHIR server (whose data is assumed loaded); a backend object is returned as is."""
     if spec is None or spec == "embedded":

@@ -12,13 +12,21 @@ def capability_statement(base_url: str) -> dict[str, Any]:
     for rtype, params in sorted(definitions().items()):
         if rtype.startswith("_"):
             continue
-        resources.append({
-            "type": rtype,
-            "interaction": [{"code": c} for c in ("read", "search-type", "create", "update", "delete")],
-            "versioning": "versioned",
-            "searchParam": [{"name": name, "type": p.type} for name, p in sorted(params.items())],
-            "searchInclude": sorted(f"{rtype}:{n}" for n, p in params.items() if p.type == "reference"),
-        })
+        resources.append(
+            {
+                "type": rtype,
+                "interaction": [
+                    {"code": c} for c in ("read", "search-type", "create", "update", "delete")
+                ],
+                "versioning": "versioned",
+                "searchParam": [
+                    {"name": name, "type": p.type} for name, p in sorted(params.items())
+                ],
+                "searchInclude": sorted(
+                    f"{rtype}:{n}" for n, p in params.items() if p.type == "reference"
+                ),
+            }
+        )
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -28,9 +36,11 @@ def capability_statement(base_url: str) -> dict[str, Any]:
         "implementation": {"description": "medsim embedded engine (SQLite)", "url": base_url},
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
-        "rest": [{
-            "mode": "server",
-            "resource": resources,
-            "interaction": [{"code": "transaction"}, {"code": "batch"}],
-        }],
+        "rest": [
+            {
+                "mode": "server",
+                "resource": resources,
+                "interaction": [{"code": "transaction"}, {"code": "batch"}],
+            }
+        ],
     }

@@ -111,8 +111,14 @@ def sql_args(prefix: str, search: tuple[float, float]) -> tuple[float, ...]:
     """The bound values for :data:`SQL_CONDITIONS` ``[prefix]``."""
     sl, sh = search
     return {
-        "eq": (sl, sh), "ne": (sl, sh), "gt": (sh,), "lt": (sl,),
-        "ge": (sl,), "le": (sh,), "sa": (sh,), "eb": (sl,),
+        "eq": (sl, sh),
+        "ne": (sl, sh),
+        "gt": (sh,),
+        "lt": (sl,),
+        "ge": (sl,),
+        "le": (sh,),
+        "sa": (sh,),
+        "eb": (sl,),
     }[prefix]
 
 

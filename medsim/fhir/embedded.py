@@ -42,7 +42,9 @@ def cache_dir() -> Path:
 def _fingerprint(path: Path) -> str:
     h = hashlib.sha256()
     h.update(f"schema={SCHEMA_VERSION}\n".encode())
-    h.update(pkg_resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_bytes())
+    h.update(
+        pkg_resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_bytes()
+    )
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for f in files:
         h.update(f.name.encode())
@@ -56,8 +58,15 @@ class EmbeddedBackend:
     """A loaded EHR in SQLite. ``EmbeddedBackend(data=path)`` loads (or reuses the cached build of)
     a Bundle / NDJSON file or folder; ``EmbeddedBackend()`` starts empty (use :meth:`load`)."""
 
-    def __init__(self, data: Any = None, *, base_url: str = DEFAULT_BASE_URL,
-                 validate: bool = False, page_size: int = 20, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        validate: bool = False,
+        page_size: int = 20,
+        use_cache: bool = True,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
         self._validate = validate
@@ -123,7 +132,9 @@ class EmbeddedBackend:
             if key in pending:  # loaded twice in this batch: write what we have, then replace
                 buf.flush()
                 pending.clear()
-            old = conn.execute("SELECT rid FROM resources WHERE type = ? AND id = ?", key).fetchone()
+            old = conn.execute(
+                "SELECT rid FROM resources WHERE type = ? AND id = ?", key
+            ).fetchone()
             if old is not None:  # the same resource loaded twice: the later copy wins
                 storage.delete_rows(conn, "main", old[0])
             buf.add(res, version=version, last_updated=meta["lastUpdated"])
@@ -144,7 +155,9 @@ class EmbeddedBackend:
 
     def connect_layer(self) -> sqlite3.Connection:
         """A new episode connection: in-memory layer as ``main``, the base attached read-only."""
-        conn = sqlite3.connect("file::memory:", uri=True, check_same_thread=False, isolation_level=None)
+        conn = sqlite3.connect(
+            "file::memory:", uri=True, check_same_thread=False, isolation_level=None
+        )
         conn.execute("ATTACH DATABASE ? AS base", (f"{self.path.as_uri()}?mode=ro",))
         conn.execute("PRAGMA base.mmap_size=268435456")
         conn.execute("PRAGMA base.cache_size=-4000")

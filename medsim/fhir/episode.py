@@ -11,7 +11,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
 from medsim.fhir import storage
@@ -81,13 +81,14 @@ class EmbeddedEpisode:
             found = self._locate(resource_type, id)
             if found is None:
                 raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
-            if found == "deleted":
+            if not isinstance(found, dict):
                 raise FhirError(410, f"Resource {resource_type}/{id} was deleted", "deleted")
             return found
 
     def _locate(self, resource_type: str, id: str) -> Json | str | None:
         row = self._conn.execute(
-            "SELECT deleted, body FROM main.resources WHERE type = ? AND id = ?", (resource_type, id)
+            "SELECT deleted, body FROM main.resources WHERE type = ? AND id = ?",
+            (resource_type, id),
         ).fetchone()
         if row is not None:
             return "deleted" if row[0] else json.loads(row[1])
@@ -110,7 +111,8 @@ class EmbeddedEpisode:
         """Base rids the episode has overwritten or deleted (hidden from base results)."""
         rows = self._conn.execute(
             "SELECT b.rid FROM main.resources m JOIN base.resources b ON b.type = m.type AND b.id = m.id "
-            "WHERE m.type = ?", (resource_type,)
+            "WHERE m.type = ?",
+            (resource_type,),
         ).fetchall()
         return [r[0] for r in rows]
 
@@ -119,11 +121,18 @@ class EmbeddedEpisode:
         rows: list[tuple[Any, ...]] = []
         total = 0
         for layer_no, layer in ((0, "base"), (1, "main")):
-            sql = layer_sql(query, layer, self._chain_ids, self._shadow(query.resource_type) if layer_no == 0 else [])
+            sql = layer_sql(
+                query,
+                layer,
+                self._chain_ids,
+                self._shadow(query.resource_type) if layer_no == 0 else [],
+            )
             n = self._conn.execute(sql.count, sql.args).fetchone()[0]
             total += n
             if n and (limit is None or limit > 0):
-                fetched = self._conn.execute(sql.page, [*sql.key_args, *sql.args, -1 if limit is None else limit]).fetchall()
+                fetched = self._conn.execute(
+                    sql.page, [*sql.key_args, *sql.args, -1 if limit is None else limit]
+                ).fetchall()
                 rows += [(*r[1:], layer_no, r[0]) for r in fetched]
         rows = merge_order(rows, query.sort)
         return total, [(r[-2], r[-1]) for r in (rows if limit is None else rows[:limit])]
@@ -137,22 +146,60 @@ class EmbeddedEpisode:
         if query.summary_count:
             count = 0
         total, matches = self._match(query, query.offset + count)
-        page = matches[query.offset: query.offset + count]
-        link_params = list(query.raw) + [("_sort", ",".join(("-" if d else "") + k for k, d in query.sort))] * bool(query.sort)
+        page = matches[query.offset : query.offset + count]
+        link_params = list(query.raw) + [
+            ("_sort", ",".join(("-" if d else "") + k for k, d in query.sort))
+        ] * bool(query.sort)
         if query.summary_count:
-            return {"resourceType": "Bundle", "type": "searchset", "total": total,
-                    "link": [{"relation": "self", "url": self._url(query.resource_type, link_params + [("_summary", "count")])}]}
+            return {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": total,
+                "link": [
+                    {
+                        "relation": "self",
+                        "url": self._url(
+                            query.resource_type, link_params + [("_summary", "count")]
+                        ),
+                    }
+                ],
+            }
         bodies = self._bodies(page)
         entries = [self._entry(body, "match") for body in bodies]
         entries += [self._entry(body, "include") for body in self._includes(query, bodies)]
         page_params = link_params + [("_count", str(count))]
-        links = [{"relation": "self", "url": self._url(query.resource_type, page_params + [("_offset", str(query.offset))] * bool(query.offset))}]
+        links = [
+            {
+                "relation": "self",
+                "url": self._url(
+                    query.resource_type,
+                    page_params + [("_offset", str(query.offset))] * bool(query.offset),
+                ),
+            }
+        ]
         if query.offset + count < total and count > 0:
-            links.append({"relation": "next", "url": self._url(query.resource_type, page_params + [("_offset", str(query.offset + count))])})
+            links.append(
+                {
+                    "relation": "next",
+                    "url": self._url(
+                        query.resource_type, page_params + [("_offset", str(query.offset + count))]
+                    ),
+                }
+            )
         if query.offset > 0:
             prev = max(0, query.offset - count)
-            links.append({"relation": "previous", "url": self._url(query.resource_type, page_params + [("_offset", str(prev))])})
-        bundle: Json = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
+            links.append(
+                {
+                    "relation": "previous",
+                    "url": self._url(query.resource_type, page_params + [("_offset", str(prev))]),
+                }
+            )
+        bundle: Json = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "total": total,
+            "link": links,
+        }
         if entries:
             bundle["entry"] = entries
         return bundle
@@ -161,7 +208,9 @@ class EmbeddedEpisode:
         out: list[Json] = []
         for layer, rid in page:
             schema = "main" if layer else "base"
-            row = self._conn.execute(f"SELECT body FROM {schema}.resources WHERE rid = ?", (rid,)).fetchone()
+            row = self._conn.execute(
+                f"SELECT body FROM {schema}.resources WHERE rid = ?", (rid,)
+            ).fetchone()
             out.append(json.loads(row[0]))
         return out
 
@@ -195,8 +244,11 @@ class EmbeddedEpisode:
         return out
 
     def _entry(self, body: Json, mode: str) -> Json:
-        return {"fullUrl": f"{self.base_url}/{body['resourceType']}/{body['id']}", "resource": body,
-                "search": {"mode": mode}}
+        return {
+            "fullUrl": f"{self.base_url}/{body['resourceType']}/{body['id']}",
+            "resource": body,
+            "search": {"mode": mode},
+        }
 
     def _url(self, resource_type: str, params: list[tuple[str, str]]) -> str:
         qs = urlencode(params, safe="|:,/")
@@ -226,7 +278,9 @@ class EmbeddedEpisode:
         with self._lock:
             return run_bundle(self, bundle)
 
-    def request(self, method: str, url: str, body: Json | None = None) -> tuple[int, Json]:
+    def request(
+        self, method: str, url: str, body: Json | str | bytes | None = None
+    ) -> tuple[int, Json]:
         return dispatch(self, method, url, body)
 
     # -- write internals (also used by transaction.run_bundle, under the lock) ------------
@@ -241,7 +295,10 @@ class EmbeddedEpisode:
         check_id(id)
         validate_resource(resource, resource_type)
         if resource.get("id") != id:
-            raise FhirError(400, f"Can not update resource: the body's id ({resource.get('id')!r}) must match the URL id ({id!r})")
+            raise FhirError(
+                400,
+                f"Can not update resource: the body's id ({resource.get('id')!r}) must match the URL id ({id!r})",
+            )
         prior = self._version(resource_type, id)
         return self._persist(dict(resource), version=(prior or 0) + 1, method="update")
 
@@ -251,13 +308,16 @@ class EmbeddedEpisode:
         prior = self._version(resource_type, id)
         if prior is None:
             raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
-        self._store({"resourceType": resource_type, "id": id}, version=prior + 1, replace=True, deleted=True)
+        self._store(
+            {"resourceType": resource_type, "id": id}, version=prior + 1, replace=True, deleted=True
+        )
         self._writes.append(Write("delete", resource_type, id, None, len(self._writes)))
 
     def _version(self, resource_type: str, id: str) -> int | None:
         """Current version of a visible resource, or None (absent or deleted)."""
         row = self._conn.execute(
-            "SELECT version, deleted FROM main.resources WHERE type = ? AND id = ?", (resource_type, id)
+            "SELECT version, deleted FROM main.resources WHERE type = ? AND id = ?",
+            (resource_type, id),
         ).fetchone()
         if row is not None:
             return None if row[1] else int(row[0])
@@ -266,30 +326,48 @@ class EmbeddedEpisode:
         ).fetchone()
         return int(row[0]) if row else None
 
-    def _persist(self, resource: Json, version: int, method: str) -> Json:
+    def _persist(self, resource: Json, version: int, method: Literal["create", "update"]) -> Json:
         instant = self.clock() if self.clock else now_instant()
-        resource["meta"] = {**(resource.get("meta") or {}), "versionId": str(version), "lastUpdated": instant}
+        resource["meta"] = {
+            **(resource.get("meta") or {}),
+            "versionId": str(version),
+            "lastUpdated": instant,
+        }
         self._store(resource, version=version, replace=True)
-        self._writes.append(Write(method, resource["resourceType"], resource["id"], resource, len(self._writes)))  # type: ignore[arg-type]
+        self._writes.append(
+            Write(method, resource["resourceType"], resource["id"], resource, len(self._writes))
+        )  # type: ignore[arg-type]
         return resource
 
     def _store(self, resource: Json, version: int, replace: bool, deleted: bool = False) -> None:
         body = storage.dumps(resource)
         if len(body) > MAX_BODY_BYTES:
-            raise FhirError(413, f"Resource too large ({len(body)} bytes; limit {MAX_BODY_BYTES})", "too-costly")
+            raise FhirError(
+                413, f"Resource too large ({len(body)} bytes; limit {MAX_BODY_BYTES})", "too-costly"
+            )
         old = self._conn.execute(
-            "SELECT rid FROM main.resources WHERE type = ? AND id = ?", (resource["resourceType"], resource["id"])
+            "SELECT rid FROM main.resources WHERE type = ? AND id = ?",
+            (resource["resourceType"], resource["id"]),
         ).fetchone()
         if old is not None and replace:
             storage.delete_rows(self._conn, "main", old[0])
-        storage.insert(self._conn, "main", resource, version=version,
-                       last_updated=str((resource.get("meta") or {}).get("lastUpdated", "")), deleted=deleted)
+        storage.insert(
+            self._conn,
+            "main",
+            resource,
+            version=version,
+            last_updated=str((resource.get("meta") or {}).get("lastUpdated", "")),
+            deleted=deleted,
+        )
 
     def new_id(self, resource_type: str) -> str:
         while True:
             candidate = str(self._next_id)
             self._next_id += 1
-            if self._version(resource_type, candidate) is None and self._locate(resource_type, candidate) is None:
+            if (
+                self._version(resource_type, candidate) is None
+                and self._locate(resource_type, candidate) is None
+            ):
                 return candidate
 
     def _check_refs(self, resources: list[Json]) -> None:
@@ -300,14 +378,21 @@ class EmbeddedEpisode:
                 if ref.startswith("#"):
                     continue
                 if ref.startswith("urn:"):
-                    raise FhirError(400, f"Unresolved reference {ref!r} (urn: references are only valid inside a transaction Bundle)")
+                    raise FhirError(
+                        400,
+                        f"Unresolved reference {ref!r} (urn: references are only valid inside a transaction Bundle)",
+                    )
                 if "://" in ref and not ref.startswith(self.base_url + "/"):
                     continue  # external reference
                 target = split_reference(ref)
                 if target is None:
                     raise FhirError(400, f"Invalid reference {ref!r} in {res['resourceType']}")
                 if not isinstance(self._locate(*target), dict):
-                    raise FhirError(400, f"Resource {target[0]}/{target[1]} not found, specified in {res['resourceType']}", "not-found")
+                    raise FhirError(
+                        400,
+                        f"Resource {target[0]}/{target[1]} not found, specified in {res['resourceType']}",
+                        "not-found",
+                    )
 
     @contextmanager
     def _savepoint(self) -> Iterator[None]:

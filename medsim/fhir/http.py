@@ -18,7 +18,7 @@ server: they are visible to other episodes until this episode resets. See docs/f
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
@@ -36,8 +36,15 @@ HEADERS = {"Accept": "application/fhir+json", "Cache-Control": "no-cache"}
 class HttpBackend:
     """A FHIR server at ``base_url``; ``episode()`` opens a tracked, resettable view."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0, headers: dict[str, str] | None = None,
-                 check: bool = True, isolation: bool = True) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 30.0,
+        headers: dict[str, str] | None = None,
+        check: bool = True,
+        isolation: bool = True,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.isolation = isolation
         self.timeout = timeout
@@ -56,7 +63,9 @@ class HttpBackend:
                 "`medsim hapi start` or `medsim serve-fhir`) or use the embedded backend."
             ) from None
         if r.status_code != 200 or r.json().get("resourceType") != "CapabilityStatement":
-            raise ConnectionError(f"{self.base_url}/metadata did not return a CapabilityStatement (HTTP {r.status_code})")
+            raise ConnectionError(
+                f"{self.base_url}/metadata did not return a CapabilityStatement (HTTP {r.status_code})"
+            )
 
     def episode(self, episode_id: str | None = None) -> HttpEpisode:
         with self._lock:
@@ -78,11 +87,16 @@ class HttpEpisode:
         self.backend = backend
         self.base_url = backend.base_url
         self.episode_id = episode_id
-        self._http = httpx.Client(base_url=self.base_url + "/", headers={**backend.headers, "X-Medsim-Episode": episode_id},
-                                  timeout=backend.timeout)
+        self._http = httpx.Client(
+            base_url=self.base_url + "/",
+            headers={**backend.headers, "X-Medsim-Episode": episode_id},
+            timeout=backend.timeout,
+        )
         self._lock = threading.RLock()
         self._writes: list[Write] = []
-        self._before: dict[tuple[str, str], Json | None] = {}  # first-touch image (None = did not exist)
+        self._before: dict[
+            tuple[str, str], Json | None
+        ] = {}  # first-touch image (None = did not exist)
         self._own_types: set[str] = set()  # types this episode created resources of
 
     @property
@@ -90,7 +104,9 @@ class HttpEpisode:
         return list(self._writes)
 
     # -- transport ---------------------------------------------------------------------
-    def _send(self, method: str, path: str, body: Json | None = None, params: Any = None) -> tuple[int, Json]:
+    def _send(
+        self, method: str, path: str, body: Json | None = None, params: Any = None
+    ) -> tuple[int, Json]:
         try:
             r = self._http.request(method, path, json=body, params=params)
         except httpx.InvalidURL as exc:
@@ -105,8 +121,12 @@ class HttpEpisode:
 
     def _ok(self, status: int, data: Json) -> Json:
         if status >= 400:
-            raise FhirError.from_outcome(status, data if data.get("resourceType") == "OperationOutcome"
-                                         else operation_outcome(f"HTTP {status}"))
+            raise FhirError.from_outcome(
+                status,
+                data
+                if data.get("resourceType") == "OperationOutcome"
+                else operation_outcome(f"HTTP {status}"),
+            )
         return data
 
     # -- reads -------------------------------------------------------------------------
@@ -127,7 +147,11 @@ class HttpEpisode:
         if not self.backend.isolation:
             return res
         meta = dict(res.get("meta") or {})
-        tags = [t for t in meta.get("tag") or [] if t.get("system") not in (EPISODE_SYSTEM, SCRATCH["system"])]
+        tags = [
+            t
+            for t in meta.get("tag") or []
+            if t.get("system") not in (EPISODE_SYSTEM, SCRATCH["system"])
+        ]
         meta["tag"] = [*tags, SCRATCH, {"system": EPISODE_SYSTEM, "code": self.episode_id}]
         return {**res, "meta": meta}
 
@@ -138,12 +162,16 @@ class HttpEpisode:
             pairs.append(("_total", "accurate"))  # HAPI omits total on large searches otherwise
         if not self.backend.isolation:
             return self._ok(*self._send("GET", resource_type, params=pairs))
-        bundle = self._ok(*self._send("GET", resource_type, params=[*pairs, ("_tag:not", "urn:medsim:scratch|1")]))
+        bundle = self._ok(
+            *self._send("GET", resource_type, params=[*pairs, ("_tag:not", "urn:medsim:scratch|1")])
+        )
         first_page = not any(k in ("_offset", "_getpagesoffset") for k, _ in pairs)
         if resource_type not in self._own_types or not first_page:
             return bundle
         own_params = [(k, v) for k, v in pairs if k not in ("_count",)] + [
-            ("_tag", f"{EPISODE_SYSTEM}|{self.episode_id}"), ("_count", "1000")]
+            ("_tag", f"{EPISODE_SYSTEM}|{self.episode_id}"),
+            ("_count", "1000"),
+        ]
         own = self._ok(*self._send("GET", resource_type, params=own_params))
         return merge_own(bundle, own, pairs)
 
@@ -165,7 +193,11 @@ class HttpEpisode:
                 return 200, self.update(segments[0], segments[1], body)
             if method == "DELETE" and len(segments) == 2:
                 self.delete(segments[0], segments[1])
-                return 200, operation_outcome(f"Successfully deleted {segments[0]}/{segments[1]}", "informational", "information")
+                return 200, operation_outcome(
+                    f"Successfully deleted {segments[0]}/{segments[1]}",
+                    "informational",
+                    "information",
+                )
             if method == "POST" and not segments and isinstance(body, dict):
                 return 200, self.transaction(body)
         except FhirError as err:
@@ -187,7 +219,9 @@ class HttpEpisode:
             stored = self._ok(*self._send("POST", resource["resourceType"], self._tagged(resource)))
             self._own_types.add(stored["resourceType"])
             self._before.setdefault((stored["resourceType"], stored["id"]), None)
-            self._writes.append(Write("create", stored["resourceType"], stored["id"], stored, len(self._writes)))
+            self._writes.append(
+                Write("create", stored["resourceType"], stored["id"], stored, len(self._writes))
+            )
             return stored
 
     def update(self, resource_type: str, id: str, resource: Json) -> Json:
@@ -195,7 +229,11 @@ class HttpEpisode:
         check_id(id)
         with self._lock:
             self._remember(resource_type, id)
-            body = resource if self._before[(resource_type, id)] is not None else self._tagged(resource)
+            body = (
+                resource
+                if self._before[(resource_type, id)] is not None
+                else self._tagged(resource)
+            )
             if self._before[(resource_type, id)] is None:
                 self._own_types.add(resource_type)
             stored = self._ok(*self._send("PUT", f"{resource_type}/{id}", body))
@@ -213,11 +251,17 @@ class HttpEpisode:
     def transaction(self, bundle: Json) -> Json:
         with self._lock:
             if isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
-                bundle = {**bundle, "entry": [
-                    {**e, "resource": self._tagged(e["resource"])}
-                    if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-                    and (e.get("request") or {}).get("method") == "POST" else e
-                    for e in bundle["entry"]]}
+                bundle = {
+                    **bundle,
+                    "entry": [
+                        {**e, "resource": self._tagged(e["resource"])}
+                        if isinstance(e, dict)
+                        and isinstance(e.get("resource"), dict)
+                        and (e.get("request") or {}).get("method") == "POST"
+                        else e
+                        for e in bundle["entry"]
+                    ],
+                }
             result = self._ok(*self._send("POST", "", bundle))
             for entry in result.get("entry") or []:
                 loc = (entry.get("response") or {}).get("location", "")
@@ -226,9 +270,13 @@ class HttpEpisode:
                     rtype, rid = parts[0], parts[1]
                     self._before.setdefault((rtype, rid), None)
                     status = str((entry.get("response") or {}).get("status", ""))
-                    method = "create" if status.startswith("201") else "update"
+                    method: Literal["create", "update"] = (
+                        "create" if status.startswith("201") else "update"
+                    )
                     self._own_types.add(rtype)
-                    self._writes.append(Write(method, rtype, rid, entry.get("resource"), len(self._writes)))  # type: ignore[arg-type]
+                    self._writes.append(
+                        Write(method, rtype, rid, entry.get("resource"), len(self._writes))
+                    )  # type: ignore[arg-type]
             return result
 
     def reset(self) -> None:
@@ -237,11 +285,17 @@ class HttpEpisode:
             for (rtype, rid), before in reversed(list(self._before.items())):
                 if before is None:
                     self._send("DELETE", f"{rtype}/{rid}")
-                    self._send("POST", f"{rtype}/{rid}/$expunge", {
-                        "resourceType": "Parameters",
-                        "parameter": [{"name": "expungeDeletedResources", "valueBoolean": True},
-                                      {"name": "expungePreviousVersions", "valueBoolean": True}],
-                    })
+                    self._send(
+                        "POST",
+                        f"{rtype}/{rid}/$expunge",
+                        {
+                            "resourceType": "Parameters",
+                            "parameter": [
+                                {"name": "expungeDeletedResources", "valueBoolean": True},
+                                {"name": "expungePreviousVersions", "valueBoolean": True},
+                            ],
+                        },
+                    )
                 else:
                     self._send("PUT", f"{rtype}/{rid}", before)
             self._before.clear()
@@ -254,17 +308,29 @@ class HttpEpisode:
 
 def merge_own(bundle: Json, own: Json, pairs: list[tuple[str, str]]) -> Json:
     """Merge an episode's own matches into the first page of a base search, in ``_sort`` order."""
-    own_entries = [e for e in own.get("entry") or [] if (e.get("search") or {}).get("mode", "match") == "match"]
+    own_entries = [
+        e for e in own.get("entry") or [] if (e.get("search") or {}).get("mode", "match") == "match"
+    ]
     if not own_entries:
         return bundle
-    entries = [e for e in bundle.get("entry") or [] if (e.get("search") or {}).get("mode", "match") == "match"]
-    includes = [e for e in [*(bundle.get("entry") or []), *(own.get("entry") or [])]
-                if (e.get("search") or {}).get("mode") == "include"]
+    entries = [
+        e
+        for e in bundle.get("entry") or []
+        if (e.get("search") or {}).get("mode", "match") == "match"
+    ]
+    includes = [
+        e
+        for e in [*(bundle.get("entry") or []), *(own.get("entry") or [])]
+        if (e.get("search") or {}).get("mode") == "include"
+    ]
     merged = entries + own_entries
     sort = next((v for k, v in reversed(pairs) if k == "_sort"), None)
     if sort and merged:
         merged = _sorted_entries(merged, sort)
-    out = {**bundle, "total": int(bundle.get("total") or 0) + int(own.get("total") or len(own_entries))}
+    out = {
+        **bundle,
+        "total": int(bundle.get("total") or 0) + int(own.get("total") or len(own_entries)),
+    }
     out["entry"] = merged + includes
     return out
 
@@ -275,13 +341,14 @@ def _sorted_entries(entries: list[Json], sort: str) -> list[Json]:
     for key in reversed([k.strip() for k in sort.split(",") if k.strip()]):
         desc, name = key.startswith("-"), key.lstrip("-")
 
-        def value(e: Json, name: str = name) -> Any:
+        def value(e: Json, name: str = name, desc: bool = desc) -> Any:
             rows = extract(e["resource"])
             if name == "_id":
                 return e["resource"].get("id")
-            vals = [lo for (n, lo, _h) in rows.dates if n == name] or [v for (n, v, _e) in rows.strings if n == name] \
-                or [c for (n, _s, c, _t) in rows.tokens if n == name and c is not None] \
-                or [v for (n, v, *_r) in rows.quantities if n == name]
+            vals: list[Any] = [lo for (n, lo, _h) in rows.dates if n == name]
+            vals = vals or [v for (n, v, _e) in rows.strings if n == name]
+            vals = vals or [c for (n, _s, c, _t) in rows.tokens if n == name and c is not None]
+            vals = vals or [v for (n, v, *_r) in rows.quantities if n == name]
             return (max(vals) if desc else min(vals)) if vals else None
 
         present = [e for e in entries if value(e) is not None]

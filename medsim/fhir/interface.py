@@ -38,8 +38,11 @@ class FhirError(Exception):
     @classmethod
     def from_outcome(cls, status: int, outcome: Json) -> FhirError:
         issues = outcome.get("issue") or [{}]
-        err = cls(status, "; ".join(str(i.get("diagnostics", "")) for i in issues) or "error",
-                  str(issues[0].get("code", "processing")))
+        err = cls(
+            status,
+            "; ".join(str(i.get("diagnostics", "")) for i in issues) or "error",
+            str(issues[0].get("code", "processing")),
+        )
         err.outcome = outcome
         return err
 

@@ -30,8 +30,19 @@ MODIFIERS: dict[str, set[str]] = {
     "number": {"", "missing"},
 }
 # Result-shaping parameters, accepted and handled by the engine (or harmlessly ignored: _format, _pretty).
-CONTROL = {"_sort", "_count", "_offset", "_include", "_revinclude", "_summary", "_total", "_format",
-           "_pretty", "_elements", "_getpagesoffset"}
+CONTROL = {
+    "_sort",
+    "_count",
+    "_offset",
+    "_include",
+    "_revinclude",
+    "_summary",
+    "_total",
+    "_format",
+    "_pretty",
+    "_elements",
+    "_getpagesoffset",
+}
 MAX_COUNT = 1000
 MAX_VALUE_LENGTH = 2000
 
@@ -70,7 +81,9 @@ class Query:
     sort: list[tuple[str, bool]] = field(default_factory=list)  # (param, descending)
     count: int | None = None
     offset: int = 0
-    include: list[tuple[str, str, str | None]] = field(default_factory=list)  # (type, param, target)
+    include: list[tuple[str, str, str | None]] = field(
+        default_factory=list
+    )  # (type, param, target)
     revinclude: list[tuple[str, str, str | None]] = field(default_factory=list)
     summary_count: bool = False
     raw: list[tuple[str, str]] = field(default_factory=list)  # the filter params, for paging links
@@ -117,7 +130,9 @@ def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:
     q = Query(resource_type)
     for name, value in normalize_params(params):
         if len(value) > MAX_VALUE_LENGTH:
-            raise bad(f"parameter {name!r}: value longer than {MAX_VALUE_LENGTH} characters", "too-long")
+            raise bad(
+                f"parameter {name!r}: value longer than {MAX_VALUE_LENGTH} characters", "too-long"
+            )
         if name in CONTROL:
             _control(q, name, value)
             continue
@@ -129,7 +144,7 @@ def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:
         param = known.get(base)
         if param is None:
             raise bad(
-                f"Unknown search parameter \"{base}\" for resource type \"{resource_type}\". "
+                f'Unknown search parameter "{base}" for resource type "{resource_type}". '
                 f"Valid search parameters for this search are: {sorted(known)}"
             )
         if chain_rest is not None:
@@ -141,7 +156,7 @@ def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:
         else:
             ref_type = None
         if modifier not in MODIFIERS[param.type]:
-            raise bad(f"Invalid modifier \":{modifier}\" for parameter \"{base}\" of type {param.type}")
+            raise bad(f'Invalid modifier ":{modifier}" for parameter "{base}" of type {param.type}')
         if value == "":
             raise bad(f"parameter {name!r} has an empty value")
         if modifier == "missing":
@@ -149,11 +164,15 @@ def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:
                 raise bad(f"parameter {name!r}: :missing takes true or false, got {value!r}")
             values = [Value(missing=value == "true")]
         else:
-            values = [_value(param, modifier, unescape(v), ref_type) for v in split_unescaped(value, ",")]
-        if base == "_id" and modifier == "":
-            q.ids = [v.code or "" for v in values] if q.ids is None else [
-                i for i in q.ids if i in {v.code for v in values}
+            values = [
+                _value(param, modifier, unescape(v), ref_type) for v in split_unescaped(value, ",")
             ]
+        if base == "_id" and modifier == "":
+            q.ids = (
+                [v.code or "" for v in values]
+                if q.ids is None
+                else [i for i in q.ids if i in {v.code for v in values}]
+            )
         else:
             q.clauses.append(Clause(param, modifier, values))
         q.raw.append((name, value))
@@ -187,8 +206,8 @@ def _value(param: SearchParam, modifier: str, raw: str, ref_type: str | None) ->
         if modifier == "text":
             return Value(text=normalize_string(raw))
         if t == "token" and "|" in raw:
-            system, _, code = raw.partition("|")
-            return Value(system=system, code=code or None)
+            token_system, _, code = raw.partition("|")
+            return Value(system=token_system, code=code or None)
         return Value(code=raw)
     if t == "string":
         return Value(code=raw, text=normalize_string(raw))
@@ -197,14 +216,14 @@ def _value(param: SearchParam, modifier: str, raw: str, ref_type: str | None) ->
         try:
             low, high = parse_range(rest)
         except ValueError:
-            raise bad(f"Invalid date/time format: \"{raw}\" for parameter \"{param.name}\"") from None
+            raise bad(f'Invalid date/time format: "{raw}" for parameter "{param.name}"') from None
         return Value(prefix=prefix, low=low, high=high)
     if t == "reference":
         target = split_reference(raw) if "/" in raw else None
         if target:
             return Value(ref_type=target[0], code=target[1])
         if not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", raw):
-            raise bad(f"Invalid reference \"{raw}\" for parameter \"{param.name}\"")
+            raise bad(f'Invalid reference "{raw}" for parameter "{param.name}"')
         if ref_type is None and len(param.target) == 1:
             ref_type = param.target[0]
         return Value(ref_type=ref_type, code=raw)
@@ -214,16 +233,24 @@ def _value(param: SearchParam, modifier: str, raw: str, ref_type: str | None) ->
     try:
         number = float(number_text)
     except ValueError:
-        raise bad(f"Invalid number \"{raw}\" for parameter \"{param.name}\"") from None
+        raise bad(f'Invalid number "{raw}" for parameter "{param.name}"') from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise bad(f"Invalid number \"{raw}\" for parameter \"{param.name}\"")
-    system, unit = None, None
+        raise bad(f'Invalid number "{raw}" for parameter "{param.name}"')
+    system: str | None = None
+    unit: str | None = None
     if unit_part:
-        system, _, unit = unit_part.partition("|")
-        system, unit = system or None, unit or None
+        sys_text, _, unit_text = unit_part.partition("|")
+        system, unit = sys_text or None, unit_text or None
     decimals = len(number_text.split(".")[1]) if "." in number_text else 0
     half = 0.5 * 10 ** (-decimals)
-    return Value(prefix=prefix, number=number, low=number - half, high=number + half, system=system, unit=unit)
+    return Value(
+        prefix=prefix,
+        number=number,
+        low=number - half,
+        high=number + half,
+        system=system,
+        unit=unit,
+    )
 
 
 def _control(q: Query, name: str, value: str) -> None:
@@ -233,12 +260,15 @@ def _control(q: Query, name: str, value: str) -> None:
             key = key.strip()
             desc = key.startswith("-")
             key = key.lstrip("-")
-            if key not in params_for(q.resource_type) or params_for(q.resource_type)[key].type == "reference":
-                raise bad(f"Unknown or unsortable _sort parameter \"{key}\" for {q.resource_type}")
+            if (
+                key not in params_for(q.resource_type)
+                or params_for(q.resource_type)[key].type == "reference"
+            ):
+                raise bad(f'Unknown or unsortable _sort parameter "{key}" for {q.resource_type}')
             q.sort.append((key, desc))
     elif name in ("_count", "_offset", "_getpagesoffset"):
         if not value.isdigit():
-            raise bad(f"{name} must be a non-negative integer, got \"{value}\"")
+            raise bad(f'{name} must be a non-negative integer, got "{value}"')
         n = int(value)
         if name == "_count":
             q.count = min(n, MAX_COUNT)
@@ -247,16 +277,16 @@ def _control(q: Query, name: str, value: str) -> None:
     elif name in ("_include", "_revinclude"):
         parts = value.split(":")
         if value in ("*",) or len(parts) not in (2, 3):
-            raise bad(f"{name} must be Type:param[:TargetType], got \"{value}\"")
+            raise bad(f'{name} must be Type:param[:TargetType], got "{value}"')
         rtype, pname = parts[0], parts[1]
         target = parts[2] if len(parts) == 3 else None
         param = params_for(rtype).get(pname)
         if param is None or param.type != "reference":
-            raise bad(f"{name}: \"{rtype}:{pname}\" is not a reference search parameter")
+            raise bad(f'{name}: "{rtype}:{pname}" is not a reference search parameter')
         (q.include if name == "_include" else q.revinclude).append((rtype, pname, target))
     elif name == "_summary":
         if value not in ("count", "false", "true", "text", "data"):
-            raise bad(f"_summary must be one of count, true, false, text, data; got \"{value}\"")
+            raise bad(f'_summary must be one of count, true, false, text, data; got "{value}"')
         q.summary_count = value == "count"
     elif name == "_total" and value not in ("none", "estimate", "accurate"):
-        raise bad(f"_total must be none, estimate or accurate; got \"{value}\"")
+        raise bad(f'_total must be none, estimate or accurate; got "{value}"')

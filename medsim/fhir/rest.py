@@ -64,7 +64,11 @@ def _dispatch(client: FhirClient, method: str, url: str, body: Any) -> tuple[int
         if n == 2 or (n == 4 and segments[2] == "_history"):
             res = client.read(segments[0], segments[1])
             if n == 4 and res.get("meta", {}).get("versionId") != segments[3]:
-                raise FhirError(404, f"Version {segments[3]} of {segments[0]}/{segments[1]} is not available", "not-found")
+                raise FhirError(
+                    404,
+                    f"Version {segments[3]} of {segments[0]}/{segments[1]} is not available",
+                    "not-found",
+                )
             return 200, res
     elif method == "POST":
         if n == 0:
@@ -74,7 +78,10 @@ def _dispatch(client: FhirClient, method: str, url: str, body: Any) -> tuple[int
         if n == 1:
             res = _require_object(body)
             if res.get("resourceType") != segments[0]:
-                raise FhirError(400, f"Resource type in the body ({res.get('resourceType')!r}) does not match the URL ({segments[0]!r})")
+                raise FhirError(
+                    400,
+                    f"Resource type in the body ({res.get('resourceType')!r}) does not match the URL ({segments[0]!r})",
+                )
             return 201, client.create(res)
     elif method == "PUT" and n == 2:
         existed = _exists(client, segments[0], segments[1])
@@ -82,7 +89,9 @@ def _dispatch(client: FhirClient, method: str, url: str, body: Any) -> tuple[int
         return (200 if existed else 201), res
     elif method == "DELETE" and n == 2:
         client.delete(segments[0], segments[1])
-        return 200, operation_outcome(f"Successfully deleted {segments[0]}/{segments[1]}", "informational", "information")
+        return 200, operation_outcome(
+            f"Successfully deleted {segments[0]}/{segments[1]}", "informational", "information"
+        )
     raise FhirError(400, f"Unsupported request: {method} {url}", "not-supported")
 
 

@@ -32,14 +32,18 @@ class SearchParam:
 @cache
 def definitions() -> dict[str, dict[str, SearchParam]]:
     """Resource type -> parameter name -> definition (``_common`` merged into every type)."""
-    raw = json.loads(resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text())
+    raw = json.loads(
+        resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text()
+    )
     raw.pop("_primary_date")
     common = raw.pop("_common")
     out: dict[str, dict[str, SearchParam]] = {}
     for rtype, params in raw.items():
         merged = {**common, **params}
         out[rtype] = {
-            name: SearchParam(name, spec["type"], tuple(spec["paths"]), tuple(spec.get("target", ())))
+            name: SearchParam(
+                name, spec["type"], tuple(spec["paths"]), tuple(spec.get("target", ()))
+            )
             for name, spec in merged.items()
         }
     out["_common"] = {
@@ -51,7 +55,9 @@ def definitions() -> dict[str, dict[str, SearchParam]]:
 @cache
 def primary_date(resource_type: str) -> str | None:
     """The date parameter whose value every index row of this type carries (for fast sorts)."""
-    raw = json.loads(resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text())
+    raw = json.loads(
+        resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text()
+    )
     value = raw["_primary_date"].get(resource_type)
     return str(value) if value else None
 
@@ -140,7 +146,9 @@ def extract(resource: dict[str, Any]) -> IndexRows:
             continue
         for value in _walk(resource, parts):
             _index_value(rows, param, value)
-    rows.tokens = list(dict.fromkeys(rows.tokens))  # one row per distinct (param, system, code, text)
+    rows.tokens = list(
+        dict.fromkeys(rows.tokens)
+    )  # one row per distinct (param, system, code, text)
     rows.refs = list(dict.fromkeys(rows.refs))
     primary = primary_date(rtype)
     if primary is not None:
@@ -150,7 +158,9 @@ def extract(resource: dict[str, Any]) -> IndexRows:
     if rtype == "Patient":
         rows.patient = str(resource.get("id", ""))
     else:
-        rows.patient = next((tid for (p, tt, tid) in rows.refs if p == "patient" and tt == "Patient"), "")
+        rows.patient = next(
+            (tid for (p, tt, tid) in rows.refs if p == "patient" and tt == "Patient"), ""
+        )
     return rows
 
 
@@ -174,7 +184,12 @@ def _index_value(rows: IndexRows, param: SearchParam, value: Any) -> None:
     elif param.type == "quantity":
         if isinstance(value, dict) and isinstance(value.get("value"), int | float):
             rows.quantities.append(
-                (name, float(value["value"]), value.get("system"), value.get("code") or value.get("unit"))
+                (
+                    name,
+                    float(value["value"]),
+                    value.get("system"),
+                    value.get("code") or value.get("unit"),
+                )
             )
     elif param.type == "number" and isinstance(value, int | float) and not isinstance(value, bool):
         rows.numbers.append((name, float(value)))
@@ -195,7 +210,15 @@ def _tokens(value: Any) -> Iterator[tuple[str | None, str | None, str | None]]:
         elif "code" in value or "system" in value and "value" not in value:  # Coding
             yield value.get("system"), value.get("code"), value.get("display")
         elif "value" in value:  # Identifier / ContactPoint
-            is_contact = value.get("system") in {"phone", "email", "fax", "pager", "url", "sms", "other"}
+            is_contact = value.get("system") in {
+                "phone",
+                "email",
+                "fax",
+                "pager",
+                "url",
+                "sms",
+                "other",
+            }
             yield (None if is_contact else value.get("system")), str(value["value"]), None
 
 
@@ -223,7 +246,9 @@ def _date_range(value: Any) -> tuple[float, float] | None:
             if events:  # Timing: the span of its events
                 ranges = [parse_range(e) for e in events]
                 return min(r[0] for r in ranges), max(r[1] for r in ranges)
-            if isinstance(value.get("repeat"), dict) and isinstance(value["repeat"].get("boundsPeriod"), dict):
+            if isinstance(value.get("repeat"), dict) and isinstance(
+                value["repeat"].get("boundsPeriod"), dict
+            ):
                 bp = value["repeat"]["boundsPeriod"]
                 return period_range(bp.get("start"), bp.get("end"))
     except ValueError:

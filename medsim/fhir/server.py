@@ -32,7 +32,8 @@ class FhirHttpServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/fhir"
+        host_text = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{host_text}:{port}/fhir"
 
     def episode(self, name: str) -> EmbeddedEpisode:
         with self._lock:
@@ -50,21 +51,28 @@ class _Handler(BaseHTTPRequestHandler):
     server: FhirHttpServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet by default
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass
 
     def _handle(self) -> None:
         if not (self.path == "/fhir" or self.path.startswith(("/fhir/", "/fhir?"))):
-            return self._reply(404, operation_outcome(f"Not found: {self.path} (the FHIR base is /fhir)", "not-found"))
+            return self._reply(
+                404,
+                operation_outcome(f"Not found: {self.path} (the FHIR base is /fhir)", "not-found"),
+            )
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_REQUEST_BYTES:
             self.rfile.read(min(length, MAX_REQUEST_BYTES * 2))
-            return self._reply(413, operation_outcome(f"Request body too large ({length} bytes)", "too-costly"))
+            return self._reply(
+                413, operation_outcome(f"Request body too large ({length} bytes)", "too-costly")
+            )
         body = self.rfile.read(length) if length else None
         episode = self.server.episode(self.headers.get("X-Medsim-Episode") or "default")
         if self.command == "POST" and self.path.split("?")[0].rstrip("/") == "/fhir/$medsim-reset":
             episode.reset()
-            return self._reply(200, operation_outcome("episode reset", "informational", "information"))
+            return self._reply(
+                200, operation_outcome("episode reset", "informational", "information")
+            )
         status, data = episode.request(self.command, self.path, body)
         self._reply(status, data)
 
@@ -74,7 +82,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/fhir+json;charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         if status == 201 and "id" in data:
-            self.send_header("Location", f"{self.server.url}/{data['resourceType']}/{data['id']}/_history/{data.get('meta', {}).get('versionId', '1')}")
+            self.send_header(
+                "Location",
+                f"{self.server.url}/{data['resourceType']}/{data['id']}/_history/{data.get('meta', {}).get('versionId', '1')}",
+            )
         self.end_headers()
         self.wfile.write(payload)
 
@@ -83,7 +94,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 def serve(backend: EmbeddedBackend, host: str = "127.0.0.1", port: int = 8080) -> None:
     server = FhirHttpServer(backend, host, port)
-    print(f"medsim FHIR server at {server.url} ({backend.count()} resources). Ctrl-C to stop.", flush=True)
+    print(
+        f"medsim FHIR server at {server.url} ({backend.count()} resources). Ctrl-C to stop.",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

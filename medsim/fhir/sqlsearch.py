@@ -25,8 +25,15 @@ from medsim.fhir.dates import SQL_CONDITIONS, sql_args
 from medsim.fhir.query import Clause, Query, Value
 from medsim.fhir.search_params import params_for, primary_date
 
-TABLE = {"token": "tok", "uri": "tok", "string": "str", "date": "date", "reference": "ref",
-         "quantity": "qty", "number": "num"}
+TABLE = {
+    "token": "tok",
+    "uri": "tok",
+    "string": "str",
+    "date": "date",
+    "reference": "ref",
+    "quantity": "qty",
+    "number": "num",
+}
 SORT_COLUMN = {"tok": "code", "str": "value", "date": "lo", "qty": "value", "num": "value"}
 ChainResolver = Callable[[Query], list[str]]
 
@@ -53,7 +60,9 @@ def _alternatives(c: Clause, chain: ChainResolver, a: str) -> tuple[str, list[An
     return "(" + " OR ".join(parts) + ")", args
 
 
-def _one(t: str, modifier: str, v: Value, c: Clause, chain: ChainResolver, a: str) -> tuple[str, list[Any]]:
+def _one(
+    t: str, modifier: str, v: Value, c: Clause, chain: ChainResolver, a: str
+) -> tuple[str, list[Any]]:
     if t in ("token", "uri"):
         if modifier == "text":
             return f"{a}.text LIKE ? ESCAPE '\\'", [_like_escape(v.text or "") + "%"]
@@ -165,10 +174,19 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
         args += [q.resource_type, drive.param.name, *alt_args]
         distinct = not _unique_rows(drive)
         has_sd = table in ("tok", "ref")
-    elif patient is not None and "patient" in params_for(q.resource_type) and q.resource_type != "Patient":
+    elif (
+        patient is not None
+        and "patient" in params_for(q.resource_type)
+        and q.resource_type != "Patient"
+    ):
         # only the patient: walk the patient's reference rows, which carry the primary date
         table, distinct, has_sd = "ref", False, True
-        where = ["x.type = ?", "x.param = 'patient'", "x.target_id = ?", "x.target_type = 'Patient'"]
+        where = [
+            "x.type = ?",
+            "x.param = 'patient'",
+            "x.target_id = ?",
+            "x.target_type = 'Patient'",
+        ]
         args += [q.resource_type, patient]
     else:
         table, distinct, has_sd = "resources", False, False
@@ -184,7 +202,9 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
         if table == "resources":
             where.append(f"x.id IN ({marks})")
         else:
-            where.append(f"x.rid IN (SELECT rid FROM {layer}.resources WHERE type = ? AND id IN ({marks}))")
+            where.append(
+                f"x.rid IN (SELECT rid FROM {layer}.resources WHERE type = ? AND id IN ({marks}))"
+            )
             args.append(q.resource_type)
         args += q.ids
     primary = primary_date(q.resource_type)
@@ -204,7 +224,10 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
     count = f"SELECT COUNT({'DISTINCT x.rid' if distinct else '*'}) {body}"
     keys, key_args = _sort_keys(q, layer, has_sd)
     cols = ", ".join(["x.rid", *keys])
-    order = [f"k{i} {'DESC NULLS LAST' if desc else 'ASC NULLS LAST'}" for i, (_, desc) in enumerate(q.sort)]
+    order = [
+        f"k{i} {'DESC NULLS LAST' if desc else 'ASC NULLS LAST'}"
+        for i, (_, desc) in enumerate(q.sort)
+    ]
     # Without _sort the order is the driving index's own (deterministic, so paging is stable).
     order_by = f" ORDER BY {', '.join([*order, 'x.rid'])}" if order else ""
     page = f"SELECT {cols} {body}{' GROUP BY x.rid' if distinct else ''}{order_by} LIMIT ?"
@@ -219,7 +242,9 @@ def _sort_keys(q: Query, layer: str, has_sd: bool) -> tuple[list[str], list[Any]
         if name == "_id":
             keys.append(f"(SELECT id FROM {layer}.resources y WHERE y.rid = x.rid) AS k{i}")
         elif name == "_lastUpdated":
-            keys.append(f"(SELECT last_updated FROM {layer}.resources y WHERE y.rid = x.rid) AS k{i}")
+            keys.append(
+                f"(SELECT last_updated FROM {layer}.resources y WHERE y.rid = x.rid) AS k{i}"
+            )
         elif name == primary and has_sd:
             keys.append(f"x.sd AS k{i}")
         else:

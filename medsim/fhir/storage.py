@@ -37,7 +37,10 @@ class RowBuffer:
         self.conn = conn
         self.schema = schema
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COLUMNS}
-        self.next_rid = int(conn.execute(f"SELECT COALESCE(MAX(rid), 0) FROM {schema}.resources").fetchone()[0]) + 1
+        self.next_rid = (
+            int(conn.execute(f"SELECT COALESCE(MAX(rid), 0) FROM {schema}.resources").fetchone()[0])
+            + 1
+        )
 
     def add(self, resource: Json, *, version: int, last_updated: str, deleted: bool = False) -> int:
         rtype = resource["resourceType"]
@@ -46,7 +49,16 @@ class RowBuffer:
         rows = None if deleted else extract(resource)
         p = rows.patient if rows else ""
         self.rows["resources"].append(
-            (rid, rtype, resource["id"], version, last_updated, p, int(deleted), "" if deleted else dumps(resource))
+            (
+                rid,
+                rtype,
+                resource["id"],
+                version,
+                last_updated,
+                p,
+                int(deleted),
+                "" if deleted else dumps(resource),
+            )
         )
         if rows is not None:
             sd, sh = rows.sort_date, rows.sort_hi
@@ -54,7 +66,20 @@ class RowBuffer:
             for n, sy, c, t in rows.tokens:
                 first = (n, c) not in seen
                 seen.add((n, c))
-                self.rows["tok"].append((rid, rtype, n, p, sy, c, normalize_string(t) if t else None, sd, sh, int(first)))
+                self.rows["tok"].append(
+                    (
+                        rid,
+                        rtype,
+                        n,
+                        p,
+                        sy,
+                        c,
+                        normalize_string(t) if t else None,
+                        sd,
+                        sh,
+                        int(first),
+                    )
+                )
             self.rows["str"] += [(rid, rtype, n, p, v, e) for n, v, e in rows.strings]
             self.rows["date"] += [(rid, rtype, n, p, lo, hi) for n, lo, hi in rows.dates]
             self.rows["ref"] += [(rid, rtype, n, p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
@@ -67,12 +92,21 @@ class RowBuffer:
             if rows:
                 cols = _COLUMNS[table]
                 marks = ",".join("?" * (cols.count(",") + 1))
-                self.conn.executemany(f"INSERT INTO {self.schema}.{table} ({cols}) VALUES ({marks})", rows)
+                self.conn.executemany(
+                    f"INSERT INTO {self.schema}.{table} ({cols}) VALUES ({marks})", rows
+                )
                 rows.clear()
 
 
-def insert(conn: sqlite3.Connection, schema: str, resource: Json, *, version: int,
-           last_updated: str, deleted: bool = False) -> int:
+def insert(
+    conn: sqlite3.Connection,
+    schema: str,
+    resource: Json,
+    *,
+    version: int,
+    last_updated: str,
+    deleted: bool = False,
+) -> int:
     """Store one resource (already carrying id and meta) and its index rows; returns its rid."""
     buf = RowBuffer(conn, schema)
     rid = buf.add(resource, version=version, last_updated=last_updated, deleted=deleted)

@@ -39,7 +39,18 @@ class ResourceRow(SQLModel, table=True):
 class TokenRow(SQLModel, table=True):
     __tablename__ = "tok"
     __table_args__ = (
-        Index("ix_tok_lookup", "type", "param", "code", "patient", "system", "sd", "rid", "first", "sh"),
+        Index(
+            "ix_tok_lookup",
+            "type",
+            "param",
+            "code",
+            "patient",
+            "system",
+            "sd",
+            "rid",
+            "first",
+            "sh",
+        ),
         Index("ix_tok_rid", "rid", "param", "code", "system"),
     )
     pk: int | None = Field(default=None, primary_key=True)
@@ -52,7 +63,9 @@ class TokenRow(SQLModel, table=True):
     text: str | None = None  # normalised display/text, for :text
     sd: float | None = None  # the resource's primary date (see search_parameters.json)
     sh: float | None = None
-    first: int = 1  # 1 on the first row of each (param, code) in a resource: code-only searches count once
+    first: int = (
+        1  # 1 on the first row of each (param, code) in a resource: code-only searches count once
+    )
 
 
 class StringRow(SQLModel, table=True):
@@ -139,7 +152,16 @@ class MetaRow(SQLModel, table=True):
     value: str
 
 
-MODELS: list[type[SQLModel]] = [ResourceRow, TokenRow, StringRow, DateRow, RefRow, QuantityRow, NumberRow, MetaRow]
+MODELS: list[type[SQLModel]] = [
+    ResourceRow,
+    TokenRow,
+    StringRow,
+    DateRow,
+    RefRow,
+    QuantityRow,
+    NumberRow,
+    MetaRow,
+]
 INDEX_TABLES = ("tok", "str", "date", "ref", "qty", "num")
 
 
@@ -173,4 +195,3 @@ def _qualify_index(stmt: str, name: str | None, schema: str | None) -> str:
 def create_all(conn: sqlite3.Connection, schema: str | None = None, indexes: bool = True) -> None:
     for stmt in ddl(schema, indexes):
         conn.execute(stmt)
-

@@ -29,16 +29,30 @@ def run_bundle(ep: EmbeddedEpisode, bundle: Json) -> Json:
     kind = bundle.get("type")
     entries = bundle.get("entry") or []
     if kind not in ("transaction", "batch"):
-        raise FhirError(400, f"Bundle.type must be transaction or batch to be processed, got {kind!r}")
+        raise FhirError(
+            400, f"Bundle.type must be transaction or batch to be processed, got {kind!r}"
+        )
     if not isinstance(entries, list) or len(entries) > MAX_ENTRIES:
-        raise FhirError(413 if isinstance(entries, list) else 400, f"Bundle.entry must be a list of at most {MAX_ENTRIES} entries")
+        raise FhirError(
+            413 if isinstance(entries, list) else 400,
+            f"Bundle.entry must be a list of at most {MAX_ENTRIES} entries",
+        )
     for i, e in enumerate(entries):
         req = e.get("request") if isinstance(e, dict) else None
-        if not isinstance(req, dict) or req.get("method") not in ORDER or not isinstance(req.get("url"), str):
-            raise FhirError(400, f"Bundle.entry[{i}].request must have a method (GET/POST/PUT/DELETE) and a url")
+        if (
+            not isinstance(req, dict)
+            or req.get("method") not in ORDER
+            or not isinstance(req.get("url"), str)
+        ):
+            raise FhirError(
+                400, f"Bundle.entry[{i}].request must have a method (GET/POST/PUT/DELETE) and a url"
+            )
     if kind == "batch":
-        return {"resourceType": "Bundle", "type": "batch-response",
-                "entry": [_batch_entry(ep, e) for e in entries]}
+        return {
+            "resourceType": "Bundle",
+            "type": "batch-response",
+            "entry": [_batch_entry(ep, e) for e in entries],
+        }
     return _transaction(ep, entries)
 
 
@@ -58,11 +72,17 @@ def _transaction(ep: EmbeddedEpisode, entries: list[Json]) -> Json:
     responses: list[Json | None] = [None] * len(entries)
     with ep._savepoint():
         written: list[Json] = []
-        for i in sorted(range(len(resolved)), key=lambda k: ORDER[resolved[k]["request"]["method"]]):
+        for i in sorted(
+            range(len(resolved)), key=lambda k: ORDER[resolved[k]["request"]["method"]]
+        ):
             try:
                 responses[i], stored = _run_entry(ep, resolved[i], assigned.get(i))
             except FhirError as err:
-                raise FhirError(err.status, f"Bundle.entry[{i}]: {err.diagnostics}", err.outcome["issue"][0]["code"]) from None
+                raise FhirError(
+                    err.status,
+                    f"Bundle.entry[{i}]: {err.diagnostics}",
+                    err.outcome["issue"][0]["code"],
+                ) from None
             if stored is not None:
                 written.append(stored)
         ep._check_refs(written)
@@ -86,9 +106,15 @@ def _run_entry(ep: EmbeddedEpisode, entry: Json, assigned: str | None) -> tuple[
     resource = entry.get("resource")
     if method == "GET":
         if len(segments) == 1:
-            return {"resource": ep.search(segments[0], query), "response": {"status": "200 OK"}}, None
+            return {
+                "resource": ep.search(segments[0], query),
+                "response": {"status": "200 OK"},
+            }, None
         if len(segments) == 2:
-            return {"resource": ep.read(segments[0], segments[1]), "response": {"status": "200 OK"}}, None
+            return {
+                "resource": ep.read(segments[0], segments[1]),
+                "response": {"status": "200 OK"},
+            }, None
     elif method == "POST" and len(segments) == 1:
         if not isinstance(resource, dict) or resource.get("resourceType") != segments[0]:
             raise FhirError(400, f"POST {segments[0]} needs a {segments[0]} resource")

@@ -32,14 +32,20 @@ def _model(resource_type: str) -> Any:
 
 def check_type(resource_type: str) -> None:
     """400 unless ``resource_type`` is a known FHIR resource type."""
-    if not isinstance(resource_type, str) or not _TYPE_RE.match(resource_type) or _model(resource_type) is None:
-        raise FhirError(400, f"Unknown resource type \"{resource_type}\"", "not-supported")
+    if (
+        not isinstance(resource_type, str)
+        or not _TYPE_RE.match(resource_type)
+        or _model(resource_type) is None
+    ):
+        raise FhirError(400, f'Unknown resource type "{resource_type}"', "not-supported")
 
 
 def check_id(resource_id: str) -> None:
     """400 unless ``resource_id`` is a valid FHIR id (1-64 of ``[A-Za-z0-9-.]``)."""
     if not isinstance(resource_id, str) or not _ID_RE.match(resource_id):
-        raise FhirError(400, f"Invalid resource id {resource_id!r}: ids are 1-64 characters of [A-Za-z0-9-.]")
+        raise FhirError(
+            400, f"Invalid resource id {resource_id!r}: ids are 1-64 characters of [A-Za-z0-9-.]"
+        )
 
 
 def validate_resource(resource: Any, resource_type: str | None = None) -> None:
@@ -48,11 +54,11 @@ def validate_resource(resource: Any, resource_type: str | None = None) -> None:
         raise FhirError(400, "The request body must be a JSON object (a FHIR resource)")
     rtype = resource.get("resourceType")
     if not isinstance(rtype, str):
-        raise FhirError(400, "The resource has no \"resourceType\"")
+        raise FhirError(400, 'The resource has no "resourceType"')
     check_type(rtype)
     if resource_type is not None and rtype != resource_type:
         raise FhirError(
-            400, f"Resource type in the body (\"{rtype}\") does not match the URL (\"{resource_type}\")"
+            400, f'Resource type in the body ("{rtype}") does not match the URL ("{resource_type}")'
         )
     if "id" in resource:
         check_id(resource["id"])

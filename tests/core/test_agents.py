@@ -6,7 +6,6 @@ import json
 
 from medsim.agents.oracle import OracleAgent
 from medsim.agents.random_agent import RandomAgent
-
 from medsim.core.env import ClinicalEnv
 from medsim.core.rollout import run_episode
 

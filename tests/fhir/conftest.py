@@ -30,11 +30,17 @@ def dataset() -> list[dict[str, Any]]:
 
 
 def _load_hapi(url: str, resources: list[dict[str, Any]]) -> None:
-    entries = [{"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
-               for r in resources]
+    entries = [
+        {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
+        for r in resources
+    ]
     for i in range(0, len(entries), 200):
-        r = httpx.post(url, json={"resourceType": "Bundle", "type": "transaction", "entry": entries[i:i + 200]},
-                       headers={"Content-Type": "application/fhir+json"}, timeout=120)
+        r = httpx.post(
+            url,
+            json={"resourceType": "Bundle", "type": "transaction", "entry": entries[i : i + 200]},
+            headers={"Content-Type": "application/fhir+json"},
+            timeout=120,
+        )
         r.raise_for_status()
 
 

@@ -6,7 +6,14 @@ from typing import Any
 
 from medsim.fhir import FhirClient
 
-TYPES = ("Patient", "Observation", "Condition", "Practitioner", "MedicationRequest", "ServiceRequest")
+TYPES = (
+    "Patient",
+    "Observation",
+    "Condition",
+    "Practitioner",
+    "MedicationRequest",
+    "ServiceRequest",
+)
 
 
 def all_ids(client: FhirClient, rtype: str, params: Any = None, count: int = 50) -> list[str]:
@@ -16,8 +23,14 @@ def all_ids(client: FhirClient, rtype: str, params: Any = None, count: int = 50)
     ids: list[str] = []
     total = bundle.get("total")
     while True:
-        ids += [e["resource"]["id"] for e in bundle.get("entry", []) if e.get("search", {}).get("mode", "match") == "match"]
-        nxt = next((link["url"] for link in bundle.get("link", []) if link["relation"] == "next"), None)
+        ids += [
+            e["resource"]["id"]
+            for e in bundle.get("entry", [])
+            if e.get("search", {}).get("mode", "match") == "match"
+        ]
+        nxt = next(
+            (link["url"] for link in bundle.get("link", []) if link["relation"] == "next"), None
+        )
         if not nxt:
             break
         status, bundle = client.request("GET", nxt)
@@ -33,6 +46,8 @@ def snapshot(client: FhirClient) -> dict[str, list[tuple[str, str]]]:
     out = {}
     for rtype in TYPES:
         bundle = client.search(rtype, {"_count": "1000"})
-        out[rtype] = sorted((e["resource"]["id"], e["resource"].get("meta", {}).get("versionId", ""))
-                            for e in bundle.get("entry", []))
+        out[rtype] = sorted(
+            (e["resource"]["id"], e["resource"].get("meta", {}).get("versionId", ""))
+            for e in bundle.get("entry", [])
+        )
     return out

@@ -11,15 +11,36 @@ from hypothesis import strategies as st
 from medsim.fhir import FhirError
 from tests.fhir.helpers import snapshot
 
-NASTY = ["' OR 1=1 --", "\"; DROP TABLE resources; --", "../../etc/passwd", "%00", "Patient/../../x",
-         "1' UNION SELECT body FROM base.resources --", "\\", "*", "%", "_", "\u0000", "é" * 300, "a,b|c$d"]
+NASTY = [
+    "' OR 1=1 --",
+    '"; DROP TABLE resources; --',
+    "../../etc/passwd",
+    "%00",
+    "Patient/../../x",
+    "1' UNION SELECT body FROM base.resources --",
+    "\\",
+    "*",
+    "%",
+    "_",
+    "\u0000",
+    "é" * 300,
+    "a,b|c$d",
+]
 
 
 @pytest.mark.parametrize("nasty", NASTY)
 def test_injection_in_parameters_and_ids(ep: Any, nasty: str) -> None:
     before = snapshot(ep)
-    for params in ({"code": nasty}, {"patient": nasty}, {"date": nasty}, {"family": nasty}, {nasty: "1"},
-                   {"_sort": nasty}, {"_count": nasty}, {"_include": nasty}):
+    for params in (
+        {"code": nasty},
+        {"patient": nasty},
+        {"date": nasty},
+        {"family": nasty},
+        {nasty: "1"},
+        {"_sort": nasty},
+        {"_count": nasty},
+        {"_include": nasty},
+    ):
         try:
             bundle = ep.search("Patient" if "family" in params else "Observation", params)
             assert bundle["resourceType"] == "Bundle"
@@ -55,8 +76,12 @@ def test_malformed_json_body(ep: Any) -> None:
 
 def test_huge_body_rejected(ep: Any) -> None:
     before = snapshot(ep)
-    huge = {"resourceType": "Observation", "status": "final", "code": {"text": "x" * 9_000_000},
-            "subject": {"reference": "Patient/pat-1"}}
+    huge = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": "x" * 9_000_000},
+        "subject": {"reference": "Patient/pat-1"},
+    }
     with pytest.raises(FhirError) as err:
         ep.create(huge)
     assert err.value.status in (400, 413)
@@ -66,8 +91,14 @@ def test_huge_body_rejected(ep: Any) -> None:
 def test_reference_to_missing_resource_rejected(ep: Any) -> None:
     before = snapshot(ep)
     with pytest.raises(FhirError) as err:
-        ep.create({"resourceType": "Observation", "status": "final", "code": {"text": "x"},
-                   "subject": {"reference": "Patient/nobody-here"}})
+        ep.create(
+            {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"text": "x"},
+                "subject": {"reference": "Patient/nobody-here"},
+            }
+        )
     assert err.value.status in (400, 404, 409, 422)
     assert snapshot(ep) == before
 

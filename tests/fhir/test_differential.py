@@ -24,7 +24,14 @@ N_QUERIES = 300
 
 def _date(rng: random.Random) -> str:
     y, m, d = rng.randint(2019, 2024), rng.randint(1, 12), rng.randint(1, 28)
-    return rng.choice([f"{y}", f"{y}-{m:02d}", f"{y}-{m:02d}-{d:02d}", f"{y}-{m:02d}-{d:02d}T{rng.randint(0, 23):02d}:00:00Z"])
+    return rng.choice(
+        [
+            f"{y}",
+            f"{y}-{m:02d}",
+            f"{y}-{m:02d}-{d:02d}",
+            f"{y}-{m:02d}-{d:02d}T{rng.randint(0, 23):02d}:00:00Z",
+        ]
+    )
 
 
 def generate(seed: int, n: int) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -37,38 +44,72 @@ def generate(seed: int, n: int) -> list[tuple[str, list[tuple[str, str]]]]:
             rtype = "Observation"
             if rng.random() < 0.7:
                 code = rng.choice(sorted(CODES))
-                params.append(("code", rng.choice([code, f"{LOINC}|{code}", f"{code},{rng.choice(sorted(CODES))}"])))
+                params.append(
+                    (
+                        "code",
+                        rng.choice(
+                            [code, f"{LOINC}|{code}", f"{code},{rng.choice(sorted(CODES))}"]
+                        ),
+                    )
+                )
             if rng.random() < 0.6:
                 params.append(("patient", f"pat-{rng.randint(1, 6)}"))
             for _ in range(rng.choice([0, 1, 1, 2])):
-                params.append(("date", rng.choice(["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", ""]) + _date(rng)))
+                params.append(
+                    (
+                        "date",
+                        rng.choice(["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", ""])
+                        + _date(rng),
+                    )
+                )
             if rng.random() < 0.3:
-                params.append(("status", rng.choice(["final", "amended", "preliminary", "final,amended"])))
+                params.append(
+                    ("status", rng.choice(["final", "amended", "preliminary", "final,amended"]))
+                )
             if rng.random() < 0.25:
-                params.append(("value-quantity", rng.choice(["gt", "lt", "ge", "le"]) + str(round(rng.uniform(3, 9), 1))))
+                params.append(
+                    (
+                        "value-quantity",
+                        rng.choice(["gt", "lt", "ge", "le"]) + str(round(rng.uniform(3, 9), 1)),
+                    )
+                )
             if rng.random() < 0.4:
                 params.append(("_sort", rng.choice(["date", "-date"])))
         elif kind == "patient":
             rtype = "Patient"
             choice = rng.random()
             if choice < 0.3:
-                params.append((rng.choice(["family", "name", "given"]), rng.choice(["smi", "SMITH", "garcia", "jo", "ng", "o'b"])))
+                params.append(
+                    (
+                        rng.choice(["family", "name", "given"]),
+                        rng.choice(["smi", "SMITH", "garcia", "jo", "ng", "o'b"]),
+                    )
+                )
             elif choice < 0.45:
                 params.append(("family:exact", rng.choice(["Smith", "smith", "García", "Nguyen"])))
             elif choice < 0.6:
                 params.append(("family:contains", rng.choice(["ith", "ARC", "uy"])))
             elif choice < 0.75:
-                params.append(("birthdate", rng.choice(["ge", "le", "gt", "lt", ""]) + _date(rng)[:10]))
+                params.append(
+                    ("birthdate", rng.choice(["ge", "le", "gt", "lt", ""]) + _date(rng)[:10])
+                )
             else:
                 params.append(("gender", rng.choice(["male", "female"])))
             if rng.random() < 0.4:
                 params.append(("_sort", rng.choice(["birthdate", "-birthdate", "family"])))
         else:
             rtype = "Condition"
-            params.append(rng.choice([("code", "I10"), ("code", "http://snomed.info/sct|38341003"),
-                                      ("onset-date", rng.choice(["ge", "lt"]) + _date(rng)),
-                                      ("subject", f"Patient/pat-{rng.randint(1, 6)}"),
-                                      ("clinical-status", "active")]))
+            params.append(
+                rng.choice(
+                    [
+                        ("code", "I10"),
+                        ("code", "http://snomed.info/sct|38341003"),
+                        ("onset-date", rng.choice(["ge", "lt"]) + _date(rng)),
+                        ("subject", f"Patient/pat-{rng.randint(1, 6)}"),
+                        ("clinical-status", "active"),
+                    ]
+                )
+            )
         out.append((rtype, params))
     return out
 
@@ -76,7 +117,9 @@ def generate(seed: int, n: int) -> list[tuple[str, list[tuple[str, str]]]]:
 def _sort_values(resource: dict[str, Any], key: str) -> Any:
     name = key.lstrip("-")
     rows = extract(resource)
-    vals = [lo for (n, lo, _h) in rows.dates if n == name] or [v for (n, v, _e) in rows.strings if n == name]
+    vals = [lo for (n, lo, _h) in rows.dates if n == name] or [
+        v for (n, v, _e) in rows.strings if n == name
+    ]
     return (max(vals) if key.startswith("-") else min(vals)) if vals else None
 
 
@@ -85,12 +128,18 @@ def pair(dataset: list[dict[str, Any]]) -> Any:
     from tests.fhir.conftest import _load_hapi
 
     if HAPI is None:
-        pytest.fail("MEDSIM_HAPI_URL is not set: run the suite with scripts/test (it starts HAPI), "
-                    "or deselect these tests with -m 'not hapi'")
+        pytest.fail(
+            "MEDSIM_HAPI_URL is not set: run the suite with scripts/test (it starts HAPI), "
+            "or deselect these tests with -m 'not hapi'"
+        )
     _load_hapi(HAPI.rstrip("/"), dataset)
     embedded = EmbeddedBackend()
     embedded.load(dataset)
-    return embedded.episode(), HttpBackend(HAPI).episode(), {(r["resourceType"], r["id"]): r for r in dataset}
+    return (
+        embedded.episode(),
+        HttpBackend(HAPI).episode(),
+        {(r["resourceType"], r["id"]): r for r in dataset},
+    )
 
 
 @pytest.mark.parametrize("chunk", range(10))
@@ -100,8 +149,11 @@ def test_same_results_as_hapi(pair: Any, chunk: int) -> None:
     for rtype, params in queries:
         mine = all_ids(ours, rtype, params, count=100)
         theirs = all_ids(hapi, rtype, params, count=100)
-        assert set(mine) == set(theirs), f"{rtype}?{params}: only embedded {set(mine) - set(theirs)}, only HAPI {set(theirs) - set(mine)}"
+        assert set(mine) == set(theirs), (
+            f"{rtype}?{params}: only embedded {set(mine) - set(theirs)}, only HAPI {set(theirs) - set(mine)}"
+        )
         sort = next((v for k, v in params if k == "_sort"), None)
         if sort:
-            assert [_sort_values(by_key[(rtype, i)], sort) for i in mine] == \
-                   [_sort_values(by_key[(rtype, i)], sort) for i in theirs], f"order differs for {rtype}?{params}"
+            assert [_sort_values(by_key[(rtype, i)], sort) for i in mine] == [
+                _sort_values(by_key[(rtype, i)], sort) for i in theirs
+            ], f"order differs for {rtype}?{params}"

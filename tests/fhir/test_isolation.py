@@ -10,8 +10,13 @@ from tests.fhir.helpers import all_ids
 
 
 def _obs(tag: str) -> dict[str, Any]:
-    return {"resourceType": "Observation", "status": "final", "code": {"text": tag},
-            "subject": {"reference": "Patient/pat-5"}, "valueString": tag}
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"text": tag},
+        "subject": {"reference": "Patient/pat-5"},
+        "valueString": tag,
+    }
 
 
 def test_reset_drops_writes(backend: Any) -> None:

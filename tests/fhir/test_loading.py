@@ -12,15 +12,26 @@ import pytest
 from medsim.fhir import EmbeddedBackend
 from medsim.fhir.loader import iter_source
 
-BUNDLE = {"resourceType": "Bundle", "type": "transaction", "entry": [
-    {"fullUrl": "urn:uuid:aaaaaaaa-0000-0000-0000-000000000001",
-     "resource": {"resourceType": "Patient", "name": [{"family": "Urn"}]},
-     "request": {"method": "POST", "url": "Patient"}},
-    {"fullUrl": "urn:uuid:aaaaaaaa-0000-0000-0000-000000000002",
-     "resource": {"resourceType": "Condition", "code": {"text": "x"},
-                  "subject": {"reference": "urn:uuid:aaaaaaaa-0000-0000-0000-000000000001"}},
-     "request": {"method": "POST", "url": "Condition"}},
-]}
+BUNDLE = {
+    "resourceType": "Bundle",
+    "type": "transaction",
+    "entry": [
+        {
+            "fullUrl": "urn:uuid:aaaaaaaa-0000-0000-0000-000000000001",
+            "resource": {"resourceType": "Patient", "name": [{"family": "Urn"}]},
+            "request": {"method": "POST", "url": "Patient"},
+        },
+        {
+            "fullUrl": "urn:uuid:aaaaaaaa-0000-0000-0000-000000000002",
+            "resource": {
+                "resourceType": "Condition",
+                "code": {"text": "x"},
+                "subject": {"reference": "urn:uuid:aaaaaaaa-0000-0000-0000-000000000001"},
+            },
+            "request": {"method": "POST", "url": "Condition"},
+        },
+    ],
+}
 
 
 def test_bundle_urn_uuid_resolved() -> None:

@@ -11,10 +11,19 @@ from tests.fhir.helpers import all_ids, snapshot
 
 
 def _obs(patient: str = "pat-1", value: float = 3.1) -> dict[str, Any]:
-    return {"resourceType": "Observation", "status": "final",
-            "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
-            "subject": {"reference": f"Patient/{patient}"}, "effectiveDateTime": "2023-11-12T08:00:00Z",
-            "valueQuantity": {"value": value, "unit": "mmol/L", "system": "http://unitsofmeasure.org", "code": "mmol/L"}}
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
+        "subject": {"reference": f"Patient/{patient}"},
+        "effectiveDateTime": "2023-11-12T08:00:00Z",
+        "valueQuantity": {
+            "value": value,
+            "unit": "mmol/L",
+            "system": "http://unitsofmeasure.org",
+            "code": "mmol/L",
+        },
+    }
 
 
 def test_create_assigns_id_and_meta(ep: Any) -> None:
@@ -23,7 +32,9 @@ def test_create_assigns_id_and_meta(ep: Any) -> None:
     assert stored["id"] and stored["meta"]["versionId"] == "1" and stored["meta"]["lastUpdated"]
     assert ep.read("Observation", stored["id"])["valueQuantity"]["value"] == 3.1
     assert set(all_ids(ep, "Observation", {"patient": "pat-1"})) == before | {stored["id"]}
-    assert [(w.method, w.resource_type, w.id) for w in ep.writes] == [("create", "Observation", stored["id"])]
+    assert [(w.method, w.resource_type, w.id) for w in ep.writes] == [
+        ("create", "Observation", stored["id"])
+    ]
 
 
 def test_update_bumps_version(ep: Any) -> None:
@@ -44,16 +55,34 @@ def test_delete_then_read_is_gone(ep: Any) -> None:
     assert stored["id"] not in all_ids(ep, "Observation", {"patient": "pat-1"}, count=100)
 
 
-@pytest.mark.parametrize("resource", [
-    {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/pat-1"}},  # no code
-    {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "effectiveDateTime": "yesterday"},
-    {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "bogusField": 1},
-    {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
-     "medicationCodeableConcept": {"text": "x"}},  # no subject (1..1)
-    {"resourceType": "NotAType", "id": "x"},
-    {"status": "final"},
-])
-def test_invalid_resources_are_rejected_and_store_unchanged(ep: Any, resource: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "subject": {"reference": "Patient/pat-1"},
+        },  # no code
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "x"},
+            "effectiveDateTime": "yesterday",
+        },
+        {"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "bogusField": 1},
+        {
+            "resourceType": "MedicationRequest",
+            "status": "active",
+            "intent": "order",
+            "medicationCodeableConcept": {"text": "x"},
+        },  # no subject (1..1)
+        {"resourceType": "NotAType", "id": "x"},
+        {"status": "final"},
+    ],
+)
+def test_invalid_resources_are_rejected_and_store_unchanged(
+    ep: Any, resource: dict[str, Any]
+) -> None:
     before = snapshot(ep)
     with pytest.raises(FhirError) as err:
         ep.create(resource)
@@ -63,48 +92,97 @@ def test_invalid_resources_are_rejected_and_store_unchanged(ep: Any, resource: d
 
 
 def test_r4_medication_request_accepted(ep: Any) -> None:
-    stored = ep.create({
-        "resourceType": "MedicationRequest", "status": "active", "intent": "order",
-        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1719286"}]},
-        "subject": {"reference": "Patient/pat-1"}, "authoredOn": "2023-11-13T10:15:00+00:00",
-        "dosageInstruction": [{"route": {"text": "oral"}, "doseAndRate": [{"doseQuantity": {"value": 40, "unit": "mEq"}}]}],
-    })
+    stored = ep.create(
+        {
+            "resourceType": "MedicationRequest",
+            "status": "active",
+            "intent": "order",
+            "medicationCodeableConcept": {
+                "coding": [
+                    {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1719286"}
+                ]
+            },
+            "subject": {"reference": "Patient/pat-1"},
+            "authoredOn": "2023-11-13T10:15:00+00:00",
+            "dosageInstruction": [
+                {
+                    "route": {"text": "oral"},
+                    "doseAndRate": [{"doseQuantity": {"value": 40, "unit": "mEq"}}],
+                }
+            ],
+        }
+    )
     assert set(all_ids(ep, "MedicationRequest", {"patient": "pat-1"})) == {stored["id"]}
 
 
 def test_transaction_resolves_urn_uuid_and_is_atomic(ep: Any) -> None:
-    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"fullUrl": "urn:uuid:11111111-1111-1111-1111-111111111111",
-         "resource": {"resourceType": "ServiceRequest", "status": "active", "intent": "order",
-                      "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
-                      "subject": {"reference": "Patient/pat-1"}},
-         "request": {"method": "POST", "url": "ServiceRequest"}},
-        {"resource": {**_obs(), "basedOn": [{"reference": "urn:uuid:11111111-1111-1111-1111-111111111111"}]},
-         "request": {"method": "POST", "url": "Observation"}},
-    ]}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "fullUrl": "urn:uuid:11111111-1111-1111-1111-111111111111",
+                "resource": {
+                    "resourceType": "ServiceRequest",
+                    "status": "active",
+                    "intent": "order",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
+                    "subject": {"reference": "Patient/pat-1"},
+                },
+                "request": {"method": "POST", "url": "ServiceRequest"},
+            },
+            {
+                "resource": {
+                    **_obs(),
+                    "basedOn": [{"reference": "urn:uuid:11111111-1111-1111-1111-111111111111"}],
+                },
+                "request": {"method": "POST", "url": "Observation"},
+            },
+        ],
+    }
     out = ep.transaction(bundle)
     assert out["type"] == "transaction-response"
     sr_loc = out["entry"][0]["response"]["location"]
-    assert sr_loc.startswith("ServiceRequest/") and out["entry"][0]["response"]["status"].startswith("201")
+    assert sr_loc.startswith("ServiceRequest/") and out["entry"][0]["response"][
+        "status"
+    ].startswith("201")
     obs_id = out["entry"][1]["response"]["location"].split("/")[1]
-    assert ep.read("Observation", obs_id)["basedOn"][0]["reference"] == "/".join(sr_loc.split("/")[:2])
+    assert ep.read("Observation", obs_id)["basedOn"][0]["reference"] == "/".join(
+        sr_loc.split("/")[:2]
+    )
     # an invalid second entry rolls back the first
     before = snapshot(ep)
     n_writes = len(ep.writes)
-    bad = {"resourceType": "Bundle", "type": "transaction", "entry": [
-        {"resource": _obs(), "request": {"method": "POST", "url": "Observation"}},
-        {"resource": {"resourceType": "Observation", "status": "final"}, "request": {"method": "POST", "url": "Observation"}},
-    ]}
+    bad = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"resource": _obs(), "request": {"method": "POST", "url": "Observation"}},
+            {
+                "resource": {"resourceType": "Observation", "status": "final"},
+                "request": {"method": "POST", "url": "Observation"},
+            },
+        ],
+    }
     with pytest.raises(FhirError):
         ep.transaction(bad)
     assert snapshot(ep) == before and len(ep.writes) == n_writes
 
 
 def test_batch_reports_each_entry(ep: Any) -> None:
-    out = ep.transaction({"resourceType": "Bundle", "type": "batch", "entry": [
-        {"resource": _obs(), "request": {"method": "POST", "url": "Observation"}},
-        {"resource": {"resourceType": "Observation", "status": "final"}, "request": {"method": "POST", "url": "Observation"}},
-    ]})
+    out = ep.transaction(
+        {
+            "resourceType": "Bundle",
+            "type": "batch",
+            "entry": [
+                {"resource": _obs(), "request": {"method": "POST", "url": "Observation"}},
+                {
+                    "resource": {"resourceType": "Observation", "status": "final"},
+                    "request": {"method": "POST", "url": "Observation"},
+                },
+            ],
+        }
+    )
     statuses = [e["response"]["status"] for e in out["entry"]]
     assert statuses[0].startswith("201") and statuses[1].startswith("4")
 

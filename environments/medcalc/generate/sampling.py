@@ -110,7 +110,9 @@ def _mmddyyyy(day: date) -> str:
     return day.strftime("%m/%d/%Y")
 
 
-def draw_value(spec: Mapping[str, Any], rng: random.Random, env: Mapping[str, Any], now: date) -> Any:
+def draw_value(
+    spec: Mapping[str, Any], rng: random.Random, env: Mapping[str, Any], now: date
+) -> Any:
     """One value for one spec (no modifiers)."""
     if "const" in spec:
         return spec["const"]
