@@ -88,7 +88,7 @@ def queries(ep: Any, pid: str) -> dict[str, Callable[[], Any]]:
             {"patient": pid, "code": "http://loinc.org|2823-3", "_sort": "-date", "_count": "1"},
         ),
         "labs since date (category+patient+date)": lambda: ep.search(
-            "Observation", {"patient": pid, "category": "laboratory", "date": "ge2024-06-01"}
+            "Observation", {"patient": pid, "category": "laboratory", "date": "ge2023-01-01"}
         ),
         "vitals page (category+patient, count 20)": lambda: ep.search(
             "Observation", {"patient": pid, "category": "vital-signs"}

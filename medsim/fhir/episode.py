@@ -205,14 +205,17 @@ class EmbeddedEpisode:
         return bundle
 
     def _bodies(self, page: list[tuple[int, int]]) -> list[Json]:
-        out: list[Json] = []
-        for layer, rid in page:
-            schema = "main" if layer else "base"
-            row = self._conn.execute(
-                f"SELECT body FROM {schema}.resources WHERE rid = ?", (rid,)
-            ).fetchone()
-            out.append(json.loads(row[0]))
-        return out
+        """Resource JSON for (layer, rid) pairs, in the given order (one query per layer)."""
+        found: dict[tuple[int, int], str] = {}
+        for layer_no, schema in ((0, "base"), (1, "main")):
+            rids = [rid for layer, rid in page if layer == layer_no]
+            if rids:
+                marks = ",".join("?" * len(rids))
+                for rid, body in self._conn.execute(
+                    f"SELECT rid, body FROM {schema}.resources WHERE rid IN ({marks})", rids
+                ):
+                    found[(layer_no, rid)] = body
+        return [json.loads(found[key]) for key in page]
 
     def _includes(self, query: Query, bodies: list[Json]) -> list[Json]:
         seen = {(b["resourceType"], b["id"]) for b in bodies}

@@ -147,9 +147,9 @@ class NoteWriter:
             elif kind == "bool":
                 reported[name] = bool(value)
                 if value:
-                    items[section].append(str(rng.choice(fc["yes"])))
-                elif rng.random() < float(fc.get("say_no", self.cfg["say_no"])):
-                    negatives[section].append(str(rng.choice(fc.get("no", fc["yes"]))))
+                    items[section].append(str(rng.choice(fc["pos"])))
+                elif fc.get("neg") and rng.random() < float(fc.get("say_no", self.cfg["say_no"])):
+                    negatives[section].append(str(rng.choice(fc["neg"])))
             elif kind == "choice":
                 reported[name] = value
                 phrase = str(rng.choice(fc["choices"].get(value) or [""]))
@@ -181,7 +181,8 @@ class NoteWriter:
             return f"A {noun} {setting}."
         group = "child" if age < 13 else "teen" if age < 18 else "adult"
         noun = rng.choice(self.cfg["nouns"][group][sex])
-        return f"A {age}-year-old {noun} {setting}."
+        article = "An" if str(age).startswith("8") or age in (11, 18) else "A"
+        return f"{article} {age}-year-old {noun} {setting}."
 
     def section_text(
         self, section: str, pos: list[str], neg: list[str], rng: random.Random
@@ -193,10 +194,10 @@ class NoteWriter:
             return [*pos, *neg]
         frames = self.cfg["frames"][section]
         if pos:
-            out.append(str(rng.choice(frames["yes"])).format(items=join(pos)))
+            out.append(str(rng.choice(frames["pos"])).format(items=join(pos)))
         if neg:
             rng.shuffle(neg)
-            out.append(str(rng.choice(frames["no"])).format(items=join(neg, "or")))
+            out.append(str(rng.choice(frames["neg"])).format(items=join(neg, "or")))
         return out
 
     def opioid_text(self, item: Mapping[str, Any], rng: random.Random) -> str:
@@ -227,7 +228,8 @@ class NoteWriter:
             value = rng.uniform(lo, hi)
             num: float | int = int(round(value)) if dp == 0 else round(value, dp)
             utext = self.unit_text(d.get("unit"), rng)
-            items[d["section"]].append(f"{rng.choice(d['label'])} {num} {utext}".strip())
+            text = f"{rng.choice(d['label'])} {num} {utext}".strip()
+            items[d["section"]].append(text.replace(" %", "%"))
 
     @staticmethod
     def fill_pronouns(text: str, pron: Mapping[str, str]) -> str:

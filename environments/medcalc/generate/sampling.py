@@ -4,7 +4,8 @@ A spec maps each input (and hidden helper variables, names starting with ``_``) 
 drawn: ``{int: [lo, hi]}``, ``{float: [lo, hi], dp: 1}``, ``{choice: [...], p: [...]}``,
 ``{bool: 0.3}``, ``{const: v}``, ``{expr: "sodium - bicarbonate - _ag"}``, ``{by: field,
 values: {...}}`` (a choice that depends on another input), ``{days_before_now: [lo, hi]}`` and
-``{now: true}`` (dates as MM/DD/YYYY). Modifiers: ``omit`` (probability the input is not
+``{now: true}`` (dates as MM/DD/YYYY), ``{opioids: [lo, hi], drugs: {...}}`` (a list of
+opioid doses). Modifiers: ``omit`` (probability the input is not
 reported), ``alt`` ({unit: probability} of reporting it in another unit, see
 :mod:`.notes`), ``only_if`` ({field: value}: otherwise False / omitted), ``min``/``max`` (redraw
 the case when violated). ``require`` at case level lists expressions that must hold.
@@ -137,6 +138,17 @@ def draw_value(
     if "expr" in spec:
         value = evaluate(str(spec["expr"]), env)
         return _round(float(value), int(spec.get("dp", 1))) if "dp" in spec else value
+    if "opioids" in spec:  # a list of {drug, dose, doses_per_day}
+        lo, hi = spec["opioids"]
+        drugs = rng.sample(sorted(spec["drugs"]), rng.randint(int(lo), int(hi)))
+        return [
+            {
+                "drug": d,
+                "dose": rng.choice(list(spec["drugs"][d]["dose"])),
+                "doses_per_day": rng.choice(list(spec["drugs"][d]["per_day"])),
+            }
+            for d in drugs
+        ]
     if "days_before_now" in spec:
         lo, hi = spec["days_before_now"]
         return _mmddyyyy(now - timedelta(days=rng.randint(int(lo), int(hi))))
