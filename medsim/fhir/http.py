@@ -279,6 +279,32 @@ class HttpEpisode:
                     )  # type: ignore[arg-type]
             return result
 
+    def load_overlay(self, resources: list[Json]) -> None:
+        """Put a task's scenario resources on the server for this episode (tagged like its own
+        writes, so other episodes don't see them; removed by :meth:`reset`; not in :attr:`writes`).
+        Overlay ids are the task's, so two episodes of the *same task* on one server collide."""
+        with self._lock:
+            entries = []
+            for res in resources:
+                if "id" not in res:
+                    raise FhirError(400, f"overlay {res.get('resourceType')} needs an id")
+                self._remember(res["resourceType"], res["id"])
+                self._own_types.add(res["resourceType"])
+                entries.append(
+                    {
+                        "resource": self._tagged(res),
+                        "request": {"method": "PUT", "url": f"{res['resourceType']}/{res['id']}"},
+                    }
+                )
+            if entries:
+                self._ok(
+                    *self._send(
+                        "POST",
+                        "",
+                        {"resourceType": "Bundle", "type": "transaction", "entry": entries},
+                    )
+                )
+
     def reset(self) -> None:
         """Put every touched resource back as it was before this episode (newest first)."""
         with self._lock:
