@@ -45,6 +45,20 @@ ENVS: tuple[EnvEntry, ...] = (
         description="Three teaching tasks (lab query, conditional potassium order, note) on the "
         "synthetic cohort; no server, no API key.",
     ),
+    EnvEntry(
+        id="MedCalc-v0",
+        entry_point="medsim.environments.medcalc.notes_env:make_env",
+        suite="medsim.environments.medcalc.notes_env:SUITE",
+        description="550 MedCalc-Bench-style calculation questions (55 calculators) on "
+        "generated clinical notes, graded by MedCalc-Bench's rule; calculate tool.",
+    ),
+    EnvEntry(
+        id="MedCalc-EHR-v0",
+        entry_point="medsim.environments.medcalc.ehr_env:make_env",
+        suite="medsim.environments.medcalc.ehr_env:SUITE",
+        description="84 calculation questions (21 calculators) whose inputs must be found in "
+        "the patient's FHIR record; process checkpoints for calculator, inputs and retrieval.",
+    ),
 )
 
 

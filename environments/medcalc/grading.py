@@ -56,8 +56,8 @@ class AnswerRule:
         if self.kind == "integer":
             value = int(round(float(self.truth)))
             return value - 1 if value >= 1 else value + 1
-        value = float(self.truth)
-        return round(value * 1.25, 3) if value != 0 else 1.0
+        number = float(self.truth)
+        return round(number * 1.25, 3) if number != 0 else 1.0
 
     def checkpoint(self) -> dict[str, Any]:
         """The ``answer`` checkpoint (a CheckpointSpec as a dict)."""

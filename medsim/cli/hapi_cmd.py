@@ -1,7 +1,8 @@
 """``medsim hapi``: build and run the real HAPI FHIR server without Docker.
 
 medsim hapi build [--force]
-medsim hapi start [--port 8080] [--host 127.0.0.1] [--timeout 300] [--heap 1536m] [--no-wait]
+medsim hapi start [--port 8080] [--host 127.0.0.1] [--timeout 300] [--heap 1536m] [--db PATH]
+                  [--no-wait]
 medsim hapi stop
 medsim hapi status [--json]
 """
@@ -30,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     s.add_argument(
         "--heap", default=None, help="JVM max heap, e.g. 1536m (default $MEDSIM_HAPI_HEAP)"
+    )
+    s.add_argument(
+        "--db", default=None, help="H2 file path or JDBC URL (default: H2 in memory, lost on stop)"
     )
     s.add_argument("--no-wait", action="store_true", help="return as soon as the JVM is launched")
     s.set_defaults(func=run_start)
@@ -64,6 +68,7 @@ def run_start(args: argparse.Namespace) -> int:
             wait=not args.no_wait,
             timeout=args.timeout,
             heap=args.heap,
+            db=args.db,
         )
     except hapi_server.HapiError as exc:
         print(f"error: {exc}", file=sys.stderr)

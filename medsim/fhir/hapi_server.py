@@ -179,6 +179,7 @@ def start(
     timeout: float = 300.0,
     heap: str | None = None,
     build_if_needed: bool = True,
+    db: str | Path | None = None,
     extra_args: tuple[str, ...] = (),
 ) -> ServerInfo:
     """Start the server in the background (building it first if needed); returns its info.
@@ -187,7 +188,9 @@ def start(
     host and port, and an error is raised otherwise. ``heap`` defaults to ``$MEDSIM_HAPI_HEAP`` or
     1536m; ``$MEDSIM_HAPI_JAVA_OPTS`` adds JVM options. With ``wait`` it blocks until
     ``/fhir/metadata`` answers, raising :class:`HapiError` with the log tail if the process dies or
-    ``timeout`` seconds pass (the process is then stopped).
+    ``timeout`` seconds pass (the process is then stopped). ``db`` is a JDBC URL or a path for
+    an H2 file database that outlives restarts (default: H2 in memory, held in the Java heap);
+    ``extra_args`` are passed to Spring (``--hapi.fhir.default_page_size=50``).
     """
     current = _read_info()
     if current is not None and _is_ours(current):
@@ -215,6 +218,7 @@ def start(
         str(jar),
         f"--server.port={port}",
         f"--server.address={host}",
+        *([f"--spring.datasource.url={_jdbc_url(db)}"] if db else []),
         *extra_args,
     ]
     log = state_dir() / "hapi.log"
@@ -244,6 +248,16 @@ def start(
             stop()
             raise
     return info
+
+
+def _jdbc_url(db: str | Path) -> str:
+    """A JDBC URL as is, or an H2 file database at a path (created on first start)."""
+    text = str(db)
+    if text.startswith("jdbc:"):
+        return text
+    path = Path(text).expanduser().resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"jdbc:h2:file:{path}"
 
 
 def _wait_ready(

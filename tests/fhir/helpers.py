@@ -41,13 +41,24 @@ def all_ids(client: FhirClient, rtype: str, params: Any = None, count: int = 50)
     return ids
 
 
+PATIENTS = ",".join(f"pat-{i}" for i in range(1, 7))
+SCOPE: dict[str, dict[str, str]] = {
+    "Patient": {"_id": PATIENTS},
+    "Practitioner": {"_id": "prac-1"},
+    "Observation": {"patient": PATIENTS},
+    "Condition": {"patient": PATIENTS},
+    "MedicationRequest": {"patient": PATIENTS},
+    "ServiceRequest": {"patient": PATIENTS},
+}
+
+
 def snapshot(client: FhirClient) -> dict[str, list[tuple[str, str]]]:
-    """(id, versionId) of every resource of the common types: equal snapshots = unchanged store."""
+    """(id, versionId) of every resource of the test data set's patients: equal snapshots =
+    unchanged store. Scoped to the data set so a shared server's other data can't interfere."""
     out = {}
     for rtype in TYPES:
-        bundle = client.search(rtype, {"_count": "1000"})
-        out[rtype] = sorted(
-            (e["resource"]["id"], e["resource"].get("meta", {}).get("versionId", ""))
-            for e in bundle.get("entry", [])
-        )
+        ids = []
+        for rid in all_ids(client, rtype, {**SCOPE[rtype], "_sort": "_id"}, count=500):
+            ids.append((rid, client.read(rtype, rid).get("meta", {}).get("versionId", "")))
+        out[rtype] = sorted(ids)
     return out

@@ -233,3 +233,31 @@ def test_rejected_batch_names_the_problem() -> None:
 def test_bad_base_url() -> None:
     with pytest.raises(UploadError, match="base URL"):
         upload("fhir.test", [], progress=False)
+
+
+def test_parallel_workers_give_the_same_counts() -> None:
+    server = FakeServer()
+    resources = [
+        {"resourceType": "Observation", "id": f"o{i}", "status": "final"} for i in range(95)
+    ]
+    with httpx.Client(transport=httpx.MockTransport(server)) as client:
+        first = upload(
+            "http://fhir.test/fhir",
+            resources,
+            batch_size=10,
+            workers=3,
+            client=client,
+            progress=False,
+        )
+        again = upload(
+            "http://fhir.test/fhir",
+            resources,
+            batch_size=10,
+            workers=3,
+            client=client,
+            progress=False,
+        )
+    assert sorted(server.batch_sizes) == sorted([10] * 9 + [5] + [10] * 9 + [5])
+    assert (first.resources, first.batches, first.created) == (95, 10, 95)
+    assert (again.unchanged, again.by_type["Observation"]) == (95, 95)
+    assert len(server.store) == 95

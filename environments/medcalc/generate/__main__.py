@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         took = time.perf_counter() - start
         if args.check:
             same = path.exists() and stored_content(path) == dumps(tasks)
-            print(f"{path}: {'identical' if same else 'DIFFERS'} ({len(tasks)} tasks, {took:.1f} s)")
+            print(
+                f"{path}: {'identical' if same else 'DIFFERS'} ({len(tasks)} tasks, {took:.1f} s)"
+            )
             status |= 0 if same else 1
         else:
             size = write(path, tasks)

@@ -24,9 +24,7 @@ def quantity(value: float | int, unit: str, ucum: str) -> dict[str, Any]:
 def _category(code: str) -> list[dict[str, Any]]:
     return [
         {
-            "coding": [
-                {"system": OBS_CATEGORY, "code": code, "display": _CATEGORY_DISPLAY[code]}
-            ],
+            "coding": [{"system": OBS_CATEGORY, "code": code, "display": _CATEGORY_DISPLAY[code]}],
             "text": _CATEGORY_DISPLAY[code],
         }
     ]
@@ -78,7 +76,9 @@ def panel(
         "component": [
             {
                 "code": {
-                    "coding": [{"system": loinc_system, "code": c["loinc"], "display": c["display"]}],
+                    "coding": [
+                        {"system": loinc_system, "code": c["loinc"], "display": c["display"]}
+                    ],
                     "text": c["text"],
                 },
                 "valueQuantity": quantity(value, c["unit"], c["ucum"]),
@@ -113,7 +113,11 @@ def condition(
         ],
         "code": {
             "coding": [
-                {"system": systems["snomed"], "code": concept["snomed"], "display": concept["display"]},
+                {
+                    "system": systems["snomed"],
+                    "code": concept["snomed"],
+                    "display": concept["display"],
+                },
                 {
                     "system": systems["icd10"],
                     "code": concept["icd10"],
@@ -135,7 +139,9 @@ def medication_request(concept: dict[str, Any], rxnorm: str, authored: str) -> d
         "status": "active",
         "intent": "order",
         "medicationCodeableConcept": {
-            "coding": [{"system": rxnorm, "code": concept["rxnorm"], "display": concept["display"]}],
+            "coding": [
+                {"system": rxnorm, "code": concept["rxnorm"], "display": concept["display"]}
+            ],
             "text": concept["display"],
         },
         "subject": {"reference": "@patient"},

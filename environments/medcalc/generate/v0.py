@@ -169,9 +169,7 @@ class CaseBuilder:
     ) -> list[dict[str, Any]]:
         calc_id = self.calc.id
         out: list[dict[str, Any]] = []
-        unit = wrong_unit(
-            calc_id, reported, self.units, self.controls["confusions"], rule, rng
-        )
+        unit = wrong_unit(calc_id, reported, self.units, self.controls["confusions"], rule, rng)
         if unit is not None:
             out.append(
                 control(
@@ -222,7 +220,9 @@ def difficulty(calc: Calculator, n_inputs: int, converted: bool) -> str:
     return "medium"
 
 
-def build(seed: int = 0, per_calculator: int = 10, ids: list[str] | None = None) -> list[dict[str, Any]]:
+def build(
+    seed: int = 0, per_calculator: int = 10, ids: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Every MedCalc-v0 task, in calculator (MedCalc-Bench id) order."""
     chosen = ids or [info["id"] for info in catalog()]
     tasks: list[dict[str, Any]] = []
