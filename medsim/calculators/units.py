@@ -46,6 +46,18 @@ VALENCE: dict[str, int] = {"calcium": 2, "magnesium": 2, "phosphate": 2}
 
 # Aliases people and MedCalc-Bench write for the same unit (after lower-casing, µ→u, spaces removed).
 _UNIT_ALIASES: dict[str, str] = {
+    # UCUM codes, as agents copy them from FHIR valueQuantity.code
+    "[lb_av]": "lb",
+    "[in_i]": "in",
+    "[degf]": "°F",
+    "cel": "°C",
+    "mm[hg]": "mmHg",
+    "10*3/ul": "10^9/L",
+    "10*9/l": "10^9/L",
+    "10*3/mm3": "10^9/L",
+    "/[hpf]": "/[HPF]",
+    "{beats}/min": "beats/min",
+    "{breaths}/min": "/min",
     "mg/dl": "mg/dL",
     "mg/l": "mg/L",
     "g/dl": "g/dL",

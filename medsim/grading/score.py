@@ -140,7 +140,8 @@ def combine(
     if failed_gates:
         breakdown[f"gate/{failed_gates[0]}"] = -base
         return 0.0, True, breakdown
-    return min(1.0, max(0.0, base)), False, breakdown
+    # shares are float fractions: 1/3 + 1/3 + 1/3 must be exactly 1.0 for a perfect run
+    return min(1.0, max(0.0, round(base, 12))), False, breakdown
 
 
 def grade(

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from medsim.tools.base import Tool
 
 #: Modules whose import registers the built-in tools.
-BUILTIN_MODULES = ("medsim.tools.fhir", "medsim.tools.finish")
+BUILTIN_MODULES = ("medsim.tools.fhir", "medsim.tools.finish", "medsim.tools.calculate")
 
 _TOOLS: dict[str, Tool] = {}
 _loaded = False

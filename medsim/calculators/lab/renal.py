@@ -134,6 +134,8 @@ def ckd_epi_2021(x: CkdEpiInputs) -> Result:
 def _race(raw: Any) -> Any:
     if isinstance(raw, str):
         text = raw.strip().lower()
+        if text.startswith(("non", "not")) or "non-black" in text or "non black" in text:
+            return "non-black"
         return "black" if ("black" in text or "african" in text) else "non-black"
     return raw
 

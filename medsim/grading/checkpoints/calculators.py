@@ -62,6 +62,8 @@ class CalculatorUsedParams(BaseModel):
 def call_parts(call: ToolCall) -> tuple[str | None, dict[str, Any]]:
     args = call.arguments
     calc = next((str(args[k]) for k in _ID_KEYS if isinstance(args.get(k), str | int)), None)
+    if calc is None and call.name.startswith("calc_"):  # a per-calculator tool: calc_<id>(**inputs)
+        calc = call.name.removeprefix("calc_")
     inputs = next((args[k] for k in _INPUT_KEYS if isinstance(args.get(k), dict)), None)
     if inputs is None:  # flat arguments: everything but the calculator id
         inputs = {k: v for k, v in args.items() if k not in _ID_KEYS}
