@@ -23,6 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.fhir_bench import reset_time  # noqa: E402
 from medsim.data.cohort import iter_resources  # noqa: E402
 from medsim.fhir import EmbeddedBackend, FhirClient  # noqa: E402
 from medsim.fhir.http import HttpBackend  # noqa: E402
@@ -86,24 +87,6 @@ def queries(pid: str) -> dict[str, Callable[[FhirClient], Any]]:
     }
 
 
-def reset_cost(ep: Any, pid: str, n: int) -> float:
-    obs = {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"text": "bench"},
-        "subject": {"reference": f"Patient/{pid}"},
-        "valueString": "x",
-    }
-    samples = []
-    for _ in range(n):
-        ep.create(obs)
-        ep.create(obs)
-        t = time.perf_counter()
-        ep.reset()
-        samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--patients", type=int, default=10)
@@ -144,8 +127,8 @@ def main() -> None:
         rows.append(
             (
                 "reset after 2 writes",
-                reset_cost(ours, pid, args.n),
-                reset_cost(theirs, pid, max(5, args.n // 5)),
+                reset_time(ours, pid, args.n)[0],
+                reset_time(theirs, pid, max(5, args.n // 5))[0],
             )
         )
         print(
