@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +26,9 @@ import httpx
 JAR_NAME = "medsim-hapi.jar"
 DEFAULT_HEAP = "1536m"
 _LOG_TAIL_LINES = 40
+_NETWORK_ERROR = re.compile(
+    r"Could not (transfer|resolve)|Connection (reset|timed out)|Read timed out"
+)
 
 
 class HapiError(RuntimeError):
@@ -106,12 +110,16 @@ def build(force: bool = False, quiet: bool = True) -> Path:
         return jar_path()
     mvn = _require("mvn")
     _require("java")
-    cmd = [mvn, "-B", *(["-q"] if quiet else []), "package", "-DskipTests"]
-    proc = subprocess.run(cmd, cwd=project_dir(), capture_output=quiet, text=True, check=False)
+    # Wagon retries smooth over flaky downloads on a cold ~/.m2; one full retry covers the rest.
+    cmd = [mvn, "-B", *(["-q"] if quiet else []), "-Dmaven.wagon.http.retryHandler.count=3"]
+    cmd += ["package", "-DskipTests"]
+    for attempt in (1, 2):
+        proc = subprocess.run(cmd, cwd=project_dir(), capture_output=quiet, text=True, check=False)
+        output = (proc.stdout or "") + (proc.stderr or "")
+        if proc.returncode == 0 or attempt == 2 or not _NETWORK_ERROR.search(output):
+            break
     if proc.returncode != 0:
-        tail = "\n".join(
-            ((proc.stdout or "") + (proc.stderr or "")).splitlines()[-_LOG_TAIL_LINES:]
-        )
+        tail = "\n".join(output.splitlines()[-_LOG_TAIL_LINES:])
         raise HapiError(f"Maven build failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
     jar = jar_path()
     if not jar.is_file():

@@ -1,0 +1,1 @@
+"""Tests against the real HAPI FHIR server (marker ``hapi``) and its launcher/uploader."""
