@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from medsim.fhir import storage
 from medsim.fhir.capability import capability_statement
 from medsim.fhir.dates import now_instant
-from medsim.fhir.interface import FhirError, SearchParams, Write
+from medsim.fhir.interface import MAX_BODY_BYTES, FhirError, SearchParams, Write
 from medsim.fhir.loader import iter_references
 from medsim.fhir.query import Query, parse_query
 from medsim.fhir.rest import dispatch
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from medsim.fhir.embedded import EmbeddedBackend
 
 Json = dict[str, Any]
-MAX_BODY_BYTES = 2_000_000
 Visible = tuple[int, int, int]  # (layer 0=base/1=episode, rid, version)
 
 

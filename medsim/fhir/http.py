@@ -17,15 +17,24 @@ server: they are visible to other episodes until this episode resets. See docs/f
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
 
-from medsim.fhir.interface import FhirError, SearchParams, Write, operation_outcome
-from medsim.fhir.query import normalize_params
-from medsim.fhir.validate import check_id, check_type
+from medsim.fhir.interface import (
+    MAX_BODY_BYTES,
+    FhirError,
+    SearchParams,
+    Write,
+    operation_outcome,
+)
+from medsim.fhir.loader import iter_references
+from medsim.fhir.query import normalize_params, parse_query
+from medsim.fhir.search_params import split_reference
+from medsim.fhir.validate import check_id, check_type, validate_resource
 
 Json = dict[str, Any]
 SCRATCH = {"system": "urn:medsim:scratch", "code": "1"}
@@ -158,6 +167,7 @@ class HttpEpisode:
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
         check_type(resource_type)
         pairs = normalize_params(params)
+        parse_query(resource_type, pairs)  # the same 400s as the embedded engine, before any I/O
         if not any(k == "_total" for k, _ in pairs):
             pairs.append(("_total", "accurate"))  # HAPI omits total on large searches otherwise
         if not self.backend.isolation:
@@ -214,8 +224,7 @@ class HttpEpisode:
 
     def create(self, resource: Json) -> Json:
         with self._lock:
-            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-                raise FhirError(400, "The request body must be a FHIR resource with a resourceType")
+            self._check_write(resource)
             stored = self._ok(*self._send("POST", resource["resourceType"], self._tagged(resource)))
             self._own_types.add(stored["resourceType"])
             self._before.setdefault((stored["resourceType"], stored["id"]), None)
@@ -228,6 +237,12 @@ class HttpEpisode:
         check_type(resource_type)
         check_id(id)
         with self._lock:
+            self._check_write(resource, resource_type)
+            if resource.get("id") != id:
+                raise FhirError(
+                    400,
+                    f"Can not update resource: the body's id ({resource.get('id')!r}) must match the URL id ({id!r})",
+                )
             self._remember(resource_type, id)
             body = (
                 resource
@@ -248,8 +263,51 @@ class HttpEpisode:
             self._ok(*self._send("DELETE", f"{resource_type}/{id}"))
             self._writes.append(Write("delete", resource_type, id, None, len(self._writes)))
 
+    def _check_write(
+        self, resource: Any, resource_type: str | None = None, refs: bool = True
+    ) -> None:
+        """What the embedded engine checks before a write, checked here before any request, so
+        every backend rejects the same writes (servers differ: HAPI is lenient by default)."""
+        validate_resource(resource, resource_type)
+        if len(json.dumps(resource)) > MAX_BODY_BYTES:
+            raise FhirError(413, f"Resource too large (limit {MAX_BODY_BYTES} bytes)", "too-costly")
+        if refs:
+            for ref in iter_references(resource):
+                if ref.startswith("#") or (
+                    "://" in ref and not ref.startswith(self.base_url + "/")
+                ):
+                    continue
+                target = split_reference(ref)
+                status = self._send("GET", f"{target[0]}/{target[1]}")[0] if target else 400
+                if status != 200:
+                    raise FhirError(
+                        400,
+                        f"Resource {ref} not found, specified in {resource['resourceType']}",
+                        "not-found",
+                    )
+
     def transaction(self, bundle: Json) -> Json:
         with self._lock:
+            rejected: dict[int, Json] = {}  # batch entries that fail the local checks
+            for i, entry in enumerate(
+                bundle.get("entry") or [] if isinstance(bundle, dict) else []
+            ):
+                if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
+                    try:
+                        self._check_write(entry["resource"], refs=False)
+                    except FhirError as err:
+                        if bundle.get("type") != "batch":
+                            raise FhirError(
+                                err.status, f"Bundle.entry[{i}]: {err.diagnostics}"
+                            ) from None
+                        rejected[i] = {
+                            "response": {"status": str(err.status), "outcome": err.outcome}
+                        }
+            if rejected:
+                bundle = {
+                    **bundle,
+                    "entry": [e for i, e in enumerate(bundle["entry"]) if i not in rejected],
+                }
             if isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
                 bundle = {
                     **bundle,
@@ -277,6 +335,15 @@ class HttpEpisode:
                     self._writes.append(
                         Write(method, rtype, rid, entry.get("resource"), len(self._writes))
                     )  # type: ignore[arg-type]
+            if rejected:  # put the locally rejected entries back in their places
+                answered = iter(result.get("entry") or [])
+                total = len(result.get("entry") or []) + len(rejected)
+                result = {
+                    **result,
+                    "entry": [
+                        rejected[i] if i in rejected else next(answered) for i in range(total)
+                    ],
+                }
             return result
 
     def load_overlay(self, resources: list[Json]) -> None:

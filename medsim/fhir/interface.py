@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 Json = dict[str, Any]
+MAX_BODY_BYTES = 2_000_000  # the largest resource a write may carry (every backend checks it)
 # Search parameters: a mapping (a list value repeats the parameter = AND) or ordered pairs.
 SearchParams = Mapping[str, str | int | Sequence[str]] | Sequence[tuple[str, str]]
 

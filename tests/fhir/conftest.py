@@ -44,9 +44,7 @@ def _load_hapi(url: str, resources: list[dict[str, Any]]) -> None:
         r.raise_for_status()
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def backend(request: pytest.FixtureRequest, dataset: list[dict[str, Any]]) -> Iterator[Any]:
-    kind = request.param
+def _backend(kind: str, dataset: list[dict[str, Any]]) -> Iterator[Any]:
     if kind == "embedded":
         b = EmbeddedBackend()
         b.load(dataset)
@@ -68,9 +66,30 @@ def backend(request: pytest.FixtureRequest, dataset: list[dict[str, Any]]) -> It
         yield HttpBackend(url)
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, dataset: list[dict[str, Any]]) -> Iterator[Any]:
+    """Every backend, HAPI included: the interface's behaviour (writes, errors, isolation)."""
+    yield from _backend(request.param, dataset)
+
+
+@pytest.fixture(scope="session", params=["embedded", "http"])
+def spec_backend(request: pytest.FixtureRequest, dataset: list[dict[str, Any]]) -> Iterator[Any]:
+    """medsim's own engine, in-process and over HTTP: search semantics checked against brute
+    force. HAPI's search semantics are compared with these by tests/fhir/test_differential.py."""
+    yield from _backend(request.param, dataset)
+
+
 @pytest.fixture
 def ep(backend: Any) -> Iterator[FhirEpisode]:
     episode = backend.episode()
+    yield episode
+    episode.reset()
+    episode.close()
+
+
+@pytest.fixture
+def spec_ep(spec_backend: Any) -> Iterator[FhirEpisode]:
+    episode = spec_backend.episode()
     yield episode
     episode.reset()
     episode.close()

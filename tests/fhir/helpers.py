@@ -55,10 +55,22 @@ SCOPE: dict[str, dict[str, str]] = {
 def snapshot(client: FhirClient) -> dict[str, list[tuple[str, str]]]:
     """(id, versionId) of every resource of the test data set's patients: equal snapshots =
     unchanged store. Scoped to the data set so a shared server's other data can't interfere."""
-    out = {}
+    out: dict[str, list[tuple[str, str]]] = {}
     for rtype in TYPES:
-        ids = []
-        for rid in all_ids(client, rtype, {**SCOPE[rtype], "_sort": "_id"}, count=500):
-            ids.append((rid, client.read(rtype, rid).get("meta", {}).get("versionId", "")))
-        out[rtype] = sorted(ids)
+        rows: list[tuple[str, str]] = []
+        bundle = client.search(rtype, {**SCOPE[rtype], "_sort": "_id", "_count": "500"})
+        while True:
+            rows += [
+                (e["resource"]["id"], e["resource"].get("meta", {}).get("versionId", ""))
+                for e in bundle.get("entry", [])
+                if e.get("search", {}).get("mode", "match") == "match"
+            ]
+            nxt = next(
+                (link["url"] for link in bundle.get("link", []) if link["relation"] == "next"), None
+            )
+            if not nxt:
+                break
+            status, bundle = client.request("GET", nxt)
+            assert status == 200, bundle
+        out[rtype] = sorted(rows)
     return out

@@ -85,15 +85,16 @@ DATES = st.sampled_from(
 @given(prefix=st.sampled_from(["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb"]), value=DATES)
 @SETTINGS
 def test_date_search_matches_brute_force(
-    ep: Any, dataset: list[dict[str, Any]], prefix: str, value: str
+    spec_ep: Any, dataset: list[dict[str, Any]], prefix: str, value: str
 ) -> None:
     search = parse_range(value)
     expected = {o["id"] for o in _obs(dataset) if matches(prefix, _effective(o), search)}
-    got = set(all_ids(ep, "Observation", {"date": f"{prefix}{value}"}, count=200))
+    got = set(all_ids(spec_ep, "Observation", {"date": f"{prefix}{value}"}, count=200))
     assert got == expected
 
 
-def test_date_and_repetition_is_and(ep: Any, dataset: list[dict[str, Any]]) -> None:
+def test_date_and_repetition_is_and(spec_ep: Any, dataset: list[dict[str, Any]]) -> None:
+    ep = spec_ep
     lo, hi = parse_range("2021"), parse_range("2022")
     expected = {
         o["id"]

@@ -1,0 +1,57 @@
+"""Task reference solutions score 1.0 — and negative controls less — on the real HAPI server too.
+
+The tasks' patients (and the practitioners, organisations and locations they reference) are
+uploaded from the shipped cohort; each task's overlay is put on the server by the HTTP backend
+for the episode and removed at reset. CI runs Demo-v0 whole and a seeded sample of
+MedCalc-EHR-v0; the full run is ``MEDSIM_HAPI_FULL=1 pytest tests/hapi -k reference``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+import pytest
+
+from medsim.core.validate import validate_tasks
+from medsim.data.cohort import iter_resources
+from medsim.fhir.loader import iter_references
+from medsim.fhir.upload import upload
+from medsim.registry import get_suite
+
+pytestmark = pytest.mark.hapi
+SAMPLE = None if os.environ.get("MEDSIM_HAPI_FULL") else 8
+
+
+def _patient_of(res: dict[str, Any]) -> str | None:
+    if res["resourceType"] == "Patient":
+        return str(res["id"])
+    for key in ("subject", "patient"):
+        ref = (res.get(key) or {}).get("reference", "")
+        if isinstance(ref, str) and ref.startswith("Patient/"):
+            return ref.split("/", 1)[1]
+    return None
+
+
+def _upload_patients(url: str, patients: set[str]) -> None:
+    everything = list(iter_resources())
+    keep = [r for r in everything if _patient_of(r) in patients]
+    refs = {ref for r in keep for ref in iter_references(r)}
+    keep += [
+        r for r in everything if _patient_of(r) is None and f"{r['resourceType']}/{r['id']}" in refs
+    ]
+    upload(url, keep, progress=False)
+
+
+@pytest.mark.parametrize("env_id", ["Demo-v0", "MedCalc-EHR-v0"])
+def test_reference_solutions_score_one_on_hapi(hapi_url: str, env_id: str) -> None:
+    suite = get_suite(env_id)
+    tasks = suite.tasks()
+    if SAMPLE is not None and len(tasks) > SAMPLE:
+        tasks = random.Random(0).sample(tasks, SAMPLE)
+    _upload_patients(hapi_url, {t.patient for t in tasks})
+    reports = validate_tasks(suite, tasks, env_kwargs={"fhir": hapi_url})
+    problems = {r.task_id: r.problems for r in reports if r.problems}
+    assert problems == {}, problems
+    assert all(r.scores["reference"] == 1.0 for r in reports)
