@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from typing import Any
 
 import pytest
@@ -50,7 +51,9 @@ def test_reference_solutions_score_one_on_hapi(hapi_url: str, env_id: str) -> No
     tasks = suite.tasks()
     if SAMPLE is not None and len(tasks) > SAMPLE:
         tasks = random.Random(0).sample(tasks, SAMPLE)
-    _upload_patients(hapi_url, {t.patient for t in tasks})
+    # the tasks' patients, and any other patient their scripted actions touch (wrong-patient controls)
+    mentioned = {m for t in tasks for m in re.findall(r"pat-\d{4}", t.model_dump_json())}
+    _upload_patients(hapi_url, {t.patient for t in tasks} | mentioned)
     reports = validate_tasks(suite, tasks, env_kwargs={"fhir": hapi_url})
     problems = {r.task_id: r.problems for r in reports if r.problems}
     assert problems == {}, problems
