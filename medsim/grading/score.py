@@ -141,7 +141,10 @@ def combine(
         breakdown[f"gate/{failed_gates[0]}"] = -base
         return 0.0, True, breakdown
     # shares are float fractions: 1/3 + 1/3 + 1/3 must be exactly 1.0 for a perfect run
-    return min(1.0, max(0.0, round(base, 12))), False, breakdown
+    score = min(1.0, max(0.0, round(base, 12)))
+    if score != base:  # rounding/clipping: say so, so the breakdown still sums to the score
+        breakdown["score/rounding"] = score - base
+    return score, False, breakdown
 
 
 def grade(
