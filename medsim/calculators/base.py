@@ -22,9 +22,9 @@ import difflib
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_type_hints
+from typing import Annotated, Any, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 Category = Literal["lab", "physical", "date", "dosage", "risk", "severity", "diagnosis"]
 OutputType = Literal["decimal", "integer", "date", "weeks_days"]
@@ -34,6 +34,20 @@ class CalculatorInputs(BaseModel):
     """Base class of every calculator's inputs: unknown fields are errors, never ignored."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+_SEX_WORDS = {"male": "male", "m": "male", "man": "male", "boy": "male",
+              "female": "female", "f": "female", "woman": "female", "girl": "female"}  # fmt: skip
+
+
+def _sex(raw: Any) -> str:
+    if isinstance(raw, str) and raw.strip().lower() in _SEX_WORDS:
+        return _SEX_WORDS[raw.strip().lower()]
+    raise ValueError(f"expected 'male' or 'female', got {raw!r}")
+
+
+Sex = Annotated[Literal["male", "female"], BeforeValidator(_sex), Field(description="sex")]
+"""Sex as every calculator uses it ('male'/'female'; 'M', 'F', 'Male', 'Female' accepted)."""
 
 
 class CalculatorError(ValueError):

@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from medsim.calculators.base import CalculatorInputs, Result
+from medsim.calculators.base import Sex as Sex  # re-exported for the score modules
 from medsim.calculators.units import quantity
 
 Table = dict[str, Any]
@@ -105,18 +106,6 @@ def cell_count(description: str, minimum: float, maximum: float) -> Any:
     return Annotated[
         quantity("10^9/L", le=maximum, description=description), AfterValidator(plausible)
     ]
-
-
-def _sex(raw: Any) -> str:
-    words = {"male": "male", "m": "male", "man": "male", "female": "female", "f": "female",
-             "woman": "female"}  # fmt: skip
-    if isinstance(raw, str) and _norm(raw) in words:
-        return words[_norm(raw)]
-    raise ValueError(f"expected 'male' or 'female', got {raw!r}")
-
-
-Sex = Annotated[Literal["male", "female"], BeforeValidator(_sex), Field(description="sex")]
-"""Sex as the scores use it ('male'/'female'; 'M', 'F', 'Male', 'Female' accepted)."""
 
 
 # --- scoring -----------------------------------------------------------------------------------

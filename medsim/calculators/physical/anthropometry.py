@@ -7,27 +7,13 @@ Also home of :data:`Sex` and :func:`ideal_body_weight_kg`, which the renal calcu
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import TypeAlias
 
-from pydantic import BeforeValidator
-
-from medsim.calculators.base import CalculatorError, CalculatorInputs, Result, calculator
+from medsim.calculators.base import CalculatorError, CalculatorInputs, Result, Sex, calculator
 from medsim.calculators.units import quantity
 
 CM_PER_INCH = 2.54
 
-_SEX_WORDS = {"male": "male", "m": "male", "man": "male", "boy": "male",
-              "female": "female", "f": "female", "woman": "female", "girl": "female"}  # fmt: skip
-
-
-def _sex(raw: Any) -> str:
-    if isinstance(raw, str) and raw.strip().lower() in _SEX_WORDS:
-        return _SEX_WORDS[raw.strip().lower()]
-    raise ValueError(f"expected 'male' or 'female', got {raw!r}")
-
-
-Sex = Annotated[Literal["male", "female"], BeforeValidator(_sex)]
-"""Sex as used by the equations ('male'/'female'; 'M', 'F', 'Male', 'Female' accepted)."""
 
 Height: TypeAlias = quantity("cm", gt=20, le=275, description="height")
 Weight: TypeAlias = quantity("kg", gt=0, le=650, description="body weight")
