@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 8  # bump when tables, indexes or extraction change: invalidates cached bases
+SCHEMA_VERSION = 9  # bump when tables, indexes or extraction change: invalidates cached bases
 
 
 class ResourceRow(SQLModel, table=True):

@@ -12,37 +12,30 @@ resolve across batches. Within a file, resources are ordered so that likely refe
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
-import re
 import sys
 import time
-import uuid
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import httpx
+
+from medsim.fhir.loader import (
+    DataError,
+    data_files,
+    iter_file,
+    order_resources,
+    resolve_bundle,
+    resources_of,
+)
 
 Json = dict[str, Any]
 Source = str | Path | Mapping[str, Any] | Iterable[Mapping[str, Any]]
 
-ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-# Written first when present in one file, so references point backwards where possible.
-TYPE_ORDER = (
-    "Organization",
-    "Location",
-    "Practitioner",
-    "PractitionerRole",
-    "Patient",
-    "Encounter",
-)
-# A fixed namespace: the same content always gets the same generated id.
-_ID_NAMESPACE = uuid.UUID("7d3f6c1e-52a4-4e0b-9d7e-6a1c2b3f4e5d")
 _RETRY_STATUS = {502, 503, 504}
 
 
@@ -73,151 +66,33 @@ class UploadResult:
         }
 
 
-# ---- reading ----------------------------------------------------------------------------------
-
-
-def _open_text(path: Path) -> TextIO:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return io.StringIO(raw.decode("utf-8-sig"))
-
-
-def _read_file(path: Path) -> list[Json]:
-    """The resources of one file: a JSON Bundle/resource/list, or NDJSON (gzipped or not)."""
-    name = path.name.lower().removesuffix(".gz")
-    with _open_text(path) as fh:
-        if name.endswith((".ndjson", ".jsonl")):
-            out = []
-            for lineno, line in enumerate(fh, 1):
-                if line.strip():
-                    try:
-                        out.append(json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise UploadError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-            return _resources_of(out, str(path))
-        try:
-            return _resources_of(json.load(fh), str(path))
-        except json.JSONDecodeError as exc:
-            raise UploadError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
-
-
-def _resources_of(data: Any, where: str) -> list[Json]:
-    """Flatten a Bundle, a single resource or a list of either into prepared resources."""
-    if isinstance(data, Mapping):
-        data = [data]
-    if not isinstance(data, list):
-        raise UploadError(
-            f"{where}: expected a FHIR resource, Bundle or list, got {type(data).__name__}"
-        )
-    out: list[Json] = []
-    for i, item in enumerate(data):
-        if not isinstance(item, Mapping) or not isinstance(item.get("resourceType"), str):
-            raise UploadError(f"{where}: item {i} is not a FHIR resource (no resourceType)")
-        if item["resourceType"] == "Bundle":
-            out.extend(prepare_bundle(item, f"{where} item {i}"))
-        else:
-            out.append(_with_id(dict(item), None, f"{where} item {i}"))
-    return order_resources(out)
-
-
-def _with_id(resource: Json, full_url: str | None, where: str) -> Json:
-    """Give a resource its deterministic id if it has none; reject invalid ids."""
-    rid = resource.get("id")
-    if rid is None:
-        if full_url and full_url.startswith("urn:uuid:"):
-            rid = full_url.removeprefix("urn:uuid:")
-        else:
-            canonical = json.dumps(resource, sort_keys=True, separators=(",", ":"))
-            rid = str(uuid.uuid5(_ID_NAMESPACE, canonical))
-        resource["id"] = rid
-    if not isinstance(rid, str) or not ID_RE.match(rid):
-        raise UploadError(f"{where}: invalid id {rid!r} for {resource['resourceType']}")
-    return resource
-
-
-def prepare_bundle(bundle: Mapping[str, Any], where: str = "bundle") -> list[Json]:
-    """The resources of a Bundle with ids assigned and fullUrl references rewritten to Type/id."""
-    entries = bundle.get("entry") or []
-    resources: list[Json] = []
-    names: dict[str, str] = {}
-    for i, entry in enumerate(entries):
-        res = entry.get("resource") if isinstance(entry, Mapping) else None
-        if res is None:
-            continue  # e.g. a DELETE entry of a transaction
-        if not isinstance(res, Mapping) or not isinstance(res.get("resourceType"), str):
-            raise UploadError(f"{where}: entry {i} has no valid resource")
-        full_url = entry.get("fullUrl")
-        res = _with_id(json.loads(json.dumps(res)), full_url, f"{where} entry {i}")
-        if full_url:
-            names[full_url] = f"{res['resourceType']}/{res['id']}"
-        resources.append(res)
-    for res in resources:
-        rewrite_references(res, names)
-    return resources
-
-
-def rewrite_references(node: Any, names: Mapping[str, str]) -> None:
-    """Replace, in place, every ``reference`` that is a key of ``names`` by its value.
-
-    A ``urn:uuid:`` reference missing from ``names`` cannot be resolved once batches are split,
-    so it is an error.
-    """
-    if isinstance(node, dict):
-        ref = node.get("reference")
-        if isinstance(ref, str):
-            if ref in names:
-                node["reference"] = names[ref]
-            elif ref.startswith("urn:uuid:"):
-                raise UploadError(f"reference {ref} does not match any fullUrl in its Bundle")
-        for value in node.values():
-            if isinstance(value, dict | list):
-                rewrite_references(value, names)
-    elif isinstance(node, list):
-        for item in node:
-            rewrite_references(item, names)
-
-
-def order_resources(resources: list[Json]) -> list[Json]:
-    """Stable sort putting the usual reference targets first (see :data:`TYPE_ORDER`)."""
-    rank = {t: i for i, t in enumerate(TYPE_ORDER)}
-    return sorted(resources, key=lambda r: rank.get(r["resourceType"], len(rank)))
+# ---- reading (medsim.fhir.loader does it; here only the order and the error type) -------------
 
 
 def iter_resources(source: Source) -> Iterator[Json]:
-    """Prepared resources from a file, a folder (its ``*.json``/``*.ndjson``, gz or not, sorted by
-    name), a Bundle or resource dict, or an iterable of resources/Bundles."""
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if path.is_dir():
-            files = sorted(
-                (
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file()
-                    and p.name.lower().removesuffix(".gz").endswith((".json", ".ndjson", ".jsonl"))
-                ),
-                key=_file_rank,
-            )
-            if not files:
-                raise UploadError(f"{path}: no .json or .ndjson files")
-            for f in files:
-                yield from _read_file(f)
-        elif path.is_file():
-            yield from _read_file(path)
+    """Resources in upload order: each file (or the whole in-memory input) with the usual
+    reference targets first. Bad input raises :class:`UploadError` naming the file or item."""
+    try:
+        if isinstance(source, str | Path):
+            for path in data_files(Path(source)):
+                yield from order_resources(list(iter_file(path)))
+        elif isinstance(source, Mapping):
+            yield from order_resources(resources_of(source, "input"))
         else:
-            raise UploadError(f"{path}: no such file or folder")
-    elif isinstance(source, Mapping):
-        yield from _resources_of(source, "input")
-    else:
-        yield from _resources_of(list(source), "input")
+            items: list[Json] = []
+            for i, item in enumerate(source):
+                items += resources_of(item, f"input item {i}")
+            yield from order_resources(items)
+    except DataError as exc:
+        raise UploadError(str(exc)) from None
 
 
-def _file_rank(path: Path) -> tuple[int, str]:
-    """Bulk-export files named after a type (``Patient.ndjson``) follow :data:`TYPE_ORDER`."""
-    stem = path.name.split(".")[0]
-    rank = TYPE_ORDER.index(stem) if stem in TYPE_ORDER else len(TYPE_ORDER)
-    return rank, str(path)
+def prepare_bundle(bundle: Mapping[str, Any], where: str = "bundle") -> list[Json]:
+    """A Bundle's resources with ids assigned and fullUrl references rewritten to Type/id."""
+    try:
+        return resolve_bundle(bundle, where)
+    except DataError as exc:
+        raise UploadError(str(exc)) from None
 
 
 def batched(items: Iterable[Json], size: int) -> Iterator[list[Json]]:
