@@ -24,33 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.fhir_bench import reset_time  # noqa: E402
-from medsim.data.cohort import iter_resources  # noqa: E402
+from medsim.data.cohort import patient_subset  # noqa: E402
 from medsim.fhir import EmbeddedBackend, FhirClient  # noqa: E402
 from medsim.fhir.http import HttpBackend  # noqa: E402
-from medsim.fhir.loader import iter_references  # noqa: E402
 from medsim.fhir.upload import upload  # noqa: E402
-
-
-def subset(n_patients: int) -> list[dict[str, Any]]:
-    """The first ``n_patients`` patients, everything about them, and what they reference."""
-    wanted = {f"pat-{i:04d}" for i in range(1, n_patients + 1)}
-    everything = list(iter_resources())
-    keep = [r for r in everything if _patient_of(r) in wanted]
-    refs = {ref for r in keep for ref in iter_references(r)}
-    keep += [
-        r for r in everything if _patient_of(r) is None and f"{r['resourceType']}/{r['id']}" in refs
-    ]
-    return keep
-
-
-def _patient_of(res: dict[str, Any]) -> str | None:
-    if res["resourceType"] == "Patient":
-        return str(res["id"])
-    for key in ("subject", "patient"):
-        ref = (res.get(key) or {}).get("reference", "")
-        if ref.startswith("Patient/"):
-            return str(ref.split("/", 1)[1])
-    return None
 
 
 def timeit(fn: Callable[[], Any], n: int) -> float:
@@ -108,7 +85,7 @@ def main() -> None:
         print(f"HAPI started in {time.perf_counter() - t:.0f} s at {url}")
         started = True
     try:
-        data = subset(args.patients)
+        data = patient_subset({f"pat-{i:04d}" for i in range(1, args.patients + 1)})
         t = time.perf_counter()
         upload(url, data, progress=False)
         hapi_load = time.perf_counter() - t

@@ -30,12 +30,15 @@ class SearchParam:
 
 
 @cache
+def _raw_definitions() -> dict[str, Any]:
+    text = resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text()
+    return dict(json.loads(text))
+
+
+@cache
 def definitions() -> dict[str, dict[str, SearchParam]]:
     """Resource type -> parameter name -> definition (``_common`` merged into every type)."""
-    raw = json.loads(
-        resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text()
-    )
-    raw.pop("_primary_date")
+    raw = {k: v for k, v in _raw_definitions().items() if k != "_primary_date"}
     common = raw.pop("_common")
     out: dict[str, dict[str, SearchParam]] = {}
     for rtype, params in raw.items():
@@ -55,10 +58,7 @@ def definitions() -> dict[str, dict[str, SearchParam]]:
 @cache
 def primary_date(resource_type: str) -> str | None:
     """The date parameter whose value every index row of this type carries (for fast sorts)."""
-    raw = json.loads(
-        resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_text()
-    )
-    value = raw["_primary_date"].get(resource_type)
+    value = _raw_definitions()["_primary_date"].get(resource_type)
     return str(value) if value else None
 
 

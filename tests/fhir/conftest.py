@@ -13,12 +13,12 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from medsim.fhir import EmbeddedBackend, FhirEpisode
 from medsim.fhir.http import HttpBackend
 from medsim.fhir.server import FhirHttpServer
+from medsim.fhir.upload import upload
 from tests.fhir.dataset import build
 
 BACKENDS = ["embedded", "http"] + (["hapi"] if os.environ.get("MEDSIM_HAPI_URL") else [])
@@ -30,18 +30,7 @@ def dataset() -> list[dict[str, Any]]:
 
 
 def _load_hapi(url: str, resources: list[dict[str, Any]]) -> None:
-    entries = [
-        {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
-        for r in resources
-    ]
-    for i in range(0, len(entries), 200):
-        r = httpx.post(
-            url,
-            json={"resourceType": "Bundle", "type": "transaction", "entry": entries[i : i + 200]},
-            headers={"Content-Type": "application/fhir+json"},
-            timeout=120,
-        )
-        r.raise_for_status()
+    upload(url, resources, batch_size=200, progress=False)
 
 
 def _backend(kind: str, dataset: list[dict[str, Any]]) -> Iterator[Any]:

@@ -11,38 +11,16 @@ from __future__ import annotations
 import os
 import random
 import re
-from typing import Any
 
 import pytest
 
 from medsim.core.validate import validate_tasks
-from medsim.data.cohort import iter_resources
-from medsim.fhir.loader import iter_references
+from medsim.data.cohort import patient_subset
 from medsim.fhir.upload import upload
 from medsim.registry import get_suite
 
 pytestmark = pytest.mark.hapi
 SAMPLE = None if os.environ.get("MEDSIM_HAPI_FULL") else 8
-
-
-def _patient_of(res: dict[str, Any]) -> str | None:
-    if res["resourceType"] == "Patient":
-        return str(res["id"])
-    for key in ("subject", "patient"):
-        ref = (res.get(key) or {}).get("reference", "")
-        if isinstance(ref, str) and ref.startswith("Patient/"):
-            return ref.split("/", 1)[1]
-    return None
-
-
-def _upload_patients(url: str, patients: set[str]) -> None:
-    everything = list(iter_resources())
-    keep = [r for r in everything if _patient_of(r) in patients]
-    refs = {ref for r in keep for ref in iter_references(r)}
-    keep += [
-        r for r in everything if _patient_of(r) is None and f"{r['resourceType']}/{r['id']}" in refs
-    ]
-    upload(url, keep, progress=False)
 
 
 @pytest.mark.parametrize("env_id", ["Demo-v0", "MedCalc-EHR-v0"])
@@ -53,7 +31,7 @@ def test_reference_solutions_score_one_on_hapi(hapi_url: str, env_id: str) -> No
         tasks = random.Random(0).sample(tasks, SAMPLE)
     # the tasks' patients, and any other patient their scripted actions touch (wrong-patient controls)
     mentioned = {m for t in tasks for m in re.findall(r"pat-\d{4}", t.model_dump_json())}
-    _upload_patients(hapi_url, {t.patient for t in tasks} | mentioned)
+    upload(hapi_url, patient_subset({t.patient for t in tasks} | mentioned), progress=False)
     reports = validate_tasks(suite, tasks, env_kwargs={"fhir": hapi_url})
     problems = {r.task_id: r.problems for r in reports if r.problems}
     assert problems == {}, problems

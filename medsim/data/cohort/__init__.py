@@ -11,7 +11,14 @@ Generate another one with ``python -m medsim.data.cohort.generate`` (see docs/co
 from __future__ import annotations
 
 from medsim.data.cohort.chart import chart_summary
-from medsim.data.cohort.reader import CohortDataError, cohort_path, iter_resources, metadata
+from medsim.data.cohort.reader import (
+    CohortDataError,
+    cohort_path,
+    iter_resources,
+    metadata,
+    patient_of,
+    patient_subset,
+)
 from medsim.data.cohort.stats import format_stats, stats
 
 __all__ = [
@@ -21,5 +28,7 @@ __all__ = [
     "format_stats",
     "iter_resources",
     "metadata",
+    "patient_of",
+    "patient_subset",
     "stats",
 ]

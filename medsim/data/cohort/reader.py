@@ -47,3 +47,28 @@ def iter_resources(path: str | Path | None = None) -> Iterator[Json]:
     (``.ndjson``/``.ndjson.gz``), a Bundle / resource JSON file, or a directory of those
     (read by :mod:`medsim.fhir.loader`, which resolves Bundle references)."""
     yield from iter_source(Path(path) if path is not None else cohort_path())
+
+
+def patient_of(resource: Json) -> str | None:
+    """The patient a resource is about (its id for a Patient; ``subject``/``patient`` references)."""
+    if resource.get("resourceType") == "Patient":
+        return str(resource.get("id"))
+    for key in ("subject", "patient"):
+        ref = (resource.get(key) or {}).get("reference", "")
+        if isinstance(ref, str) and ref.startswith("Patient/"):
+            return ref.split("/", 1)[1]
+    return None
+
+
+def patient_subset(patients: set[str], path: str | Path | None = None) -> list[Json]:
+    """Everything about ``patients`` plus the practitioners, organisations and locations it
+    references: a self-contained slice of a cohort (e.g. to load a few patients into HAPI)."""
+    from medsim.fhir.loader import iter_references
+
+    everything = list(iter_resources(path))
+    keep = [r for r in everything if patient_of(r) in patients]
+    refs = {ref for r in keep for ref in iter_references(r)}
+    keep += [
+        r for r in everything if patient_of(r) is None and f"{r['resourceType']}/{r['id']}" in refs
+    ]
+    return keep
