@@ -1,0 +1,37 @@
+"""HFAgent on a real tiny GPT-2 built here (no download): its weights make it write a
+``<tool_call>`` finishing demo-k-latest, which must be parsed, run and graded."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+pytest.importorskip("torch", reason="the local extra (torch) is part of the dev install")
+
+from medsim.agents.hf_agent import HFAgent  # noqa: E402
+from medsim.core.rollout import run_episode  # noqa: E402
+from tests.agents.conftest import K_ANSWER, K_TASK  # noqa: E402
+from tests.llm.test_transformers_client import (  # noqa: E402
+    random_model,
+    scripted_model,
+    tokenizer,  # noqa: F401  (fixture)
+)
+
+
+def test_hf_agent_tool_call_is_run_and_graded(demo_env: Any, tokenizer: Any) -> None:  # noqa: F811
+    _, info = demo_env.reset(options={"task_id": K_TASK})
+    probe = HFAgent(random_model(tokenizer), tokenizer)
+    prompt = probe.client.render(info["messages"], tools=info["tools"])  # type: ignore[attr-defined]
+    n = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+    call = json.dumps({"name": "finish", "arguments": {"answer": K_ANSWER}})
+    model = scripted_model(tokenizer, n, f"<tool_call>{call}</tool_call>")
+    agent = HFAgent(model, tokenizer, client_options={"max_new_tokens": 120})
+    res = run_episode(demo_env, agent, task_id=K_TASK)
+    assert res.terminated and res.steps == 1
+    assert res.record.answer == K_ANSWER
+    # the answer is right but the chart was never read: the 'retrieved' checkpoint fails
+    checks = res.record.grade["checkpoints"]  # type: ignore[index]
+    assert checks["value"]["status"] == "passed" and checks["retrieved"]["status"] == "failed"
+    assert agent.usage.prompt_tokens == n and agent.usage.cost_usd == 0.0
