@@ -27,3 +27,7 @@ class RandomAgent(BaseAgent):
 
     def _act(self, observation: str, info: dict[str, Any]) -> Any:
         return self.action_space.sample()
+
+    def seed_episode(self, seed: int) -> None:
+        """Reseed the sampler (``medsim eval`` calls this with a per-(task, trial) seed)."""
+        self.action_space.seed(seed)

@@ -1,0 +1,175 @@
+"""``medsim eval`` end to end on Demo-v0: reference 100 %, random ~0 %, resume without redoing,
+config mismatch refused, infrastructure errors excluded and retried, the OpenAI agent through
+the local stub server, and the report files."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from medsim.cli.main import main
+from medsim.llm.stub_server import StubServer
+from tests.agents.conftest import K_TASK, k_latest_tool_reply
+
+
+def rows(out: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(out / "results.db") as con:
+        return con.execute(
+            "SELECT id, task_id, trial, attempt, status, success, score, created_at "
+            "FROM medsim_episode ORDER BY id"
+        ).fetchall()
+
+
+def test_reference_is_perfect_and_random_near_zero(tmp_path: Path, capsys: Any) -> None:
+    ref, rnd = tmp_path / "ref", tmp_path / "rnd"
+    assert (
+        main(
+            [
+                "eval",
+                "--env",
+                "Demo-v0",
+                "--agent",
+                "reference",
+                "--out",
+                str(ref),
+                "--trials",
+                "2",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert "success rate 100.0%" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "eval",
+                "--env",
+                "Demo-v0",
+                "--agent",
+                "random",
+                "--out",
+                str(rnd),
+                "--trials",
+                "3",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    report = json.loads((rnd / "report.json").read_text())
+    m = report["runs"][0]["metrics"]
+    assert m["episodes"] == 9 and m["success_rate"] == 0.0 and m["mean_score"] < 0.2
+    ref_rows = rows(ref)
+    assert len(ref_rows) == 6 and all(r[4] == "done" and r[5] == 1 for r in ref_rows)
+    ref_report = json.loads((ref / "report.json").read_text())["runs"][0]
+    assert (
+        ref_report["config"]["agent"] == "reference" and ref_report["config"]["env_id"] == "Demo-v0"
+    )
+    assert (
+        set(ref_report["metrics"]["breakdowns"]["specialty"]) == {"internal_medicine"}
+        or ref_report["metrics"]["breakdowns"]["specialty"]
+    )
+    assert (ref / "report.html").read_text().startswith("<!DOCTYPE html>")
+    capsys.readouterr()
+    assert main(["compare", str(ref), str(rnd)]) == 0
+    assert "3 shared task(s)" in capsys.readouterr().out
+
+
+def test_rerun_resumes_and_adds_trials_without_redoing(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    base = [
+        "eval",
+        "--env",
+        "Demo-v0",
+        "--agent",
+        "random",
+        "--out",
+        str(out),
+        "--quiet",
+        "--no-report",
+    ]
+    assert main(base + ["--trials", "1"]) == 0
+    first = rows(out)
+    assert main(base + ["--trials", "1"]) == 0
+    assert rows(out) == first  # nothing redone
+    assert main(base + ["--trials", "2"]) == 0
+    after = rows(out)
+    assert after[: len(first)] == first and len(after) == 6
+    assert sorted((r[1], r[2]) for r in after) == sorted({(r[1], r[2]) for r in after})
+
+
+def test_different_config_is_refused(tmp_path: Path, capsys: Any) -> None:
+    out = tmp_path / "run"
+    base = ["eval", "--env", "Demo-v0", "--out", str(out), "--quiet", "--no-report"]
+    assert main(base + ["--agent", "random"]) == 0
+    before = rows(out)
+    assert main(base + ["--agent", "random", "--seed", "7"]) == 2
+    err = capsys.readouterr().err
+    assert "another config" in err and "seed: stored 0, now 7" in err
+    assert main(base + ["--agent", "reference"]) == 2
+    assert rows(out) == before
+
+
+def test_openai_agent_through_stub_end_to_end(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "dummy")
+    out = tmp_path / "oa"
+    with StubServer(k_latest_tool_reply, usage=(120, 30)) as stub:
+        code = main(
+            [
+                "eval",
+                "--env",
+                "Demo-v0",
+                "--agent",
+                f"openai:gpt-4.1-mini@{stub.base_url}",
+                "--out",
+                str(out),
+                "--concurrency",
+                "3",
+                "--quiet",
+                "--reasoning-effort",
+                "low",
+            ]
+        )
+    assert code == 0
+    assert all(r.get("reasoning_effort") == "low" for r in stub.requests)
+    report = json.loads((out / "report.json").read_text())["runs"][0]
+    eps = {e["task_id"]: e for e in report["episodes"]}
+    assert eps[K_TASK]["success"] is True and eps[K_TASK]["prompt_tokens"] == 240
+    assert report["config"]["model"] == "gpt-4.1-mini"
+    assert report["metrics"]["cost"]["cost_usd"] > 0
+    # the other tasks got the potassium answer: graded as failures, not errors
+    assert report["metrics"]["infra_errors"] == [] and report["metrics"]["tasks"] == 3
+
+
+def test_api_failures_are_infra_errors_then_retried(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "dummy")
+    out = tmp_path / "flaky"
+    args = [
+        "eval",
+        "--env",
+        "Demo-v0",
+        "--tasks",
+        K_TASK,
+        "--out",
+        str(out),
+        "--quiet",
+        "--max-tries",
+        "2",
+        "--concurrency",
+        "1",
+    ]
+    with StubServer(k_latest_tool_reply) as stub:
+        stub.fail("503", times=2)  # both tries of the first call
+        assert main(args + ["--agent", f"openai:gpt-4.1-mini@{stub.base_url}"]) == 0
+        report = json.loads((out / "report.json").read_text())["runs"][0]
+        assert report["metrics"]["episodes"] == 0  # excluded from scores ...
+        infra = report["metrics"]["infra_errors"]
+        assert len(infra) == 1 and "LLMError" in infra[0]["error"]  # ... and listed
+        assert main(args + ["--agent", f"openai:gpt-4.1-mini@{stub.base_url}"]) == 0
+    statuses = [(r[3], r[4]) for r in rows(out)]
+    assert statuses == [(0, "infra_error"), (1, "done")]
+    report = json.loads((out / "report.json").read_text())["runs"][0]
+    assert report["metrics"]["success_rate"] == 1.0 and report["metrics"]["infra_errors"] == []
