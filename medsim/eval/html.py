@@ -167,7 +167,7 @@ def _breakdowns(metrics: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _episode(run: RunData, row: dict[str, Any]) -> str:
+def _episode(run: RunData, row: dict[str, Any], open_: bool = False) -> str:
     record = run.records.get((row["task_id"], row["trial"]), {})
     task = record.get("task") or {}
     by_step: dict[int, list[str]] = {}
@@ -216,7 +216,7 @@ def _episode(run: RunData, row: dict[str, Any]) -> str:
     )
     return (
         f'<details class="episode" id="ep-{escape(row["task_id"])}-{row["trial"]}" '
-        f'data-task="{escape(row["task_id"])}"><summary>{summary}</summary>{"".join(parts)}</details>'
+        f'data-task="{escape(row["task_id"])}"{" open" if open_ else ""}><summary>{summary}</summary>{"".join(parts)}</details>'
     )
 
 
@@ -250,7 +250,7 @@ def render_page(report: dict[str, Any], main: RunData) -> str:
             "" if row["task_id"] in seen_tasks else f'<a id="task-{escape(row["task_id"])}"></a>'
         )
         seen_tasks.add(row["task_id"])
-        episodes.append(anchor + _episode(main, row))
+        episodes.append(anchor + _episode(main, row, open_=not episodes))
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>medsim report: {escape(run['name'])}</title><style>{CSS}</style></head><body>"
