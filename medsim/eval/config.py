@@ -60,13 +60,20 @@ def build_config(
         "tasks_digest": tasks_digest(core.tasks),
         "split": split,
         "agent": _without_url(agent),
-        "model": model_of(agent),
+        "model": _model(agent),
         "agent_options": agent_options,
         "seed": seed,
         "max_steps": max_steps,
         "medsim_version": medsim.__version__,
         "git_commit": git_commit(),
     }
+
+
+def _model(spec: str) -> str | None:
+    try:
+        return model_of(spec)
+    except ValueError:  # a custom agent (EvalSpec.agent_factory): its label is all we know
+        return None
 
 
 def _without_url(spec: str) -> str:

@@ -50,6 +50,9 @@ class EvalSpec:
     client_options: dict[str, Any] = field(default_factory=dict)
     retry_infra: bool = True
     progress: bool = True
+    #: build the agent for one worker's env yourself (programmatic use; ``agent`` is then only
+    #: the label stored in the run config)
+    agent_factory: Callable[[Any], Any] | None = None
 
     @property
     def name(self) -> str:
@@ -218,12 +221,16 @@ async def run_eval_async(
 
     async def worker(env: Any) -> None:
         nonlocal infra
-        agent = make_agent(
-            spec.agent,
-            env,
-            seed=spec.seed,
-            options=spec.agent_options,
-            client_options=spec.client_options,
+        agent = (
+            spec.agent_factory(env)
+            if spec.agent_factory
+            else make_agent(
+                spec.agent,
+                env,
+                seed=spec.seed,
+                options=spec.agent_options,
+                client_options=spec.client_options,
+            )
         )
         while True:
             try:
