@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "calc_cmd",
     "grade_cmd",
     "eval_cmd",
+    "play_cmd",
 ]
 
 
