@@ -243,7 +243,7 @@ def render_page(report: dict[str, Any], main: RunData) -> str:
         f"{_pct(r['metrics']['mean_score'])}</li>"
         for r in report["runs"][1:]
     )
-    episodes = []
+    episodes: list[str] = []
     seen_tasks: set[str] = set()
     for row in main.rows:
         anchor = (
