@@ -72,6 +72,16 @@ def register(subparsers: Any) -> None:
     c.add_argument("--json", action="store_true", help="print JSON")
     c.set_defaults(func=cmd_compare)
 
+    x = subparsers.add_parser("export", help="export a run's episodes as training data")
+    x.add_argument("run", help="run folder or database URL")
+    x.add_argument(
+        "--out", required=True, type=Path, help="a .jsonl file, or a folder for --format hf"
+    )
+    x.add_argument("--format", choices=["jsonl", "hf"], default="jsonl")
+    x.add_argument("--min-score", type=float, help="only episodes scoring at least this")
+    x.add_argument("--only-success", action="store_true", help="only successful episodes")
+    x.set_defaults(func=cmd_export)
+
 
 def _opt_value(text: str) -> Any:
     try:
@@ -185,4 +195,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return 2
     result = compare_runs(a, b)
     print(json.dumps(result, indent=1) if args.json else format_comparison(result))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from medsim.eval.export import export_jsonl, to_hf_dataset
+
+    filters = {"min_score": args.min_score, "only_success": args.only_success}
+    try:
+        if args.format == "jsonl":
+            n = export_jsonl(args.run, args.out, **filters)
+        else:
+            dataset = to_hf_dataset(args.run, **filters)
+            dataset.save_to_disk(str(args.out))
+            n = len(dataset)
+    except (ValueError, ImportError) as exc:
+        print(f"medsim export: {exc}", file=sys.stderr)
+        return 2
+    print(f"exported {n} episode(s) to {args.out}")
     return 0
