@@ -9,9 +9,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from medsim.cli.main import main
 from medsim.llm.stub_server import StubServer
-from tests.agents.conftest import K_TASK, k_latest_tool_reply
+from tests.agents.conftest import K_TASK, k_latest_text_reply, k_latest_tool_reply
 
 
 def rows(out: Path) -> list[tuple[Any, ...]]:
@@ -173,3 +175,22 @@ def test_api_failures_are_infra_errors_then_retried(tmp_path: Path, monkeypatch:
     assert statuses == [(0, "infra_error"), (1, "done")]
     report = json.loads((out / "report.json").read_text())["runs"][0]
     assert report["metrics"]["success_rate"] == 1.0 and report["metrics"]["infra_errors"] == []
+
+
+@pytest.mark.parametrize("kind", ["text", "langchain"])
+def test_text_and_langchain_agents_through_stub_cli(
+    kind: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "dummy")
+    reply = k_latest_text_reply if kind == "text" else k_latest_tool_reply
+    out = tmp_path / kind
+    with StubServer(reply) as stub:
+        spec = (
+            f"text:openai:gpt-4.1-mini@{stub.base_url}"
+            if kind == "text"
+            else f"langchain:gpt-4.1-mini@{stub.base_url}"
+        )
+        argv = ["eval", "--env", "Demo-v0", "--tasks", K_TASK, "--agent", spec, "--out", str(out)]
+        assert main(argv + ["--quiet", "--no-report"]) == 0
+    assert [r[4:6] for r in rows(out)] == [("done", 1)]
+    assert ("tools" in stub.requests[0]) is (kind == "langchain")
