@@ -14,6 +14,7 @@ import pytest
 from medsim.cli.main import main
 from medsim.llm.stub_server import StubServer
 from tests.agents.conftest import K_TASK, k_latest_text_reply, k_latest_tool_reply
+from tests.eval.helpers import eval_demo
 
 
 def rows(out: Path) -> list[tuple[Any, ...]]:
@@ -26,41 +27,9 @@ def rows(out: Path) -> list[tuple[Any, ...]]:
 
 def test_reference_is_perfect_and_random_near_zero(tmp_path: Path, capsys: Any) -> None:
     ref, rnd = tmp_path / "ref", tmp_path / "rnd"
-    assert (
-        main(
-            [
-                "eval",
-                "--env",
-                "Demo-v0",
-                "--agent",
-                "reference",
-                "--out",
-                str(ref),
-                "--trials",
-                "2",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert eval_demo("reference", ref, "--trials", "2") == 0
     assert "success rate 100.0%" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "eval",
-                "--env",
-                "Demo-v0",
-                "--agent",
-                "random",
-                "--out",
-                str(rnd),
-                "--trials",
-                "3",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert eval_demo("random", rnd, "--trials", "3") == 0
     report = json.loads((rnd / "report.json").read_text())
     m = report["runs"][0]["metrics"]
     assert m["episodes"] == 9 and m["success_rate"] == 0.0 and m["mean_score"] < 0.2

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from medsim.cli.main import main
+from tests.eval.helpers import eval_demo
 from tests.eval.pg_server import PgServer
 
 
@@ -36,27 +37,15 @@ def _rows(url: str) -> list[tuple[Any, ...]]:
 
 
 def test_eval_on_postgres(pg: PgServer, tmp_path: Path, capsys: Any) -> None:
-    base = [
-        "eval",
-        "--env",
-        "Demo-v0",
-        "--agent",
-        "reference",
-        "--out",
-        str(tmp_path / "o"),
-        "--db",
-        pg.url,
-        "--run-name",
-        "shared-ref",
-        "--quiet",
-    ]
-    assert main(base + ["--trials", "2"]) == 0
+    out = tmp_path / "o"
+    base = ["--db", pg.url, "--run-name", "shared-ref", "--trials", "2"]
+    assert eval_demo("reference", out, *base) == 0
     rows = _rows(pg.url)
     assert len(rows) == 6 and all(r[3] == "done" and r[4] for r in rows)
-    assert main(base + ["--trials", "2"]) == 0
+    assert eval_demo("reference", out, *base) == 0
     assert "0 episode(s) run, 6 already done" in capsys.readouterr().out
     assert _rows(pg.url) == rows
-    assert main(base + ["--trials", "2", "--seed", "3"]) == 2
+    assert eval_demo("reference", out, *base, "--seed", "3") == 2
     assert "another config" in capsys.readouterr().err
     out = tmp_path / "rep"
     assert main(["report", pg.url, "--out", str(out)]) == 0
