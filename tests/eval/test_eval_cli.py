@@ -5,12 +5,14 @@ the local stub server, and the report files."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import medsim
 from medsim.cli.main import main
 from medsim.llm.stub_server import StubServer
 from tests.agents.conftest import K_TASK, k_latest_text_reply, k_latest_tool_reply
@@ -36,13 +38,16 @@ def test_reference_is_perfect_and_random_near_zero(tmp_path: Path, capsys: Any) 
     ref_rows = rows(ref)
     assert len(ref_rows) == 6 and all(r[4] == "done" and r[5] == 1 for r in ref_rows)
     ref_report = json.loads((ref / "report.json").read_text())["runs"][0]
-    assert (
-        ref_report["config"]["agent"] == "reference" and ref_report["config"]["env_id"] == "Demo-v0"
-    )
-    assert (
-        set(ref_report["metrics"]["breakdowns"]["specialty"]) == {"internal_medicine"}
-        or ref_report["metrics"]["breakdowns"]["specialty"]
-    )
+    config = ref_report["config"]
+    assert (config["agent"], config["env_id"], config["seed"]) == ("reference", "Demo-v0", 0)
+    assert config["medsim_version"] == medsim.__version__
+    assert re.fullmatch(r"[0-9a-f]{40}", config["git_commit"])  # tests run in a git checkout
+    # Demo-v0's task files: two internal_medicine tasks (4 episodes), one endocrinology (2)
+    specialty = ref_report["metrics"]["breakdowns"]["specialty"]
+    assert {k: v["episodes"] for k, v in specialty.items()} == {
+        "internal_medicine": 4,
+        "endocrinology": 2,
+    }
     assert (ref / "report.html").read_text().startswith("<!DOCTYPE html>")
     capsys.readouterr()
     assert main(["compare", str(ref), str(rnd)]) == 0
