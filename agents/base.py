@@ -8,6 +8,9 @@ Agents report their own token usage (``agent.usage``, a :class:`medsim.llm.Usage
 everything they did; the runner snapshots it per episode) and stop cleanly when the env answers
 the same error several times in a row (PhysicianBench's loop does the same): they send
 ``finish`` with no answer and set ``stop_reason``, instead of burning the step budget.
+
+An info carrying ``tools`` is the env's reset info, so agents also start over by themselves
+when a caller forgets ``reset()``.
 """
 
 from __future__ import annotations
@@ -77,6 +80,8 @@ class BaseAgent:
         self._errors.reset()
 
     def _should_stop(self, info: dict[str, Any]) -> bool:
+        if info.get("tools") is not None:  # a reset info (lean info): a new episode began
+            self.reset()
         if self.stop_reason is None and self._errors.see(info.get("error")):
             self.stop_reason = f"repeated_error: {info['error'].get('type')}"
         return self.stop_reason is not None

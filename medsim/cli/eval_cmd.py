@@ -169,7 +169,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.no_report and args.db is None:
         json_path, html_path = write_report([args.out])
         print(f"report: {html_path} and {json_path}")
-    return 0
+    return 1 if m["infra_errors"] else 0  # incomplete: a rerun retries those units
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -132,3 +132,16 @@ def test_make_agent_specs(demo_env: Any) -> None:
     with pytest.raises(ValueError, match="names no model"):
         make_agent("openai:", demo_env)
     assert GIVE_UP["name"] == "finish"
+
+
+def test_agent_starts_over_on_a_reset_info_without_reset(demo_env: Any) -> None:
+    with StubServer(k_latest_tool_reply) as stub:
+        agent = OpenAIAgent("m", base_url=stub.base_url, client_options=FAST)
+        for _ in range(2):  # the caller never calls agent.reset()
+            obs, info = demo_env.reset(options={"task_id": K_TASK})
+            done = False
+            while not done:
+                obs, _, term, trunc, info = demo_env.step(agent.act(obs, info))
+                done = term or trunc
+            assert info["reward_breakdown"]["score"] == 1.0
+        assert [m["role"] for m in stub.requests[2]["messages"]] == ["system", "user"]

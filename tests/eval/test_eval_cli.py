@@ -139,7 +139,7 @@ def test_api_failures_are_infra_errors_then_retried(tmp_path: Path, monkeypatch:
     ]
     with StubServer(k_latest_tool_reply) as stub:
         stub.fail("503", times=2)  # both tries of the first call
-        assert main(args + ["--agent", f"openai:gpt-4.1-mini@{stub.base_url}"]) == 0
+        assert main(args + ["--agent", f"openai:gpt-4.1-mini@{stub.base_url}"]) == 1
         report = json.loads((out / "report.json").read_text())["runs"][0]
         assert report["metrics"]["episodes"] == 0  # excluded from scores ...
         infra = report["metrics"]["infra_errors"]
