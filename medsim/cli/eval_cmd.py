@@ -64,6 +64,7 @@ def register(subparsers: Any) -> None:
     r = subparsers.add_parser("report", help="write report.json and report.html for runs")
     r.add_argument("runs", nargs="+", help="run folders or database URLs (first = main run)")
     r.add_argument("--out", type=Path, help="folder for the report (default: the first run's)")
+    r.add_argument("--run", help="the first run's name, when its database holds several")
     r.set_defaults(func=cmd_report)
 
     c = subparsers.add_parser("compare", help="paired comparison of two runs, per task")
@@ -166,8 +167,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )
         for e in m["infra_errors"][:10]:
             print(f"  {e['task_id']} trial {e['trial']}: {e['error']}")
-    if not args.no_report and args.db is None:
-        json_path, html_path = write_report([args.out])
+    if not args.no_report:
+        json_path, html_path = write_report([args.db or args.out], args.out, outcome.run)
         print(f"report: {html_path} and {json_path}")
     return 1 if m["infra_errors"] else 0  # incomplete: a rerun retries those units
 
@@ -176,7 +177,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from medsim.eval.report import write_report
 
     try:
-        json_path, html_path = write_report(list(args.runs), args.out)
+        json_path, html_path = write_report(list(args.runs), args.out, args.run)
     except ValueError as exc:
         print(f"medsim report: {exc}", file=sys.stderr)
         return 2

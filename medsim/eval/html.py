@@ -16,6 +16,7 @@ from medsim.eval import svg
 from medsim.eval.report import RunData
 
 RESULT_LIMIT = 1500
+MAX_TRANSCRIPTS = 500  # episodes shown in full; the rest stay in results.db
 CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#111;max-width:1200px}
 h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}
@@ -245,7 +246,7 @@ def render_page(report: dict[str, Any], main: RunData) -> str:
     )
     episodes: list[str] = []
     seen_tasks: set[str] = set()
-    for row in main.rows:
+    for row in main.rows[:MAX_TRANSCRIPTS]:
         anchor = (
             "" if row["task_id"] in seen_tasks else f'<a id="task-{escape(row["task_id"])}"></a>'
         )
@@ -261,6 +262,12 @@ def render_page(report: dict[str, Any], main: RunData) -> str:
         f'<section id="breakdowns"><h2>Breakdowns</h2>{_breakdowns(run["metrics"])}</section>'
         f'<section id="infra"><h2>Infrastructure errors (excluded from scores)</h2>{infra_html}</section>'
         f'<section id="config"><h2>Run config</h2>{_table(["key", "value"], config_rows)}</section>'
-        f'<section id="transcripts"><h2>Transcripts ({len(main.rows)} episodes)</h2>{"".join(episodes)}</section>'
-        "</body></html>"
+        f'<section id="transcripts"><h2>Transcripts ({len(main.rows)} episodes)</h2>{"".join(episodes)}'
+        + (
+            f'<p class="muted">{len(main.rows) - MAX_TRANSCRIPTS} more episodes are in the results '
+            "database (not shown, to keep this page small).</p>"
+            if len(main.rows) > MAX_TRANSCRIPTS
+            else ""
+        )
+        + "</section></body></html>"
     )

@@ -98,12 +98,17 @@ def build_report(runs: list[RunData]) -> dict[str, Any]:
     return out
 
 
-def write_report(targets: list[str | Path], out_dir: str | Path | None = None) -> tuple[Path, Path]:
+def write_report(
+    targets: list[str | Path], out_dir: str | Path | None = None, run: str | None = None
+) -> tuple[Path, Path]:
     """Write report.json and report.html for the runs in ``targets`` (first one is the main run,
-    whose transcripts the page shows) into ``out_dir`` (default: the first target folder)."""
+    named ``run`` in its database when it holds several, whose transcripts the page shows) into
+    ``out_dir`` (default: the first target folder)."""
     from medsim.eval.html import render_page
 
-    runs = [load_run(t, with_records=i == 0) for i, t in enumerate(targets)]
+    runs = [
+        load_run(t, run if i == 0 else None, with_records=i == 0) for i, t in enumerate(targets)
+    ]
     report = build_report(runs)
     folder = Path(out_dir or (targets[0] if "://" not in str(targets[0]) else "."))
     if folder.suffix == ".db":

@@ -40,6 +40,7 @@ def test_eval_on_postgres(pg: PgServer, tmp_path: Path, capsys: Any) -> None:
     out = tmp_path / "o"
     base = ["--db", pg.url, "--run-name", "shared-ref", "--trials", "2"]
     assert eval_demo("reference", out, *base) == 0
+    assert json.loads((out / "report.json").read_text())["runs"][0]["name"] == "shared-ref"
     rows = _rows(pg.url)
     assert len(rows) == 6 and all(r[3] == "done" and r[4] for r in rows)
     assert eval_demo("reference", out, *base) == 0
