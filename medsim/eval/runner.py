@@ -28,6 +28,7 @@ from medsim.eval.config import agent_seed, build_config, config_hash, episode_se
 from medsim.eval.db import DONE, INFRA_ERROR, EpisodeRow, ResultsDB
 from medsim.eval.facets import checkpoint_categories, task_facets
 from medsim.eval.progress import Progress
+from medsim.grading.record import EpisodeRecord
 
 
 @dataclass
@@ -120,8 +121,10 @@ async def _episode(env: Any, agent: Any, task_id: str, trial: int, spec: EvalSpe
     first_passed: dict[str, int] = {}
     info: dict[str, Any] = {}
     status, error = DONE, None
+    started = False
     try:
         obs, info = env.reset(seed=seed, options={"task_id": task_id})
+        started = True
         done, step = False, 0
         aact = getattr(agent, "aact", None)
         while not done:
@@ -135,7 +138,8 @@ async def _episode(env: Any, agent: Any, task_id: str, trial: int, spec: EvalSpe
     except Exception as exc:  # the API or the harness failed: not the agent's score
         status, error = INFRA_ERROR, f"{type(exc).__name__}: {exc}"
     wall = time.perf_counter() - start
-    record = env.unwrapped.record
+    # a reset that failed leaves the previous episode's record in the env: never store that one
+    record = env.unwrapped.record if started else EpisodeRecord(task_id=task_id)
     grade = record.grade or {}
     spent = usage.copy() if usage is not None else None
     env_usage = info.get("usage") or {}
