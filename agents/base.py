@@ -1,7 +1,7 @@
 """The agent protocol every medsim agent follows, and what LLM agents share.
 
-An agent is anything with ``act(observation, info) -> action`` (the same shape as
-:class:`medsim.core.rollout.Agent`); the async twin ``aact`` lets ``medsim eval`` run many
+An agent is anything with ``act(observation, info) -> action`` (the protocol is
+:class:`medsim.core.rollout.Agent`, re-exported here); the async twin ``aact`` lets ``medsim eval`` run many
 episodes on one event loop while LLM calls are in flight. ``reset()`` starts a new episode.
 
 Agents report their own token usage (``agent.usage``, a :class:`medsim.llm.Usage` totalled over
@@ -17,17 +17,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from medsim.core.rollout import GIVE_UP, Agent  # GIVE_UP: finish with no answer
 from medsim.llm.types import Usage
 
-#: What an agent sends to give up (graded like any other finish: an empty answer).
-GIVE_UP: dict[str, Any] = {"name": "finish", "arguments": {"answer": None}}
-
-
-@runtime_checkable
-class Agent(Protocol):
-    """``act(observation, info) -> action``; an action is anything ``env.step`` accepts."""
-
-    def act(self, observation: str, info: dict[str, Any]) -> Any: ...
+__all__ = ["GIVE_UP", "Agent", "AsyncAgent", "BaseAgent", "ErrorStreak"]
 
 
 @runtime_checkable
