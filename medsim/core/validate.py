@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,11 +39,49 @@ def static_problems(task: Task) -> list[str]:
     from medsim.grading.checkpoints.registry import GradingError, validate_params
 
     problems = [f"tools: unknown tool {name!r}" for name in task.tools if not has_tool(name)]
+    problems += time_zone_problems(task)
     for spec in task.checkpoints:
         try:
             validate_params(spec.grader, spec.params)
         except GradingError as exc:
             problems.append(f"checkpoints.{spec.id}: {exc}")
+    return problems
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
+_CLOCK = re.compile(r"\b([01]?\d|2[0-3]):[0-5]\d\b")
+_OFFSET = re.compile(r"\b(?:UTC|GMT)(?:\s*([+\-\u2212])\s*(\d{1,2})(?::?(\d{2}))?)?")
+
+
+def time_zone_problems(task: Task) -> list[str]:
+    """Times in the instruction state their zone (issue 21). An ISO dateTime needs an offset;
+    a clock time ("tomorrow at 08:00") needs a UTC offset written beside it ("UTC-05:00", "UTC")
+    equal to the offset of the task's "now", because graders resolve ``@today+P1DT8H`` in now's
+    offset."""
+    problems = [
+        f"instruction: {m.group(0)!r} has no UTC offset"
+        for m in _ISO.finditer(task.instruction)
+        if m.group(1) is None
+    ]
+    rest = _ISO.sub("", task.instruction)
+    if not _CLOCK.search(rest):
+        return problems
+    offsets = list(_OFFSET.finditer(rest))
+    if not offsets:
+        return [*problems, "instruction: a clock time without a time zone (e.g. 'UTC-05:00')"]
+    now_offset = task.now.utcoffset()
+    assert now_offset is not None
+    for m in offsets:
+        sign, hours, minutes = m.group(1), m.group(2), m.group(3)
+        minutes_east = 0
+        if sign is not None:
+            minutes_east = int(hours) * 60 + int(minutes or 0)
+            minutes_east *= 1 if sign == "+" else -1
+        if minutes_east * 60 != int(now_offset.total_seconds()):
+            problems.append(
+                f"instruction: time zone {m.group(0)!r} is not the offset of now "
+                f"({task.now.isoformat()})"
+            )
     return problems
 
 

@@ -84,3 +84,33 @@ def test_cli_list_show_validate(tmp_path: Path, capsys: pytest.CaptureFixture[st
         main(["tasks", "show", tasks, "zzz"])
     with pytest.raises(SystemExit, match="unknown suite"):
         main(["tasks", "list", "no-such-suite"])
+
+
+@pytest.mark.parametrize(
+    "now,instruction,problem",
+    [
+        ("2025-01-15T09:00:00-05:00", "Repeat the potassium tomorrow at 08:00.", "without a time"),
+        ("2025-01-15T09:00:00-05:00", "Repeat it tomorrow at 08:00 UTC.", "not the offset"),
+        ("2025-01-15T09:00:00-05:00", "Repeat it tomorrow at 08:00 (UTC+01:00).", "not the offset"),
+        ("2025-01-15T09:00:00-05:00", "Repeat it at 2025-01-16T08:00.", "has no UTC offset"),
+        ("2025-01-15T09:00:00-05:00", "Repeat it tomorrow at 08:00 (UTC-05:00).", None),
+        ("2025-01-15T09:00:00+00:00", "Repeat it tomorrow at 08:00 UTC.", None),
+        ("2025-01-15T09:00:00-05:00", "Repeat it at 2025-01-16T08:00:00-05:00.", None),
+        ("2025-01-15T09:00:00-05:00", "Report the latest potassium.", None),
+    ],
+)
+def test_instruction_times_state_their_zone(
+    now: str, instruction: str, problem: str | None
+) -> None:
+    """Issue 21: "tomorrow at 08:00" for a patient in Ohio was graded in UTC."""
+    from medsim.core.validate import time_zone_problems
+    from medsim.tasks.schema import Task
+
+    task = Task.model_validate(
+        {**fixture_task("query.yaml"), "now": now, "instruction": instruction}
+    )
+    found = " | ".join(time_zone_problems(task))
+    if problem is None:
+        assert found == ""
+    else:
+        assert problem in found
