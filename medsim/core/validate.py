@@ -2,12 +2,17 @@
 
 1. it matches the schema (the loader already checked that),
 2. every tool it lists is registered and every checkpoint grader exists and accepts its params,
-3. its reference solution, played through the real env by the oracle, scores 1.0, and
-4. each negative control scores at most its ``max_score`` and below 1.0.
+3. its reference solution, played through the real env by the oracle, scores 1.0,
+4. each negative control scores at most its ``max_score`` and below 1.0, and fails every
+   checkpoint it names in ``must_fail`` (a calculation task needs at least one such
+   wrong-method control),
+5. times in its instruction state their zone (:func:`time_zone_problems`), and
+6. its chart is plausible (:mod:`medsim.core.plausibility`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +20,7 @@ from typing import Any
 
 from medsim.core.rollout import Agent, ScriptedAgent, run_episode
 from medsim.core.suite import Suite
+from medsim.tasks.plausibility import task_chart_problems
 from medsim.tasks.schema import Task
 from medsim.tools.registry import has_tool
 
@@ -40,6 +46,11 @@ def static_problems(task: Task) -> list[str]:
 
     problems = [f"tools: unknown tool {name!r}" for name in task.tools if not has_tool(name)]
     problems += time_zone_problems(task)
+    if task.workflow == "calculation" and not any(c.must_fail for c in task.negative_controls):
+        problems.append(
+            "negative_controls: a calculation task needs a wrong-method control whose answer "
+            "checkpoint must fail (must_fail)"
+        )
     for spec in task.checkpoints:
         try:
             validate_params(spec.grader, spec.params)
@@ -57,7 +68,10 @@ def time_zone_problems(task: Task) -> list[str]:
     """Times in the instruction state their zone (issue 21). An ISO dateTime needs an offset;
     a clock time ("tomorrow at 08:00") needs a UTC offset written beside it ("UTC-05:00", "UTC")
     equal to the offset of the task's "now", because graders resolve ``@today+P1DT8H`` in now's
-    offset."""
+    offset. Checked when a checkpoint resolves ``@today`` (the only time expression that depends
+    on a zone; narrative times in a patient note are left alone)."""
+    if "@today" not in json.dumps([c.params for c in task.checkpoints]):
+        return []
     problems = [
         f"instruction: {m.group(0)!r} has no UTC offset"
         for m in _ISO.finditer(task.instruction)
@@ -106,6 +120,12 @@ def validate_tasks(
     env = ClinicalEnv(suite, tasks=runnable, **(env_kwargs or {}))
     try:
         by_id = {r.task_id: r for r in reports}
+        episode = env._backend.episode()
+        try:
+            for task in runnable:
+                by_id[task.id].problems.extend(task_chart_problems(episode, task))
+        finally:
+            episode.close()
         for task in runnable:
             report = by_id[task.id]
             ref = run_episode(
@@ -127,6 +147,13 @@ def validate_tasks(
                         f"negative control {control.name!r} scores {res.score:.3f} "
                         f"(must be <= {control.max_score} and < 1.0)"
                     )
+                statuses = (res.record.grade or {}).get("checkpoints") or {}
+                for cid in control.must_fail:
+                    if (statuses.get(cid) or {}).get("status") == "passed":
+                        report.problems.append(
+                            f"negative control {control.name!r} passes checkpoint {cid!r} "
+                            "(must_fail)"
+                        )
     finally:
         env.close()
     return reports

@@ -106,9 +106,12 @@ def test_instruction_times_state_their_zone(
     from medsim.core.validate import time_zone_problems
     from medsim.tasks.schema import Task
 
-    task = Task.model_validate(
-        {**fixture_task("query.yaml"), "now": now, "instruction": instruction}
-    )
+    window = {"after": "@today+P1DT7H59M", "before": "@today+P1DT8H1M"}
+    order = {"resource_type": "ServiceRequest", "occurrence": window}
+    checkpoints = [{"id": "repeat", "grader": "resource_created", "params": order}]
+    data = {**fixture_task("query.yaml"), "now": now, "instruction": instruction}
+    task = Task.model_validate({**data, "checkpoints": checkpoints})
+    assert time_zone_problems(task.model_copy(update={"checkpoints": []})) == []  # no @today
     found = " | ".join(time_zone_problems(task))
     if problem is None:
         assert found == ""
