@@ -117,3 +117,32 @@ def test_instruction_times_state_their_zone(
         assert found == ""
     else:
         assert problem in found
+
+
+def test_must_fail_checkpoints_and_calculation_controls(tmp_path: Path) -> None:
+    """Issue 21: a wrong method's control must fail the answer checkpoint itself, not merely
+    score below 1 through some other checkpoint; a calculation task needs such a control."""
+    base = fixture_task("query.yaml")
+    lucky = {**base, "id": "lucky"}
+    lucky["negative_controls"] = [
+        {  # the right value without looking: scores < 1, but its answer passes
+            "name": "no_lookup",
+            "actions": [{"name": "finish", "arguments": {"answer": [3.2, "x"]}}],
+            "must_fail": ["value"],
+            "why": "answers the right number without looking",
+        }
+    ]
+    calc = {**base, "id": "calc", "workflow": "calculation"}  # only a control without must_fail
+    reports = {r.task_id: r for r in validate_tasks(suite_with(tmp_path, lucky, calc))}
+    assert reports["lucky"].scores["no_lookup"] < 1.0
+    assert "passes checkpoint 'value' (must_fail)" in " ".join(reports["lucky"].problems)
+    assert "wrong-method control" in " ".join(reports["calc"].problems)
+
+
+def test_must_fail_names_a_checkpoint() -> None:
+    from medsim.tasks.schema import Task
+
+    data = fixture_task("query.yaml")
+    data["negative_controls"][0]["must_fail"] = ["nope"]
+    with pytest.raises(ValueError, match="unknown checkpoint"):
+        Task.model_validate(data)

@@ -227,7 +227,12 @@ def controls(
     # range was narrowed so that each of them is rejected (methods.py), so none is dropped.
     alternatives = set(cfg["calculators"][plan.calc_id].get("alternatives", []))
     for a in answers:
-        if a.calculator in alternatives and a.calculator != plan.calc_id:
+        if (
+            a.calculator is not None
+            and a.calculator in alternatives
+            and a.calculator != plan.calc_id
+            and not rule.is_correct(a.value)
+        ):
             out.append(
                 control(
                     "wrong_calculator",
