@@ -36,6 +36,12 @@ def kcl(timing: Any = None, dose: Any = None, **extra: Any) -> dict[str, Any]:
     return res
 
 
+def dose_range(low: float, high: float, unit: str = "mEq") -> list[dict[str, Any]]:
+    """A doseAndRate list holding one doseRange."""
+    rng = {"low": {"value": low, "unit": unit}, "high": {"value": high, "unit": unit}}
+    return [{"doseRange": rng}]
+
+
 def rep(**repeat: Any) -> dict[str, Any]:
     return {"repeat": repeat}
 
@@ -138,9 +144,7 @@ def test_per_24h_matches_a_simulated_clock(freq: int, period: int) -> None:
 
 def test_amounts_use_high_end_and_add_concurrent_instructions() -> None:
     res = kcl(rep(frequency=2, period=1, periodUnit="d"))
-    res["dosageInstruction"][0]["doseAndRate"] = [
-        {"doseRange": {"low": {"value": 20, "unit": "mEq"}, "high": {"value": 40, "unit": "mEq"}}}
-    ]
+    res["dosageInstruction"][0]["doseAndRate"] = dose_range(20, 40)
     one = amounts(res, "meq")
     assert (one.per_dose, one.per_24h, one.total) == (40, 80, None)
     second = dict(res["dosageInstruction"][0], timing=rep(count=1))
@@ -178,36 +182,8 @@ GATE: dict[str, Any] = {"code": KCL, "unit": "meq", "max_dose": 40, "max_daily":
         ),
         (kcl(rep(count=1), dose=[{"doseQuantity": {"value": 40}}]), "failed", "unit"),  # no unit
         (kcl(rep(count=1), dose=[]), "failed", "no dose"),
-        (
-            kcl(
-                rep(count=1),
-                dose=[
-                    {
-                        "doseRange": {
-                            "low": {"value": 20, "unit": "mEq"},
-                            "high": {"value": 60, "unit": "mEq"},
-                        }
-                    }
-                ],
-            ),
-            "failed",
-            "dose 60",
-        ),  # the HIGH end of a range is the dose checked
-        (
-            kcl(
-                rep(count=1),
-                dose=[
-                    {
-                        "doseRange": {
-                            "low": {"value": 20, "unit": "mEq"},
-                            "high": {"value": 40, "unit": "mEq"},
-                        }
-                    }
-                ],
-            ),
-            "passed",
-            "",
-        ),
+        (kcl(rep(count=1), dose=dose_range(20, 60)), "failed", "dose 60"),  # the HIGH end
+        (kcl(rep(count=1), dose=dose_range(20, 40)), "passed", ""),
     ],
 )
 def test_dose_gate(drive: Any, order: dict[str, Any], verdict: str, words: str) -> None:
@@ -294,3 +270,82 @@ def test_daily_amount_needs_a_unit() -> None:
 
     with pytest.raises(ValueError, match="needs a unit"):
         DosageMatch.model_validate({"daily": {"value": 40}})
+
+
+@pytest.mark.parametrize(
+    "repeat,per_24h,total,words",
+    [
+        # boundsRange: its high end bounds the order (2 a day x 3 days)
+        (
+            {
+                "frequency": 2,
+                "period": 1,
+                "periodUnit": "d",
+                "boundsRange": {"high": {"value": 3, "code": "d"}},
+            },
+            2,
+            6,
+            "",
+        ),
+        # a boundsPeriod without an end leaves the order open-ended
+        (
+            {
+                "frequency": 2,
+                "period": 1,
+                "periodUnit": "d",
+                "boundsPeriod": {"start": "2025-01-15"},
+            },
+            2,
+            None,
+            "boundsPeriod",
+        ),
+        # unreadable spacing but a count: the total is known, the 24 h count is not
+        (
+            {"frequency": 3, "period": 1, "periodUnit": "fortnight", "count": 6},
+            None,
+            6,
+            "periodUnit",
+        ),
+    ],
+)
+def test_bounds_and_counts(
+    repeat: dict[str, Any], per_24h: float | None, total: float | None, words: str
+) -> None:
+    s = schedule({"timing": {"repeat": repeat}})
+    assert (s.per_24h, s.total) == (per_24h, total)
+    assert words in s.why
+
+
+def test_amounts_report_why_each_part_is_unknown() -> None:
+    got = amounts(kcl(rep(frequency=1, period=1, periodUnit="d")), "meq")
+    assert (got.per_dose, got.per_24h, got.total) == (40, 40, None)
+    assert "open-ended" in got.why["total"] and "per_24h" not in got.why
+    bad_unit = amounts(
+        kcl(rep(count=1), dose=[{"doseQuantity": {"value": 2, "unit": "tablet"}}]), "meq"
+    )
+    assert bad_unit.per_dose is None and bad_unit.per_24h is None and bad_unit.total is None
+    assert "tablet" in bad_unit.why["per_dose"]
+
+
+def test_rate_needs_its_unit(drive: Any) -> None:
+    spec = {**ORDER, "dosage": {"rate": {"value": 10, "unit": "meq/h"}}}
+    order = kcl(rep(count=1), dose=[{"rateQuantity": {"value": 10}}])
+    d = drive([cp("c", "resource_created", **spec)])
+    d.write(order)
+    out = status(d, "c")
+    assert out["status"] == "failed" and "rate" in out["evidence"]
+
+
+def test_required_window_rejects_a_missing_time(drive: Any) -> None:
+    spec = {**ORDER, "dosage": {}, "authored": {"after": "@now", "required": True}}
+    order = kcl(rep(count=1))
+    del order["authoredOn"]
+    d = drive([cp("c", "resource_created", **spec)])
+    d.write(order)
+    assert status(d, "c")["status"] == "failed"
+    d2 = drive([cp("c", "resource_created", **{**spec, "authored": {"after": "@now"}})])
+    d2.write(order)  # "required" defaults to True for a window the task writes itself
+    assert status(d2, "c")["status"] == "failed"
+    d3 = drive([cp("c", "resource_created", **{k: v for k, v in spec.items() if k != "authored"})])
+    d3.write(order)  # the default authored window is optional
+    assert status(d3, "c")["status"] == "passed"

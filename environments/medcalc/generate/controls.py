@@ -96,17 +96,10 @@ def unit_confusions(
     return out
 
 
-def wrong_unit(
-    calc_id: str,
-    reported: Mapping[str, Any],
-    units: Mapping[str, str],
-    confusions: Mapping[str, list[str]],
-    rule: AnswerRule,
-    rng: random.Random,
-) -> Mistake | None:
-    """The first unit confusion (see :func:`unit_confusions`) the rule marks wrong; None when
+def wrong_unit(mistakes: list[Mistake], rule: AnswerRule) -> Mistake | None:
+    """The first unit confusion (of :func:`unit_confusions`) the rule marks wrong; None when
     no real confusion changes the answer."""
-    for mistake in unit_confusions(calc_id, reported, units, confusions, rng):
+    for mistake in mistakes:
         if not rule.is_correct(mistake.value):
             return mistake
     return None

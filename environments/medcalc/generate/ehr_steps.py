@@ -14,7 +14,7 @@ from medsim.calculators import CalculatorError, compute
 
 from ..grading import AnswerRule
 from .chart import PatientChart
-from .controls import wrong_unit
+from .controls import unit_confusions, wrong_unit
 from .data import load
 from .methods import WrongAnswer, wrong_method_controls
 from .sampling import evaluate
@@ -197,7 +197,7 @@ def controls(
         ),
     ]
     confusions = load("controls.yaml")["confusions"]
-    unit = wrong_unit(plan.calc_id, plan.inputs, units, confusions, rule, rng)
+    unit = wrong_unit(unit_confusions(plan.calc_id, plan.inputs, units, confusions, rng), rule)
     if unit is not None:
         out.append(
             control(

@@ -15,7 +15,7 @@ from typing import Any
 from medsim.calculators import Calculator, CalculatorError, catalog, compute, get
 
 from ..grading import AnswerRule, rule_for
-from .controls import missed_input, wrong_unit
+from .controls import missed_input, unit_confusions, wrong_unit
 from .data import load
 from .methods import WrongAnswer, wrong_answers, wrong_method_controls
 from .notes import NoteWriter
@@ -179,7 +179,9 @@ class CaseBuilder:
     ) -> list[dict[str, Any]]:
         calc_id = self.calc.id
         out: list[dict[str, Any]] = []
-        unit = wrong_unit(calc_id, reported, self.units, self.controls["confusions"], rule, rng)
+        unit = wrong_unit(
+            unit_confusions(calc_id, reported, self.units, self.controls["confusions"], rng), rule
+        )
         if unit is not None:
             out.append(
                 control(
