@@ -96,11 +96,11 @@ def values(
     for res in chart:
         if res.get("resourceType") != "Observation":
             continue
-        when = resource_time(res)
-        if when is None:
-            continue
         quantities = [res] if loinc in _codes(res, LOINC) else []
         quantities += [c for c in dicts(res, "component") if loinc in _codes(c, LOINC)]
+        when = resource_time(res) if quantities else None
+        if when is None:
+            continue
         for holder in quantities:
             q = member(holder, "valueQuantity")
             v = q.get("value")
