@@ -60,7 +60,9 @@ def static_problems(task: Task) -> list[str]:
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
-_CLOCK = re.compile(r"\b([01]?\d|2[0-3]):[0-5]\d\b")
+_CLOCK = re.compile(
+    r"\b([01]?\d|2[0-3]):[0-5]\d\b|\b(1[0-2]|0?[1-9])\s*(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE
+)
 _OFFSET = re.compile(r"\b(?:UTC|GMT)(?:\s*([+\-\u2212])\s*(\d{1,2})(?::?(\d{2}))?)?")
 
 

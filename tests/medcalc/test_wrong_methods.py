@@ -138,3 +138,22 @@ def test_decimal_ranges_are_never_wider_than_medcalc_bench() -> None:
         truth = float(call["arguments"]["answer"])
         assert high - low <= 0.1 * abs(truth) + 1e-6, task.id
         assert low <= truth <= high, task.id
+
+
+def test_generated_train_instances_are_plausible_and_separated() -> None:
+    """Issue 21: every generated instance, not only the shipped test split, passes the chart
+    plausibility rules and rejects its wrong methods (here: another seed, weight/height/creatinine
+    calculators)."""
+    from medsim.data.overlay import resolve_overlay
+    from medsim.environments.medcalc.generate.ehr import build
+    from medsim.environments.medcalc.generate.plausible import history
+    from medsim.tasks.plausibility import chart_problems
+
+    ids = ["bmi", "creatinine_clearance_cockcroft_gault", "serum_osmolality"]
+    for data in build(seed=7, per_calculator=3, ids=ids):
+        task = Task.model_validate(data)
+        resolved = list(resolve_overlay(task.overlay, task.patient, task.now))
+        chart = history(task.patient) + resolved
+        assert chart_problems(chart, {str(r["id"]) for r in resolved}) == [], task.id
+        controls = [c for c in task.negative_controls if c.must_fail]
+        assert controls and all("answer" in c.must_fail for c in controls), task.id

@@ -97,6 +97,8 @@ def test_cli_list_show_validate(tmp_path: Path, capsys: pytest.CaptureFixture[st
         ("2025-01-15T09:00:00+00:00", "Repeat it tomorrow at 08:00 UTC.", None),
         ("2025-01-15T09:00:00-05:00", "Repeat it at 2025-01-16T08:00:00-05:00.", None),
         ("2025-01-15T09:00:00-05:00", "Report the latest potassium.", None),
+        ("2025-01-15T09:00:00-05:00", "Recheck it tomorrow at 8 am.", "without a time"),
+        ("2025-01-15T09:00:00-05:00", "Recheck it tomorrow at 8 a.m. (UTC-05:00).", None),
     ],
 )
 def test_instruction_times_state_their_zone(
