@@ -36,6 +36,7 @@ SUITE = PackedSuite(
     tool_modules=("medsim.environments.medagentbench.grading",),
     data=_chart,
     max_page_size=5000,
+    default_split="test",
 )
 
 

@@ -79,7 +79,9 @@ class MedAgentBenchEnv(ClinicalEnv):
         self.protocol = protocol
         self.post_mode = post_mode
         self.grading = grading
-        chosen = with_grading(list(tasks) if tasks is not None else suite.tasks(), grading)
+        split = kwargs.pop("split", None) or (None if tasks is not None else suite.default_split)
+        pool = list(tasks) if tasks is not None else suite.tasks()
+        chosen = with_grading([t for t in pool if split is None or t.split == split], grading)
         super().__init__(protocol_suite(suite, protocol), tasks=chosen, **kwargs)
 
     def _invoke(self, call: Call) -> tuple[ToolResult, bool]:
