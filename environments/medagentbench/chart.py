@@ -175,7 +175,9 @@ def derive(resources: Iterable[Json], now: datetime | None = None) -> Iterator[J
             res = add_local_codes(res)
         if res["resourceType"] == "Patient":
             res = _as_mrn_patient(res, ids[res["id"]])
-        text = _PATIENT_REF.sub(lambda m: f'"Patient/{ids.get(m.group(1), m.group(1))}"', _dump(res))
+        text = _PATIENT_REF.sub(
+            lambda m: f'"Patient/{ids.get(m.group(1), m.group(1))}"', _dump(res)
+        )
         res = json.loads(text)
         kept.add((res["resourceType"], res["id"]))
         out.append(res)
@@ -196,14 +198,14 @@ def _drop_dangling(res: Json, kept: set[tuple[str, str]]) -> Json:
     """Remove references to resources that are not in the chart (e.g. results issued later)."""
     if res["resourceType"] == "DiagnosticReport" and "result" in res:
         results = [
-            r
-            for r in res["result"]
-            if tuple(str(r.get("reference", "")).split("/", 1)) in kept
+            r for r in res["result"] if tuple(str(r.get("reference", "")).split("/", 1)) in kept
         ]
         if len(results) != len(res["result"]):
-            res = {**res, "result": results} if results else {
-                k: v for k, v in res.items() if k != "result"
-            }
+            res = (
+                {**res, "result": results}
+                if results
+                else {k: v for k, v in res.items() if k != "result"}
+            )
     return res
 
 

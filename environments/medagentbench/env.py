@@ -82,6 +82,7 @@ class MedAgentBenchEnv(ClinicalEnv):
         split = kwargs.pop("split", None) or (None if tasks is not None else suite.default_split)
         pool = list(tasks) if tasks is not None else suite.tasks()
         chosen = with_grading([t for t in pool if split is None or t.split == split], grading)
+        kwargs.setdefault("tool_output_limit", None)  # the original shows whole responses
         super().__init__(protocol_suite(suite, protocol), tasks=chosen, **kwargs)
 
     def _invoke(self, call: Call) -> tuple[ToolResult, bool]:
@@ -96,7 +97,11 @@ class MedAgentBenchEnv(ClinicalEnv):
             or not isinstance(call.arguments.get("resource"), dict)
         ):
             return super()._invoke(call)
-        value = {RECORDED: True, "executed": False, "resource_type": call.arguments.get("resource_type")}
+        value = {
+            RECORDED: True,
+            "executed": False,
+            "resource_type": call.arguments.get("resource_type"),
+        }
         self.record.tool_calls.append(
             ToolCall(step=self._steps, name=call.name, arguments=dict(call.arguments), result=value)
         )

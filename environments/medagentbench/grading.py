@@ -20,12 +20,20 @@ from the EHR or the recorded payloads (:mod:`.posts`). ``rules`` picks the grade
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from medsim.environments.medagentbench import answers, orders
+from medsim.environments.medagentbench.posts import (
+    Post,
+    fixed_posts,
+    original_has_post,
+    original_posts,
+)
 from medsim.grading.checkpoints.chart import NeedsStore
 from medsim.grading.checkpoints.registry import (
     CheckResult,
@@ -34,13 +42,6 @@ from medsim.grading.checkpoints.registry import (
     failed,
     passed,
     pending,
-)
-from medsim.environments.medagentbench import answers, orders
-from medsim.environments.medagentbench.posts import (
-    Post,
-    fixed_posts,
-    original_has_post,
-    original_posts,
 )
 
 Json = dict[str, Any]
@@ -101,10 +102,8 @@ def medagentbench_pass(ctx: GradeContext, **params: Any) -> CheckResult:
 
 def _as_list(answer: Any, original: bool) -> Any:
     if isinstance(answer, str):
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             answer = json.loads(answer)
-        except json.JSONDecodeError:
-            pass
     if not original and not isinstance(answer, list):
         answer = [answer]
     return answer

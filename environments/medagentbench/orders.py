@@ -5,7 +5,6 @@ orthopedic surgery referral SNOMED CT 306181000000106, flowsheet row ``BP``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,8 +28,10 @@ CATEGORY_SYSTEMS = {
     "http://terminology.hl7.org/CodeSystem/observation-category",
 }
 #: Route words and SNOMED CT route codes (47625008 intravenous, 26643006 oral).
-ROUTES = {"iv": ({"iv", "intravenous", "intravenous route"}, "47625008"),
-          "oral": ({"oral", "po", "by mouth", "oral route"}, "26643006")}
+ROUTES = {
+    "iv": ({"iv", "intravenous", "intravenous route"}, "47625008"),
+    "oral": ({"oral", "po", "by mouth", "oral route"}, "26643006"),
+}
 
 
 class Bad(Exception):
@@ -82,22 +83,29 @@ class _Rules:
 
     # -- shared -------------------------------------------------------------------------------
     def common(self, post: Post, rtype: str) -> Json:
-        need(post.url == API_BASE + rtype if self.original else post.resource_type == rtype,
-             f"POST to {post.url}, expected {rtype}")
+        need(
+            post.url == API_BASE + rtype if self.original else post.resource_type == rtype,
+            f"POST to {post.url}, expected {rtype}",
+        )
         body = post.payload
         need(isinstance(body, dict) and body.get("resourceType") == rtype, f"not a {rtype}")
         if self.original:
             need(body["subject"] == self.subject, f"subject is {body.get('subject')}")
         else:
-            need(str((body.get("subject") or {}).get("reference", "")).removeprefix(
-                API_BASE) == self.subject["reference"], f"subject is {body.get('subject')}")
+            need(
+                str((body.get("subject") or {}).get("reference", "")).removeprefix(API_BASE)
+                == self.subject["reference"],
+                f"subject is {body.get('subject')}",
+            )
         return body
 
     def code(self, concept: Json, system: str, code: str) -> None:
         codings = concept["coding"] if self.original else concept.get("coding") or []
         pool = codings[:1] if self.original else codings
-        need(any(c.get("system") == system and c.get("code") == code for c in pool),
-             f"code is not {system}|{code}")
+        need(
+            any(c.get("system") == system and c.get("code") == code for c in pool),
+            f"code is not {system}|{code}",
+        )
 
     def at_now(self, value: Any, exact: bool, field: str) -> None:
         now = self.ctx.now
@@ -115,15 +123,24 @@ class _Rules:
 
     def quantity(self, q: Any, value: float, unit: str, tol: float, field: str) -> None:
         if self.original and tol == 0:
-            need(q == {"value": value, "unit": unit}, f"{field} {q!r} != {{value: {value}, unit: {unit}}}")
+            need(
+                q == {"value": value, "unit": unit},
+                f"{field} {q!r} != {{value: {value}, unit: {unit}}}",
+            )
             return
         need(isinstance(q, dict) and isinstance(q.get("value"), int | float), f"{field} missing")
-        same_unit = q.get("unit") == unit if self.original else str(q.get("unit", q.get("code", ""))).lower() == unit.lower()
-        need(abs(float(q["value"]) - value) <= tol + 1e-9 and same_unit,
-             f"{field} {q!r}, expected {value} {unit}")
+        same_unit = (
+            q.get("unit") == unit
+            if self.original
+            else str(q.get("unit", q.get("code", ""))).lower() == unit.lower()
+        )
+        need(
+            abs(float(q["value"]) - value) <= tol + 1e-9 and same_unit,
+            f"{field} {q!r}, expected {value} {unit}",
+        )
 
     def route(self, dosage: Json, kind: str) -> None:
-        route = dosage["route"] if self.original else dosage.get("route")
+        route: Any = dosage["route"] if self.original else dosage.get("route")
         words, snomed = ROUTES[kind]
         if self.original:
             ok = (route == "IV") if kind == "iv" else route.lower().strip() == "oral"
@@ -132,7 +149,9 @@ class _Rules:
         elif isinstance(route, dict):
             texts = [route.get("text")] + [c.get("display") for c in route.get("coding") or []]
             ok = any(isinstance(t, str) and t.lower().strip() in words for t in texts) or any(
-                c.get("system") == SNOMED and c.get("code") == snomed for c in route.get("coding") or [])
+                c.get("system") == SNOMED and c.get("code") == snomed
+                for c in route.get("coding") or []
+            )
         else:
             ok = False
         need(ok, f"route {route!r} is not {kind}")
@@ -142,19 +161,36 @@ class _Rules:
         body = self.common(post, "Observation")
         cats = body["category"]
         if self.original:
-            need(len(cats) == 1 and len(cats[0]["coding"]) == 1 and cats[0]["coding"][0] == ORIGINAL_CATEGORY,
-                 "category is not exactly the vital-signs coding")
+            need(
+                len(cats) == 1
+                and len(cats[0]["coding"]) == 1
+                and cats[0]["coding"][0] == ORIGINAL_CATEGORY,
+                "category is not exactly the vital-signs coding",
+            )
             need(body["code"] == {"text": "BP"}, f"code {body['code']!r} != {{text: BP}}")
         else:
-            need(any(c.get("system") in CATEGORY_SYSTEMS and c.get("code") == "vital-signs"
-                     for cat in cats for c in cat.get("coding") or []), "category is not vital-signs")
+            need(
+                any(
+                    c.get("system") in CATEGORY_SYSTEMS and c.get("code") == "vital-signs"
+                    for cat in cats
+                    for c in cat.get("coding") or []
+                ),
+                "category is not vital-signs",
+            )
             code = body.get("code") or {}
-            need(code.get("text") == "BP" or any(c.get("code") == "BP" for c in code.get("coding") or []),
-                 "code is not the BP flowsheet row")
+            need(
+                code.get("text") == "BP"
+                or any(c.get("code") == "BP" for c in code.get("coding") or []),
+                "code is not the BP flowsheet row",
+            )
         self.at_now(body.get("effectiveDateTime"), True, "effectiveDateTime")
         need(body.get("status") == "final", "status is not final")
         value = body.get("valueString")
-        same = value == bp if self.original else " ".join(str(value).split()) == " ".join(str(bp).split())
+        same = (
+            value == bp
+            if self.original
+            else " ".join(str(value).split()) == " ".join(str(bp).split())
+        )
         need(same, f"valueString {value!r} != {bp!r}")
 
     def magnesium(self, post: Post, tier: tuple[float, float]) -> None:
@@ -183,8 +219,15 @@ class _Rules:
         self.quantity(dosage["doseAndRate"][0].get("doseQuantity"), dose, "mEq", 0.1, "dose")
         self.order_fields(body, priority=False)
 
-    def lab(self, post: Post, system: str, code: str, *, next_morning: bool = False,
-            comment: str | None = None) -> None:
+    def lab(
+        self,
+        post: Post,
+        system: str,
+        code: str,
+        *,
+        next_morning: bool = False,
+        comment: str | None = None,
+    ) -> None:
         body = self.common(post, "ServiceRequest")
         self.code(body["code"], system, code)
         self.at_now(body.get("authoredOn"), True, "authoredOn")
@@ -200,7 +243,9 @@ class _Rules:
             return comment in note["text"]
         notes = note if isinstance(note, list) else [note]
         flat = " ".join(comment.split())
-        return any(isinstance(n, dict) and flat in " ".join(str(n.get("text", "")).split()) for n in notes)
+        return any(
+            isinstance(n, dict) and flat in " ".join(str(n.get("text", "")).split()) for n in notes
+        )
 
 
 def _instant(value: Any) -> datetime | None:
@@ -209,6 +254,3 @@ def _instant(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
-
-
-Check = Callable[..., None]

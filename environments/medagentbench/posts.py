@@ -63,15 +63,11 @@ def original_posts(record: EpisodeRecord) -> list[Post]:
         if msg.get("role") != "assistant":
             continue
         text = _content(msg)
-        if "POST" in text and i + 1 < len(messages):
-            if "POST request accepted" in _content(messages[i + 1]):
-                lines = text.split("\n")
-                try:
-                    payload = json.loads("\n".join(lines[1:]))
-                except json.JSONDecodeError:
-                    continue
-                url = lines[0][4:].strip()
-                out.append(Post(url, url.rsplit("/", 1)[-1], payload))
+        accepted = i + 1 < len(messages) and "POST request accepted" in _content(messages[i + 1])
+        if "POST" in text and accepted:
+            found = _text_post(text)
+            if found is not None:
+                out.append(found)
         for call in msg.get("tool_calls") or []:
             fn = call.get("function") or {}
             if fn.get("name") != "fhir_create":
@@ -89,6 +85,17 @@ def original_posts(record: EpisodeRecord) -> list[Post]:
     return out
 
 
+def _text_post(text: str) -> Post | None:
+    """``POST <url>`` + JSON lines, read as the original reads them (None if not JSON)."""
+    lines = text.split("\n")
+    try:
+        payload = json.loads("\n".join(lines[1:]))
+    except json.JSONDecodeError:
+        return None
+    url = lines[0][4:].strip()
+    return Post(url, url.rsplit("/", 1)[-1], payload)
+
+
 def _tool_reply(messages: list[Json], call_id: str) -> str | None:
     for msg in messages:
         if msg.get("role") == "tool" and str(msg.get("tool_call_id")) == call_id:
@@ -103,6 +110,9 @@ def original_has_post(record: EpisodeRecord) -> bool:
             continue
         if "POST" in _content(msg):
             return True
-        if any((c.get("function") or {}).get("name") in WRITE_TOOLS for c in msg.get("tool_calls") or []):
+        if any(
+            (c.get("function") or {}).get("name") in WRITE_TOOLS
+            for c in msg.get("tool_calls") or []
+        ):
             return True
     return False

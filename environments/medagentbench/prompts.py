@@ -26,9 +26,7 @@ def _escape(text: str) -> str:
 def functions_json() -> str:
     """The function list as the text protocol shows it (JSON, base URL filled in)."""
     base = protocol()["api_base"]
-    funcs = [
-        {**f, "name": f["name"].replace("{api_base}", base)} for f in protocol()["functions"]
-    ]
+    funcs = [{**f, "name": f["name"].replace("{api_base}", base)} for f in protocol()["functions"]]
     return json.dumps(funcs, ensure_ascii=False)
 
 

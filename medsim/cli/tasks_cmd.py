@@ -7,8 +7,8 @@ SUITE is a suite name (``demo``), an env id (``Demo-v0``) or a path to a task fi
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{t.patient:<9}  {len(t.checkpoints)}"
         )
     print(f"{len(rows)} task(s)")
-    categories = Counter(tag for t in rows for tag in t.metadata.tags if tag.startswith("category:"))
+    categories = Counter(
+        tag for t in rows for tag in t.metadata.tags if tag.startswith("category:")
+    )
     if categories:
         print(", ".join(f"{tag.split(':', 1)[1]} {n}" for tag, n in sorted(categories.items())))
     return 0

@@ -27,12 +27,16 @@ def test_reference_scores_one_and_controls_zero(protocol: str, post_mode: str) -
     wrong: list[str] = []
     controls = 0
     for task in env.tasks:
-        ref = run_episode(env, ScriptedAgent(_actions(task.reference_solution, protocol)), task_id=task.id, seed=0)
+        ref = run_episode(
+            env, ScriptedAgent(_actions(task.reference_solution, protocol)), task_id=task.id, seed=0
+        )
         if ref.score != 1.0:
             wrong.append(f"{task.id} reference {ref.score}")
         assert len(task.negative_controls) >= 2
         for control in task.negative_controls:
-            res = run_episode(env, ScriptedAgent(_actions(control.actions, protocol)), task_id=task.id, seed=0)
+            res = run_episode(
+                env, ScriptedAgent(_actions(control.actions, protocol)), task_id=task.id, seed=0
+            )
             controls += 1
             if res.score != 0.0:
                 wrong.append(f"{task.id} control {control.name} {res.score}")
@@ -43,7 +47,8 @@ def test_reference_scores_one_and_controls_zero(protocol: str, post_mode: str) -
 def test_train_references_score_one() -> None:
     env = medsim.make("MedAgentBench-v0", split="train", live_checkpoints=False).unwrapped
     bad = [
-        t.id for t in env.tasks
+        t.id
+        for t in env.tasks
         if run_episode(env, ScriptedAgent(t.reference_solution), task_id=t.id, seed=0).score != 1.0
     ]
     assert bad == [] and len(env.tasks) == 1400

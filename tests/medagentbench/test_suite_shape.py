@@ -11,9 +11,16 @@ import medsim
 from medsim.environments.medagentbench import SUITE
 
 CATEGORIES = {
-    "patient_lookup", "patient_age", "record_blood_pressure", "magnesium_24h",
-    "magnesium_replacement", "cbg_mean_24h", "cbg_latest", "orthopedic_referral",
-    "potassium_replacement", "hba1c_check",
+    "patient_lookup",
+    "patient_age",
+    "record_blood_pressure",
+    "magnesium_24h",
+    "magnesium_replacement",
+    "cbg_mean_24h",
+    "cbg_latest",
+    "orthopedic_referral",
+    "potassium_replacement",
+    "hba1c_check",
 }
 
 
@@ -67,17 +74,21 @@ def test_branches_match_the_overlaid_values() -> None:
     for task in SUITE.tasks():
         if task.split != "test" or _tag(task, "category") != "magnesium_replacement":
             continue
-        recent = [
-            r for r in task.overlay
-            if r["effectiveDateTime"] >= "2023-11-12T10:15:00+00:00"
-        ]
+        recent = [r for r in task.overlay if r["effectiveDateTime"] >= "2023-11-12T10:15:00+00:00"]
         branch = _tag(task, "branch")
         if not recent:
             assert branch == "none"
             continue
         value = max(recent, key=lambda r: r["effectiveDateTime"])["valueQuantity"]["value"]
-        tier = ("normal" if value > 1.9 else "severe" if value < 1 else "moderate" if value < 1.5
-                else "mild")
+        tier = (
+            "normal"
+            if value > 1.9
+            else "severe"
+            if value < 1
+            else "moderate"
+            if value < 1.5
+            else "mild"
+        )
         assert tier == branch, (task.id, value)
 
 
@@ -91,7 +102,9 @@ def test_chart_has_local_codes_mrn_ids_and_nothing_after_now() -> None:
     assert patient["id"] == mrn
     for code, loinc in (("K", "2823-3"), ("A1C", "4548-4"), ("MG", "19123-9")):
         local = fhir.search("Observation", {"code": code, "_summary": "count"})["total"]
-        by_loinc = fhir.search("Observation", {"code": f"http://loinc.org|{loinc}", "_summary": "count"})["total"]
+        by_loinc = fhir.search(
+            "Observation", {"code": f"http://loinc.org|{loinc}", "_summary": "count"}
+        )["total"]
         assert local == by_loinc > 0, code
     assert fhir.search("Observation", {"code": "BP", "_summary": "count"})["total"] > 0
     later = fhir.search("Observation", {"date": "gt2023-11-13T10:15:00+00:00", "_summary": "count"})
@@ -120,7 +133,11 @@ def test_the_first_observation_of_each_protocol() -> None:
     assert info["messages"][0]["role"] == "system"
     assert obs.startswith("Check patient S7300054's") and "0338-1715-40" in obs
     assert {t["function"]["name"] for t in info["tools"]} == {
-        "fhir_search", "fhir_read", "fhir_create", "finish"}
+        "fhir_search",
+        "fhir_read",
+        "fhir_create",
+        "finish",
+    }
 
 
 def test_bad_options_fail_at_make() -> None:

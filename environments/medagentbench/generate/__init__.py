@@ -55,7 +55,9 @@ def chart_facts() -> tuple[dict[str, Json], dict[str, dict[str, list[Reading]]]]
     return patients, readings
 
 
-def split_patients(patients: dict[str, Json], readings: dict[str, Any]) -> tuple[list[str], list[str]]:
+def split_patients(
+    patients: dict[str, Json], readings: dict[str, Any]
+) -> tuple[list[str], list[str]]:
     order = sorted(patients)
     random.Random(SEED).shuffle(order)
     without = [p for p in order if not readings.get(p, {}).get("A1C")]
@@ -102,7 +104,9 @@ def generate() -> list[Json]:
                     sc = build(category, branch, Placer(task_id, base, rng))
                     facts = _facts(patients[pid], branch, split, rng, taken)
                     other = pool[(i + 1) % len(pool)]
-                    tasks.append(Builder(patients[pid], other).task(category, task_id, split, sc, facts))
+                    tasks.append(
+                        Builder(patients[pid], other).task(category, task_id, split, sc, facts)
+                    )
     _check_coverage(tasks)
     return tasks
 

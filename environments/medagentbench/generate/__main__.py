@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     took = time.perf_counter() - start
     if args.check:
         same = TASKS_FILE.exists() and stored_content(TASKS_FILE) == dumps(tasks)
-        print(f"{TASKS_FILE}: {'identical' if same else 'DIFFERS'} ({len(tasks)} tasks, {took:.1f} s)")
+        print(
+            f"{TASKS_FILE}: {'identical' if same else 'DIFFERS'} ({len(tasks)} tasks, {took:.1f} s)"
+        )
         return 0 if same else 1
     size = write(TASKS_FILE, tasks)
     print(f"wrote {TASKS_FILE} ({len(tasks)} tasks, {size:,} bytes, {took:.1f} s)")

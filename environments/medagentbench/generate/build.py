@@ -86,7 +86,9 @@ class Builder:
         return {
             "resourceType": "MedicationRequest",
             "medicationCodeableConcept": {
-                "coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": ndc, "display": display}],
+                "coding": [
+                    {"system": "http://hl7.org/fhir/sid/ndc", "code": ndc, "display": display}
+                ],
                 "text": display,
             },
             "authoredOn": self.now,
@@ -132,12 +134,12 @@ class Builder:
         )
 
     def a1c_lab(self) -> Json:
-        return self.service("http://loinc.org", "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood")
+        return self.service(
+            "http://loinc.org", "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"
+        )
 
     # -- tasks -----------------------------------------------------------------------------------
-    def task(
-        self, category: str, task_id: str, split: str, sc: Scenario, facts: Json
-    ) -> Json:
+    def task(self, category: str, task_id: str, split: str, sc: Scenario, facts: Json) -> Json:
         tpl = templates()[category]
         fill = {
             "mrn": self.mrn,
@@ -196,8 +198,12 @@ class Builder:
         date = f"&date=ge{_since(since_hours)}" if since_hours else ""
         return get(f"Observation?patient={self.mrn}&code={code}{date}&_count=5000")
 
-    def _task1(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
-        lookup = get(f"Patient?given={fill['given']}&family={fill['family']}&birthdate={fill['birthdate']}")
+    def _task1(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
+        lookup = get(
+            f"Patient?given={fill['given']}&family={fill['family']}&birthdate={fill['birthdate']}"
+        )
         found = sc.branch == "found"
         answer = self.mrn if found else "Patient not found"
         wrong = "Patient not found" if found else self.other
@@ -207,49 +213,90 @@ class Builder:
         ]
         return [lookup, finish(answer)], controls, [_read_only()]
 
-    def _task2(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task2(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         lookup = get(f"Patient?identifier={self.mrn}")
         age = age_on(date.fromisoformat(facts["birthdate_true"]), suite_now().date())
         controls = [
             ("age_plus_one", [lookup, finish(age + 1)], "rounds the age up instead of down"),
-            ("posts", [lookup, post("Observation", self.bp_obs("120/80 mmHg")), finish(age)],
-             "right age, but writes to the chart in a query task"),
+            (
+                "posts",
+                [lookup, post("Observation", self.bp_obs("120/80 mmHg")), finish(age)],
+                "right age, but writes to the chart in a query task",
+            ),
         ]
-        breakdown = [_read_only(), {"id": "age", "grader": "value_reported",
-                                    "params": {"expected": {"patient": "age"}}}]
+        breakdown = [
+            _read_only(),
+            {"id": "age", "grader": "value_reported", "params": {"expected": {"patient": "age"}}},
+        ]
         return [lookup, finish(age)], controls, breakdown
 
-    def _task3(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task3(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         bp = fill["bp"]
         wrong_bp = "120/80 mmHg" if bp != "120/80 mmHg" else "118/77 mmHg"
         controls = [
-            ("wrong_value", [post("Observation", self.bp_obs(wrong_bp)), finish()], "records another value"),
-            ("wrong_patient", [post("Observation", self.bp_obs(bp, self.other)), finish()],
-             "records the value in another patient's chart"),
+            (
+                "wrong_value",
+                [post("Observation", self.bp_obs(wrong_bp)), finish()],
+                "records another value",
+            ),
+            (
+                "wrong_patient",
+                [post("Observation", self.bp_obs(bp, self.other)), finish()],
+                "records the value in another patient's chart",
+            ),
             ("nothing_recorded", [finish()], "finishes without recording"),
         ]
-        breakdown = [{"id": "bp_recorded", "grader": "resource_created", "params": {
-            "resource_type": "Observation", "status": ["final"], "fields": {"valueString": bp},
-            "authored": None, "max_count": 1}}]
+        breakdown = [
+            {
+                "id": "bp_recorded",
+                "grader": "resource_created",
+                "params": {
+                    "resource_type": "Observation",
+                    "status": ["final"],
+                    "fields": {"valueString": bp},
+                    "authored": None,
+                    "max_count": 1,
+                },
+            }
+        ]
         return [post("Observation", self.bp_obs(bp)), finish()], controls, breakdown
 
     def _mg(self, sc: Scenario) -> Any:
         return latest(sc.readings.get("MG", []), suite_now() - timedelta(hours=24))
 
-    def _task4(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task4(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         query = self._obs_get("MG", 24)
         last = self._mg(sc)
         value = last.value if last else -1
         older = latest(sc.readings.get("MG", []))
         wrong = -1 if last else (older.value if older else 2.0)
         controls = [
-            ("wrong_value", [query, finish(wrong)], "reports a value outside the 24 h window / -1 when one exists"),
-            ("posts", [query, post("Observation", self.bp_obs("120/80 mmHg")), finish(value)],
-             "right value, but writes to the chart in a query task"),
+            (
+                "wrong_value",
+                [query, finish(wrong)],
+                "reports a value outside the 24 h window / -1 when one exists",
+            ),
+            (
+                "posts",
+                [query, post("Observation", self.bp_obs("120/80 mmHg")), finish(value)],
+                "right value, but writes to the chart in a query task",
+            ),
         ]
-        return [query, finish(value)], controls, [_read_only(), _value("MG", "@now-PT24H", "latest")]
+        return (
+            [query, finish(value)],
+            controls,
+            [_read_only(), _value("MG", "@now-PT24H", "latest")],
+        )
 
-    def _task5(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task5(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         query = self._obs_get("MG", 24)
         last = self._mg(sc)
         tier = mg_tier(last.value) if last else None
@@ -259,109 +306,249 @@ class Builder:
             other = (2.0, 2.0) if tier != (2.0, 2.0) else (1.0, 1.0)
             ref = [query, post("MedicationRequest", self.mg_order(grams, hours)), finish(*answer)]
             controls = [
-                ("wrong_tier", [query, post("MedicationRequest", self.mg_order(*other)), finish(*answer)],
-                 "orders the dose of another severity tier"),
+                (
+                    "wrong_tier",
+                    [query, post("MedicationRequest", self.mg_order(*other)), finish(*answer)],
+                    "orders the dose of another severity tier",
+                ),
                 ("no_order", [query, finish(*answer)], "sees the low magnesium but orders nothing"),
-                ("double_order", [query, post("MedicationRequest", self.mg_order(grams, hours)),
-                                  post("MedicationRequest", self.mg_order(grams, hours)), finish(*answer)],
-                 "orders the replacement twice"),
+                (
+                    "double_order",
+                    [
+                        query,
+                        post("MedicationRequest", self.mg_order(grams, hours)),
+                        post("MedicationRequest", self.mg_order(grams, hours)),
+                        finish(*answer),
+                    ],
+                    "orders the replacement twice",
+                ),
             ]
-            breakdown = [{"id": "mg_order", "grader": "resource_created", "params": {
-                "resource_type": "MedicationRequest",
-                "code": {"codes": ["http://hl7.org/fhir/sid/ndc|0338-1715-40"]},
-                "status": ["active"], "intent": ["order"],
-                "dosage": {"dose": {"value": grams, "unit": "g"}}, "max_count": 1}}]
+            breakdown = [
+                {
+                    "id": "mg_order",
+                    "grader": "resource_created",
+                    "params": {
+                        "resource_type": "MedicationRequest",
+                        "code": {"codes": ["http://hl7.org/fhir/sid/ndc|0338-1715-40"]},
+                        "status": ["active"],
+                        "intent": ["order"],
+                        "dosage": {"dose": {"value": grams, "unit": "g"}},
+                        "max_count": 1,
+                    },
+                }
+            ]
         else:
             ref = [query, finish(*answer)]
             controls = [
-                ("order_not_needed", [query, post("MedicationRequest", self.mg_order(1, 1)), finish(*answer)],
-                 "orders magnesium although none is indicated (normal or no value in 24 h)"),
-                ("order_severe", [query, post("MedicationRequest", self.mg_order(4, 4)), finish()],
-                 "orders the severe-deficiency dose without a low value"),
+                (
+                    "order_not_needed",
+                    [query, post("MedicationRequest", self.mg_order(1, 1)), finish(*answer)],
+                    "orders magnesium although none is indicated (normal or no value in 24 h)",
+                ),
+                (
+                    "order_severe",
+                    [query, post("MedicationRequest", self.mg_order(4, 4)), finish()],
+                    "orders the severe-deficiency dose without a low value",
+                ),
             ]
-            breakdown = [{"id": "no_mg_order", "grader": "nothing_created",
-                          "params": {"resource_type": "MedicationRequest"}}]
+            breakdown = [
+                {
+                    "id": "no_mg_order",
+                    "grader": "nothing_created",
+                    "params": {"resource_type": "MedicationRequest"},
+                }
+            ]
         return ref, controls, breakdown
 
-    def _task6(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task6(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         query = self._obs_get("GLU", 24)
         since = suite_now() - timedelta(hours=24)
         pool = [r.value for r in sc.readings.get("GLU", []) if r.when >= since]
         mean = round(sum(pool) / len(pool), 2) if pool else -1
         every = [r.value for r in sc.readings.get("GLU", [])]
-        wrong = round(sum(every) / len(every), 2) if every and len(every) != len(pool) else (
-            round(mean + 15, 2) if pool else 110.0)
+        wrong = (
+            round(sum(every) / len(every), 2)
+            if every and len(every) != len(pool)
+            else (round(mean + 15, 2) if pool else 110.0)
+        )
         controls = [
-            ("wrong_mean", [query, finish(wrong)], "averages outside the 24 h window (or invents a value)"),
-            ("posts", [query, post("Observation", self.bp_obs("120/80 mmHg")), finish(mean)],
-             "right mean, but writes to the chart in a query task"),
+            (
+                "wrong_mean",
+                [query, finish(wrong)],
+                "averages outside the 24 h window (or invents a value)",
+            ),
+            (
+                "posts",
+                [query, post("Observation", self.bp_obs("120/80 mmHg")), finish(mean)],
+                "right mean, but writes to the chart in a query task",
+            ),
         ]
-        return [query, finish(mean)], controls, [_read_only(), _value("GLU", "@now-PT24H", "mean", 0.1)]
+        return (
+            [query, finish(mean)],
+            controls,
+            [_read_only(), _value("GLU", "@now-PT24H", "mean", 0.1)],
+        )
 
-    def _task7(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task7(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         query = self._obs_get("GLU")
         items = sc.readings.get("GLU", [])
         value = items[-1].value
         wrong = items[0].value if items[0].value != value else value + 10
         controls = [
-            ("oldest_value", [query, finish(wrong)], "reports the earliest reading, not the latest"),
-            ("posts", [query, post("Observation", self.bp_obs("120/80 mmHg")), finish(value)],
-             "right value, but writes to the chart in a query task"),
+            (
+                "oldest_value",
+                [query, finish(wrong)],
+                "reports the earliest reading, not the latest",
+            ),
+            (
+                "posts",
+                [query, post("Observation", self.bp_obs("120/80 mmHg")), finish(value)],
+                "right value, but writes to the chart in a query task",
+            ),
         ]
         return [query, finish(value)], controls, [_read_only(), _value("GLU", None, "latest")]
 
-    def _task8(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task8(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         note = [{"text": fill["comment"]}]
-        good = self.service("http://snomed.info/sct", "306181000000106",
-                            "Referral to orthopedic surgery service", note=note)
+        good = self.service(
+            "http://snomed.info/sct",
+            "306181000000106",
+            "Referral to orthopedic surgery service",
+            note=note,
+        )
         no_note = {k: v for k, v in good.items() if k != "note"}
-        wrong_code = {**good, "code": {"coding": [{"system": "http://snomed.info/sct",
-                                                   "code": "183545006", "display": "Referral to orthopaedic service"}]}}
+        wrong_code = {
+            **good,
+            "code": {
+                "coding": [
+                    {
+                        "system": "http://snomed.info/sct",
+                        "code": "183545006",
+                        "display": "Referral to orthopaedic service",
+                    }
+                ]
+            },
+        }
         controls = [
-            ("no_sbar", [post("ServiceRequest", no_note), finish()], "referral without the SBAR text"),
-            ("wrong_code", [post("ServiceRequest", wrong_code), finish()], "referral under another SNOMED code"),
+            (
+                "no_sbar",
+                [post("ServiceRequest", no_note), finish()],
+                "referral without the SBAR text",
+            ),
+            (
+                "wrong_code",
+                [post("ServiceRequest", wrong_code), finish()],
+                "referral under another SNOMED code",
+            ),
         ]
-        breakdown = [{"id": "referral", "grader": "resource_created", "params": {
-            "resource_type": "ServiceRequest", "code": {"codes": ["http://snomed.info/sct|306181000000106"]},
-            "status": ["active"], "intent": ["order"], "priority": ["stat"], "text_regex": ["ACL tear"],
-            "max_count": 1}}]
+        breakdown = [
+            {
+                "id": "referral",
+                "grader": "resource_created",
+                "params": {
+                    "resource_type": "ServiceRequest",
+                    "code": {"codes": ["http://snomed.info/sct|306181000000106"]},
+                    "status": ["active"],
+                    "intent": ["order"],
+                    "priority": ["stat"],
+                    "text_regex": ["ACL tear"],
+                    "max_count": 1,
+                },
+            }
+        ]
         return [post("ServiceRequest", good), finish()], controls, breakdown
 
-    def _task9(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task9(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         query = self._obs_get("K")
         last = latest(sc.readings.get("K", []))
         assert last is not None
         if last.value < 3.5:
             dose = round(k_dose(last.value), 1)
-            ref = [query, post("MedicationRequest", self.k_order(dose)), post("ServiceRequest", self.k_lab()),
-                   finish(last.value)]
-            controls = [
-                ("no_next_morning_lab", [query, post("MedicationRequest", self.k_order(dose)), finish(last.value)],
-                 "replaces potassium but forgets the next-morning potassium"),
-                ("wrong_dose", [query, post("MedicationRequest", self.k_order(dose + 20)),
-                                post("ServiceRequest", self.k_lab()), finish(last.value)],
-                 "orders 20 mEq more than the rule gives"),
+            ref = [
+                query,
+                post("MedicationRequest", self.k_order(dose)),
+                post("ServiceRequest", self.k_lab()),
+                finish(last.value),
             ]
-            breakdown = [{"id": "k_order", "grader": "resource_created", "params": {
-                "resource_type": "MedicationRequest", "code": {"codes": ["http://hl7.org/fhir/sid/ndc|40032-917-01"]},
-                "status": ["active"], "dosage": {"dose": {"value": dose, "unit": "meq", "tolerance": 0.1}},
-                "max_count": 1}},
-                {"id": "k_lab", "grader": "resource_created", "params": {
-                    "resource_type": "ServiceRequest", "code": {"codes": ["http://loinc.org|2823-3"]},
-                    "occurrence": {"after": "@today+P1DT8H", "before": "@today+P1DT8H59M"}, "max_count": 1}}]
+            controls = [
+                (
+                    "no_next_morning_lab",
+                    [query, post("MedicationRequest", self.k_order(dose)), finish(last.value)],
+                    "replaces potassium but forgets the next-morning potassium",
+                ),
+                (
+                    "wrong_dose",
+                    [
+                        query,
+                        post("MedicationRequest", self.k_order(dose + 20)),
+                        post("ServiceRequest", self.k_lab()),
+                        finish(last.value),
+                    ],
+                    "orders 20 mEq more than the rule gives",
+                ),
+            ]
+            breakdown = [
+                {
+                    "id": "k_order",
+                    "grader": "resource_created",
+                    "params": {
+                        "resource_type": "MedicationRequest",
+                        "code": {"codes": ["http://hl7.org/fhir/sid/ndc|40032-917-01"]},
+                        "status": ["active"],
+                        "dosage": {"dose": {"value": dose, "unit": "meq", "tolerance": 0.1}},
+                        "max_count": 1,
+                    },
+                },
+                {
+                    "id": "k_lab",
+                    "grader": "resource_created",
+                    "params": {
+                        "resource_type": "ServiceRequest",
+                        "code": {"codes": ["http://loinc.org|2823-3"]},
+                        "occurrence": {"after": "@today+P1DT8H", "before": "@today+P1DT8H59M"},
+                        "max_count": 1,
+                    },
+                },
+            ]
         else:
             ref = [query, finish(last.value)]
             controls = [
-                ("order_not_needed", [query, post("MedicationRequest", self.k_order(10)),
-                                      post("ServiceRequest", self.k_lab()), finish(last.value)],
-                 "replaces potassium although it is not low"),
-                ("wrong_value", [query, finish(round(last.value - 0.5, 1))], "reports another potassium"),
+                (
+                    "order_not_needed",
+                    [
+                        query,
+                        post("MedicationRequest", self.k_order(10)),
+                        post("ServiceRequest", self.k_lab()),
+                        finish(last.value),
+                    ],
+                    "replaces potassium although it is not low",
+                ),
+                (
+                    "wrong_value",
+                    [query, finish(round(last.value - 0.5, 1))],
+                    "reports another potassium",
+                ),
             ]
-            breakdown = [{"id": "no_k_order", "grader": "nothing_created",
-                          "params": {"resource_type": "MedicationRequest"}}]
+            breakdown = [
+                {
+                    "id": "no_k_order",
+                    "grader": "nothing_created",
+                    "params": {"resource_type": "MedicationRequest"},
+                }
+            ]
         return ref, controls, [*breakdown, _value("K", None, "latest")]
 
-    def _task10(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task10(
+        self, sc: Scenario, facts: Json, fill: Json
+    ) -> tuple[list[Any], list[Any], list[Json]]:
         query = self._obs_get("A1C")
         last = latest(sc.readings.get("A1C", []))
         answer = [last.value, last.when_text] if last else [-1]
@@ -369,25 +556,57 @@ class Builder:
         if stale:
             ref = [query, post("ServiceRequest", self.a1c_lab()), finish(*answer)]
             controls = [
-                ("stale_a1c_accepted", [query, finish(*answer)],
-                 "accepts an HbA1c older than a year (or none) without ordering a new one"),
-                ("wrong_code", [query, post("ServiceRequest", self.service(
-                    "http://loinc.org", "2345-7", "Glucose [Mass/volume] in Serum or Plasma")), finish(*answer)],
-                 "orders a glucose instead of an HbA1c"),
+                (
+                    "stale_a1c_accepted",
+                    [query, finish(*answer)],
+                    "accepts an HbA1c older than a year (or none) without ordering a new one",
+                ),
+                (
+                    "wrong_code",
+                    [
+                        query,
+                        post(
+                            "ServiceRequest",
+                            self.service(
+                                "http://loinc.org",
+                                "2345-7",
+                                "Glucose [Mass/volume] in Serum or Plasma",
+                            ),
+                        ),
+                        finish(*answer),
+                    ],
+                    "orders a glucose instead of an HbA1c",
+                ),
             ]
-            breakdown = [{"id": "a1c_order", "grader": "resource_created", "params": {
-                "resource_type": "ServiceRequest", "code": {"codes": ["http://loinc.org|4548-4"]},
-                "max_count": 1}}]
+            breakdown = [
+                {
+                    "id": "a1c_order",
+                    "grader": "resource_created",
+                    "params": {
+                        "resource_type": "ServiceRequest",
+                        "code": {"codes": ["http://loinc.org|4548-4"]},
+                        "max_count": 1,
+                    },
+                }
+            ]
         else:
             ref = [query, finish(*answer)]
             wrong_date = [last.value, (last.when - timedelta(days=1)).isoformat()] if last else [-1]
             controls = [
-                ("order_not_needed", [query, post("ServiceRequest", self.a1c_lab()), finish(*answer)],
-                 "orders an HbA1c although the last one is less than a year old"),
+                (
+                    "order_not_needed",
+                    [query, post("ServiceRequest", self.a1c_lab()), finish(*answer)],
+                    "orders an HbA1c although the last one is less than a year old",
+                ),
                 ("wrong_date", [query, finish(*wrong_date)], "reports the wrong date"),
             ]
-            breakdown = [{"id": "no_a1c_order", "grader": "nothing_created",
-                          "params": {"resource_type": "ServiceRequest"}}]
+            breakdown = [
+                {
+                    "id": "no_a1c_order",
+                    "grader": "nothing_created",
+                    "params": {"resource_type": "ServiceRequest"},
+                }
+            ]
         return ref, controls, breakdown
 
 
@@ -399,5 +618,8 @@ def _value(code: str, since: str | None, agg: str, tolerance: float = 0.0) -> Js
     obs: Json = {"code": {"codes": [code]}, "agg": agg}
     if since:
         obs["since"] = since
-    return {"id": "value", "grader": "value_reported", "params": {
-        "expected": {"observation": obs}, "tolerance": tolerance, "index": 0}}
+    return {
+        "id": "value",
+        "grader": "value_reported",
+        "params": {"expected": {"observation": obs}, "tolerance": tolerance, "index": 0},
+    }

@@ -1,0 +1,11 @@
+"""The shipped task file is what the generator writes (deterministic, ~25 s)."""
+
+from __future__ import annotations
+
+from medsim.environments.medagentbench import TASKS_FILE
+from medsim.environments.medagentbench.generate import generate
+from medsim.environments.medcalc.generate import dumps, stored_content
+
+
+def test_generator_reproduces_the_shipped_file() -> None:
+    assert stored_content(TASKS_FILE) == dumps(generate())
