@@ -162,3 +162,25 @@ def test_two_orders_in_either_order_only_in_fixed_mode() -> None:
     swapped = [ref[0], ref[2], ref[1], ref[3]]
     assert _score(task, swapped) == 1.0
     assert _score(task, swapped, post_mode="record", grading="original") == 0.0
+
+
+@pytest.mark.parametrize("post_mode", ["execute", "record"])
+def test_saved_episode_regrades_to_the_same_score(tmp_path, post_mode: str) -> None:
+    """``medsim grade`` rebuilds the chart and imports the suite's grader; a saved reference
+    episode keeps its 1.0 and a saved wrong-tier episode its 0."""
+    import argparse
+
+    from medsim.cli.grade_cmd import regrade
+    from medsim.grading.record import EpisodeRecord
+
+    task = _task("task5", "severe")
+    env = medsim.make("MedAgentBench-v0", post_mode=post_mode).unwrapped
+    args = argparse.Namespace(no_store=False, fhir="embedded", data=None)
+    for actions, want in (
+        (task.reference_solution, 1.0),
+        (task.negative_control("wrong_tier").actions, 0.0),
+    ):
+        res = run_episode(env, ScriptedAgent(actions), task_id=task.id, seed=0)
+        path = res.record.save(tmp_path / f"{want}.json")
+        out = regrade(path, EpisodeRecord.load(path), args)
+        assert (out["saved_score"], out["score"]) == (want, want)
