@@ -14,7 +14,9 @@ two grading rules, chosen by keyword::
   server's OperationOutcome) and are graded from its state. ``"record"``: as in the original, a
   POST (or ``fhir_create``/``fhir_update`` call) is answered "accepted", recorded in the episode
   record and not run, so any JSON payload (a ``route`` string, a ``note`` object) is accepted.
-* ``grading="fixed"`` or ``"original"``: see :mod:`.grading`.
+* ``grading="fixed"`` or ``"original"``: see :mod:`.grading`. ``grading="original"`` defaults to
+  ``post_mode="record"``: the original's payload forms (a ``route`` string) are invalid R4 and
+  would be refused by an executing EHR, so its rules can only be met on recorded POSTs.
 """
 
 from __future__ import annotations
@@ -68,11 +70,13 @@ class MedAgentBenchEnv(ClinicalEnv):
         suite: Suite,
         *,
         protocol: Protocol = "text",
-        post_mode: PostMode = "execute",
+        post_mode: PostMode | None = None,
         grading: Grading = "fixed",
         tasks: list[Task] | None = None,
         **kwargs: Any,
     ) -> None:
+        if post_mode is None:  # the original's rules grade recorded POSTs, as the original did
+            post_mode = "record" if grading == "original" else "execute"
         _choice("protocol", protocol, ("text", "tools"))
         _choice("post_mode", post_mode, ("execute", "record"))
         _choice("grading", grading, ("fixed", "original"))

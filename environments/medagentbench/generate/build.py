@@ -23,6 +23,24 @@ SOURCE = (
     "template {n}; thresholds and doses as in the original"
 )
 CATEGORIES_PATH = PROTOCOL_PATH.parent / "categories.yaml"
+BREAKDOWN_PATH = PROTOCOL_PATH.parent / "breakdown.yaml"
+
+
+def breakdown_specs(category: str, orders: bool, values: Json) -> list[Json]:
+    """The medsim checkpoints reported beside the pass/fail (``data/breakdown.yaml``)."""
+    table: Json = yaml.safe_load(BREAKDOWN_PATH.read_text(encoding="utf-8"))
+    key = category if category in table else f"{category}.{'order' if orders else 'no_order'}"
+    return [_fill(spec, values) for spec in table[key]]
+
+
+def _fill(obj: Any, values: Json) -> Any:
+    if isinstance(obj, dict):
+        return {k: _fill(v, values) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_fill(v, values) for v in obj]
+    if isinstance(obj, str) and obj.startswith("{") and obj.endswith("}") and obj[1:-1] in values:
+        return values[obj[1:-1]]
+    return obj
 
 
 def templates() -> Json:
@@ -73,7 +91,9 @@ class Builder(Payloads):
             params["bp"] = fill["bp"]
         if category == "task8":
             params["comment"] = fill["comment"]
-        reference, controls, breakdown = getattr(self, f"_{category}")(sc, facts, fill)
+        reference, controls, values = getattr(self, f"_{category}")(sc, facts, fill)
+        orders = any(isinstance(a, str) and a.startswith("POST") for a in reference)
+        breakdown = breakdown_specs(category, orders, values)
         checkpoints = [
             {
                 "id": "medagentbench_pass",
@@ -114,9 +134,7 @@ class Builder(Payloads):
         date = f"&date=ge{_since(since_hours)}" if since_hours else ""
         return get(f"Observation?patient={self.mrn}&code={code}{date}&_count=5000")
 
-    def _task1(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task1(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         lookup = get(
             f"Patient?given={fill['given']}&family={fill['family']}&birthdate={fill['birthdate']}"
         )
@@ -127,11 +145,9 @@ class Builder(Payloads):
             ("wrong_answer", [lookup, finish(wrong)], "reports the other outcome of the lookup"),
             ("other_patient", [lookup, finish(self.other)], "answers another patient's MRN"),
         ]
-        return [lookup, finish(answer)], controls, [_read_only()]
+        return [lookup, finish(answer)], controls, {}
 
-    def _task2(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task2(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         lookup = get(f"Patient?identifier={self.mrn}")
         age = age_on(date.fromisoformat(facts["birthdate_true"]), suite_now().date())
         controls = [
@@ -142,15 +158,9 @@ class Builder(Payloads):
                 "right age, but writes to the chart in a query task",
             ),
         ]
-        breakdown = [
-            _read_only(),
-            {"id": "age", "grader": "value_reported", "params": {"expected": {"patient": "age"}}},
-        ]
-        return [lookup, finish(age)], controls, breakdown
+        return [lookup, finish(age)], controls, {}
 
-    def _task3(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task3(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         bp = fill["bp"]
         wrong_bp = "120/80 mmHg" if bp != "120/80 mmHg" else "118/77 mmHg"
         controls = [
@@ -166,27 +176,12 @@ class Builder(Payloads):
             ),
             ("nothing_recorded", [finish()], "finishes without recording"),
         ]
-        breakdown = [
-            {
-                "id": "bp_recorded",
-                "grader": "resource_created",
-                "params": {
-                    "resource_type": "Observation",
-                    "status": ["final"],
-                    "fields": {"valueString": bp},
-                    "authored": None,
-                    "max_count": 1,
-                },
-            }
-        ]
-        return [post("Observation", self.bp_obs(bp)), finish()], controls, breakdown
+        return [post("Observation", self.bp_obs(bp)), finish()], controls, {"bp": bp}
 
     def _mg(self, sc: Scenario) -> Any:
         return latest(sc.readings.get("MG", []), suite_now() - timedelta(hours=24))
 
-    def _task4(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task4(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         query = self._obs_get("MG", 24)
         last = self._mg(sc)
         value = last.value if last else -1
@@ -207,12 +202,10 @@ class Builder(Payloads):
         return (
             [query, finish(value)],
             controls,
-            [_read_only(), _value("MG", "@now-PT24H", "latest")],
+            {},
         )
 
-    def _task5(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task5(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         query = self._obs_get("MG", 24)
         last = self._mg(sc)
         tier = mg_tier(last.value) if last else None
@@ -239,20 +232,6 @@ class Builder(Payloads):
                     "orders the replacement twice",
                 ),
             ]
-            breakdown = [
-                {
-                    "id": "mg_order",
-                    "grader": "resource_created",
-                    "params": {
-                        "resource_type": "MedicationRequest",
-                        "code": {"codes": ["http://hl7.org/fhir/sid/ndc|0338-1715-40"]},
-                        "status": ["active"],
-                        "intent": ["order"],
-                        "dosage": {"dose": {"value": grams, "unit": "g"}},
-                        "max_count": 1,
-                    },
-                }
-            ]
         else:
             ref = [query, finish(*answer)]
             controls = [
@@ -267,18 +246,9 @@ class Builder(Payloads):
                     "orders the severe-deficiency dose without a low value",
                 ),
             ]
-            breakdown = [
-                {
-                    "id": "no_mg_order",
-                    "grader": "nothing_created",
-                    "params": {"resource_type": "MedicationRequest"},
-                }
-            ]
-        return ref, controls, breakdown
+        return ref, controls, {"grams": tier[0]} if tier else {}
 
-    def _task6(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task6(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         query = self._obs_get("GLU", 24)
         since = suite_now() - timedelta(hours=24)
         pool = [r.value for r in sc.readings.get("GLU", []) if r.when >= since]
@@ -304,12 +274,10 @@ class Builder(Payloads):
         return (
             [query, finish(mean)],
             controls,
-            [_read_only(), _value("GLU", "@now-PT24H", "mean", 0.1)],
+            {},
         )
 
-    def _task7(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task7(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         query = self._obs_get("GLU")
         items = sc.readings.get("GLU", [])
         value = items[-1].value
@@ -326,11 +294,9 @@ class Builder(Payloads):
                 "right value, but writes to the chart in a query task",
             ),
         ]
-        return [query, finish(value)], controls, [_read_only(), _value("GLU", None, "latest")]
+        return [query, finish(value)], controls, {}
 
-    def _task8(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task8(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         note = [{"text": fill["comment"]}]
         good = self.service(
             "http://snomed.info/sct",
@@ -363,26 +329,9 @@ class Builder(Payloads):
                 "referral under another SNOMED code",
             ),
         ]
-        breakdown = [
-            {
-                "id": "referral",
-                "grader": "resource_created",
-                "params": {
-                    "resource_type": "ServiceRequest",
-                    "code": {"codes": ["http://snomed.info/sct|306181000000106"]},
-                    "status": ["active"],
-                    "intent": ["order"],
-                    "priority": ["stat"],
-                    "text_regex": ["ACL tear"],
-                    "max_count": 1,
-                },
-            }
-        ]
-        return [post("ServiceRequest", good), finish()], controls, breakdown
+        return [post("ServiceRequest", good), finish()], controls, {}
 
-    def _task9(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task9(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         query = self._obs_get("K")
         last = latest(sc.readings.get("K", []))
         assert last is not None
@@ -411,29 +360,6 @@ class Builder(Payloads):
                     "orders 20 mEq more than the rule gives",
                 ),
             ]
-            breakdown = [
-                {
-                    "id": "k_order",
-                    "grader": "resource_created",
-                    "params": {
-                        "resource_type": "MedicationRequest",
-                        "code": {"codes": ["http://hl7.org/fhir/sid/ndc|40032-917-01"]},
-                        "status": ["active"],
-                        "dosage": {"dose": {"value": dose, "unit": "meq", "tolerance": 0.1}},
-                        "max_count": 1,
-                    },
-                },
-                {
-                    "id": "k_lab",
-                    "grader": "resource_created",
-                    "params": {
-                        "resource_type": "ServiceRequest",
-                        "code": {"codes": ["http://loinc.org|2823-3"]},
-                        "occurrence": {"after": "@today+P1DT8H", "before": "@today+P1DT8H59M"},
-                        "max_count": 1,
-                    },
-                },
-            ]
         else:
             ref = [query, finish(last.value)]
             controls = [
@@ -453,18 +379,9 @@ class Builder(Payloads):
                     "reports another potassium",
                 ),
             ]
-            breakdown = [
-                {
-                    "id": "no_k_order",
-                    "grader": "nothing_created",
-                    "params": {"resource_type": "MedicationRequest"},
-                }
-            ]
-        return ref, controls, [*breakdown, _value("K", None, "latest")]
+        return ref, controls, {"dose": dose} if last.value < 3.5 else {}
 
-    def _task10(
-        self, sc: Scenario, facts: Json, fill: Json
-    ) -> tuple[list[Any], list[Any], list[Json]]:
+    def _task10(self, sc: Scenario, facts: Json, fill: Json) -> tuple[list[Any], list[Any], Json]:
         query = self._obs_get("A1C")
         last = latest(sc.readings.get("A1C", []))
         answer = [last.value, last.when_text] if last else [-1]
@@ -494,17 +411,6 @@ class Builder(Payloads):
                     "orders a glucose instead of an HbA1c",
                 ),
             ]
-            breakdown = [
-                {
-                    "id": "a1c_order",
-                    "grader": "resource_created",
-                    "params": {
-                        "resource_type": "ServiceRequest",
-                        "code": {"codes": ["http://loinc.org|4548-4"]},
-                        "max_count": 1,
-                    },
-                }
-            ]
         else:
             ref = [query, finish(*answer)]
             wrong_date = [last.value, (last.when - timedelta(days=1)).isoformat()] if last else [-1]
@@ -516,26 +422,4 @@ class Builder(Payloads):
                 ),
                 ("wrong_date", [query, finish(*wrong_date)], "reports the wrong date"),
             ]
-            breakdown = [
-                {
-                    "id": "no_a1c_order",
-                    "grader": "nothing_created",
-                    "params": {"resource_type": "ServiceRequest"},
-                }
-            ]
-        return ref, controls, breakdown
-
-
-def _read_only() -> Json:
-    return {"id": "read_only", "grader": "nothing_created", "params": {}}
-
-
-def _value(code: str, since: str | None, agg: str, tolerance: float = 0.0) -> Json:
-    obs: Json = {"code": {"codes": [code]}, "agg": agg}
-    if since:
-        obs["since"] = since
-    return {
-        "id": "value",
-        "grader": "value_reported",
-        "params": {"expected": {"observation": obs}, "tolerance": tolerance, "index": 0},
-    }
+        return ref, controls, {}
