@@ -1,7 +1,8 @@
 """Every task's reference solution scores 1.0 in both protocols and both POST modes, every
 negative control scores 0, and a random agent scores near 0 (embedded EHR).
 
-Measured on the 2-core project machine: ~1 s per 100 episodes; the whole file ~40 s."""
+Measured on the shared 2-core project machine (bench/medagentbench_bench.py): 4-9 s per
+protocol x POST mode for the 300 tasks and their 648 controls; the whole file ~35 s."""
 
 from __future__ import annotations
 
