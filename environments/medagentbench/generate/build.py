@@ -311,8 +311,8 @@ class Builder(Payloads):
                 "coding": [
                     {
                         "system": "http://snomed.info/sct",
-                        "code": "183545006",
-                        "display": "Referral to orthopaedic service",
+                        "code": "3457005",
+                        "display": "Patient referral",
                     }
                 ]
             },
