@@ -224,8 +224,10 @@ def _fingerprint(cohort: Path) -> str:
 
 
 def cache_root() -> Path:
-    root = os.environ.get("MEDSIM_CACHE_DIR") or os.path.join(Path.home(), ".cache", "medsim")
-    path = Path(root) / "medagentbench"
+    """``~/.cache/medsim/medagentbench`` (beside the engine's index cache; MEDSIM_CACHE_DIR)."""
+    from medsim.fhir.embedded import cache_dir
+
+    path = cache_dir().parent / "medagentbench"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
