@@ -59,6 +59,13 @@ ENVS: tuple[EnvEntry, ...] = (
         description="84 calculation questions (21 calculators) whose inputs must be found in "
         "the patient's FHIR record; process checkpoints for calculator, inputs and retrieval.",
     ),
+    EnvEntry(
+        id="MedAgentBench-v0",
+        entry_point="medsim.environments.medagentbench:make_env",
+        suite="medsim.environments.medagentbench:SUITE",
+        description="MedAgentBench's 10 task categories x 30 patients (+ train split) on the "
+        "cohort at 2023-11-13; text protocol or function calling, POSTs executed or recorded.",
+    ),
 )
 
 

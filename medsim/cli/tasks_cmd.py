@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,9 @@ def _load(ref: str) -> tuple[Any, list[Any]]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    _, tasks = _load(args.suite)
-    rows = [t for t in tasks if args.split is None or t.split == args.split]
+    suite, tasks = _load(args.suite)
+    split = args.split or getattr(suite, "default_split", None)
+    rows = [t for t in tasks if split is None or t.split == split]
     width = max((len(t.id) for t in rows), default=2)
     print(f"{'id':<{width}}  split  workflow            specialty           patient    checks")
     for t in rows:
@@ -73,6 +75,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{t.patient:<9}  {len(t.checkpoints)}"
         )
     print(f"{len(rows)} task(s)")
+    categories = Counter(
+        tag for t in rows for tag in t.metadata.tags if tag.startswith("category:")
+    )
+    if categories:
+        print(", ".join(f"{tag.split(':', 1)[1]} {n}" for tag, n in sorted(categories.items())))
     return 0
 
 

@@ -87,6 +87,8 @@ class ClinicalEnv(gym.Env[str, Any]):
         self.render_mode = render_mode
         suite.import_tools()
         chosen = list(tasks) if tasks is not None else suite.tasks()
+        if split is None and tasks is None:
+            split = suite.default_split
         if split is not None:
             chosen = [t for t in chosen if t.split == split]
         if not chosen:
