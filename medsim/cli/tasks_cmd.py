@@ -57,7 +57,7 @@ def _load(ref: str) -> tuple[Any, list[Any]]:
 
     suite = _suite(ref)
     try:
-        return suite, suite.tasks()
+        return suite, suite.tasks(validate=False)
     except TaskLoadError as exc:
         raise SystemExit(f"medsim tasks: {exc}") from None
 
@@ -107,6 +107,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         scores = ", ".join(f"{k} {v:.2f}" for k, v in report.scores.items())
         status = "ok  " if report.ok else "FAIL"
         print(f"{status} {report.task_id}" + (f"  ({scores})" if scores else ""))
+        if report.problems and report.source:
+            print(f"     in {report.source}")
         for problem in report.problems:
             print(f"     - {problem}")
         failed += not report.ok

@@ -66,9 +66,11 @@ def parse_task(data: Any, source: str = "task") -> Task:
         raise TaskLoadError(f"{source}: a task must be a mapping, got {type(data).__name__}")
     label = f"{source} (task {data['id']})" if isinstance(data.get("id"), str) else source
     try:
-        return Task.model_validate(data)
+        task = Task.model_validate(data)
     except ValidationError as exc:
         raise TaskLoadError(f"{label}: {_describe(exc)}") from None
+    task._source = source
+    return task
 
 
 def load_task_file(path: str | Path) -> list[Task]:

@@ -120,7 +120,7 @@ class Tool:
         async vector envs; the decorated function itself is not picklable by reference)."""
         from medsim.tools import registry
 
-        if registry._TOOLS.get(self.name) is self:
+        if registry.TOOLS.peek(self.name) is self:
             return (registry.get_tool, (self.name,))
         return super().__reduce__()
 
