@@ -67,6 +67,8 @@ def action_text(action: Any) -> str:
         return json.dumps(action, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         return repr(action)
+    except RecursionError:
+        return f"<a {type(action).__name__} nested too deeply to show>"
 
 
 def strip_fences(text: str) -> str:

@@ -12,6 +12,7 @@ at the end (sparse reward) or step by step (``reward="dense"``, same total).
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +22,7 @@ import gymnasium as gym
 from medsim.core import transcript as tx
 from medsim.core.actions import Call, ParsedAction, action_text, parse_action
 from medsim.core.ehr import DEFAULT, open_ehr, start_episode
+from medsim.core.guard import action_problem, safe_text
 from medsim.core.observe import (
     error_info,
     how_to_act,
@@ -35,6 +37,8 @@ from medsim.grading.record import EpisodeRecord, ToolCall
 from medsim.tasks.schema import Task
 from medsim.tools.base import Tool, ToolContext, ToolResult
 from medsim.tools.registry import has_tool, resolve_tools
+
+log = logging.getLogger(__name__)
 
 FINISHED = "The task is finished: your answer was recorded."
 ErrorInfo = dict[str, str] | None
@@ -208,20 +212,40 @@ class ClinicalEnv(gym.Env[str, Any]):
     # ---- step --------------------------------------------------------------------------------
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        """One agent action. Never raises (after ``reset``): bad actions, bad arguments and even
+        a bug inside medsim come back as an observation with ``info["error"]``; the step counts."""
         record = self.record
         if self._done:
             self._error = error_info(
                 "episode_over", "the episode is over; call reset() to start a new one"
             )
             return self._error["message"], 0.0, record.terminated, record.truncated, self._info()
+        try:
+            return self._step(action)
+        except Exception as exc:  # the last line of defence of the step contract
+            log.exception("step failed")
+            reason = f"medsim could not process this action ({type(exc).__name__}: {exc})"
+            self._error = error_info("internal_error", reason)
+            record.steps = self._steps
+            record.truncated = self._done = self._steps >= self._max_steps()
+            obs = f"Error: {reason}. This is a medsim bug, not your mistake; please report it."
+            return obs, 0.0, False, record.truncated, self._info()
+
+    def _step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        record = self.record
         self._steps += 1
-        raw = action_text(action)
+        raw = safe_text(action_text(action))
         self._usage["action_tokens"] += approx_tokens(raw)
         over_budget = self.max_tokens is not None and self._usage["action_tokens"] > self.max_tokens
         terminated = False
+        problem = action_problem(action)
         if over_budget:
             obs = f"Token budget exhausted ({self.max_tokens} tokens of actions); the episode ends."
             self._error = error_info("token_budget", obs)
+            self._reply_text(raw, obs)
+        elif problem is not None:
+            obs = f"Invalid action: {problem}. {how_to_act(self._tool_names())}"
+            self._error = error_info("invalid_action", problem)
             self._reply_text(raw, obs)
         else:
             parsed = parse_action(action)

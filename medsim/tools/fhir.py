@@ -6,11 +6,14 @@ Each returns exactly what a FHIR server answers (a ``searchset`` Bundle, a resou
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import numpy as np
 from pydantic import StringConstraints
 
+from medsim.fhir.interface import FhirError
 from medsim.tools.base import ToolContext, ToolError, tool
 
 ResourceType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
@@ -34,6 +37,19 @@ def _episode(fhir: Any) -> Any:
     if fhir is None:
         raise ToolError("no EHR is attached to this tool call (bind a ToolContext with fhir=...)")
     return fhir
+
+
+@contextmanager
+def _bad_request() -> Iterator[None]:
+    """Input the engine could not handle (a ``_count`` of "²", an ``_offset`` beyond SQLite's
+    integers ...) is the request's fault: answer 400 with an OperationOutcome naming the value,
+    as a FHIR server would, instead of a crash reported as a tool bug."""
+    try:
+        yield
+    except (ValueError, OverflowError, UnicodeError, RecursionError) as exc:
+        raise FhirError(
+            400, f"the EHR could not process this request ({type(exc).__name__}: {exc})", "invalid"
+        ) from None
 
 
 def _sample_search(rng: np.random.Generator, ctx: ToolContext) -> dict[str, Any]:
@@ -69,7 +85,8 @@ def fhir_search(
             "http://loinc.org|2823-3", "date": "ge2024-01-01", "_sort": "-date", "_count": "10"}.
             A list value repeats the parameter (both conditions must hold).
     """
-    return dict(_episode(fhir).search(resource_type, dict(params or {})))
+    with _bad_request():
+        return dict(_episode(fhir).search(resource_type, dict(params or {})))
 
 
 @tool(sampler=_sample_read, examples={"resource_type": ["Patient"], "id": ["pat-0001"]})
@@ -80,7 +97,8 @@ def fhir_read(resource_type: ResourceType, id: FhirId, fhir: Any = None) -> dict
         resource_type: FHIR resource type, e.g. "Patient".
         id: The resource's logical id, e.g. "pat-0001".
     """
-    return dict(_episode(fhir).read(resource_type, id))
+    with _bad_request():
+        return dict(_episode(fhir).read(resource_type, id))
 
 
 @tool(writes=True, examples={"resource_type": ["MedicationRequest", "ServiceRequest"]})
@@ -100,7 +118,8 @@ def fhir_create(
         raise ToolError(
             f"resource.resourceType is {declared!r} but resource_type is {resource_type!r}"
         )
-    return dict(_episode(fhir).create(body))
+    with _bad_request():
+        return dict(_episode(fhir).create(body))
 
 
 @tool(writes=True, examples={"resource_type": ["MedicationRequest"]})
@@ -121,4 +140,5 @@ def fhir_update(
         raise ToolError(
             f"resource is {declared}/{body_id} but the update targets {resource_type}/{id}"
         )
-    return dict(_episode(fhir).update(resource_type, id, body))
+    with _bad_request():
+        return dict(_episode(fhir).update(resource_type, id, body))
