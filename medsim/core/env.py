@@ -33,6 +33,7 @@ from medsim.core.observe import (
 from medsim.core.scoring import Scorer
 from medsim.core.spaces import ActionSpace, TextSpace
 from medsim.core.suite import PlainTextPolicy, Suite, TextStyle
+from medsim.fhir.interface import FhirBackend, FhirEpisode
 from medsim.grading.record import EpisodeRecord, ToolCall
 from medsim.tasks.schema import Task
 from medsim.tools.base import Tool, ToolContext, ToolResult
@@ -60,7 +61,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         *,
         tasks: Sequence[Task] | None = None,
         split: str | None = None,
-        fhir: Any = "embedded",
+        fhir: str | FhirBackend | None = "embedded",
         data: str | Path | None = DEFAULT,
         reward: Literal["sparse", "dense"] = "sparse",
         max_steps: int | None = None,
@@ -107,8 +108,9 @@ class ClinicalEnv(gym.Env[str, Any]):
             tid: [tool.openai_schema() for tool in tools.values()]
             for tid, tools in self._tools.items()
         }
-        self._backend = open_ehr(fhir, data, suite)
-        self._episode = self._backend.episode()
+        self._backend: FhirBackend = open_ehr(fhir, data, suite)
+        self._episode: FhirEpisode = self._backend.episode()
+        self._closed = False
         self.scorer = Scorer(dense=reward == "dense", live=live_checkpoints, judge=judge)
         first = self.tasks[0]
         self.action_space: ActionSpace = ActionSpace(
@@ -141,7 +143,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         return self._record
 
     @property
-    def fhir(self) -> Any:
+    def fhir(self) -> FhirEpisode:
         """This env's isolated EHR view (a ``FhirEpisode``)."""
         return self._episode
 
@@ -401,8 +403,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         return text
 
     def close(self) -> None:
-        episode = getattr(self, "_episode", None)
-        if episode is not None:
-            episode.close()
-            self._episode = None
+        if not getattr(self, "_closed", True):
+            self._episode.close()
+            self._closed = True
         super().close()

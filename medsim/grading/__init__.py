@@ -22,7 +22,7 @@ from medsim.grading.checkpoints import (
     run_checkpoint,
     validate_params,
 )
-from medsim.grading.record import EpisodeRecord, ToolCall, WrittenResource
+from medsim.grading.record import EpisodeRecord, RecordedWrite, ToolCall, WrittenResource
 from medsim.grading.rewards import DenseReward
 from medsim.grading.score import CheckpointOutcome, Grade, checkpoint_status, combine, grade
 
@@ -32,6 +32,7 @@ __all__ = [
     "DenseReward",
     "EpisodeRecord",
     "Grade",
+    "RecordedWrite",
     "GradeContext",
     "GradingError",
     "ToolCall",

@@ -149,10 +149,8 @@ def test_writes_are_recorded_with_step(env: ClinicalEnv) -> None:
     env.step({"name": "fhir_search", "arguments": SEARCH_ARGS})
     env.step("POST http://localhost:8080/fhir/MedicationRequest\n" + json.dumps(KCL))
     rec = env.record
-    assert (
-        len(rec.writes) == 1 and rec.writes[0]["step"] == 2 and rec.writes[0]["method"] == "create"
-    )
-    assert rec.tool_calls[1].write_seqs == [rec.writes[0]["seq"]]
+    assert len(rec.writes) == 1 and rec.writes[0].step == 2 and rec.writes[0].method == "create"
+    assert rec.tool_calls[1].write_seqs == [rec.writes[0].seq]
     env.reset(options={"task_id": "t-order"})
     assert env.fhir.writes == [] and env.record.writes == []  # reset drops the layer
 
