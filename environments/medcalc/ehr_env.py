@@ -12,10 +12,12 @@ the final value (half of the score), graded by MedCalc-Bench's rule. See docs/me
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medsim.core.env import ClinicalEnv
 from medsim.environments.medcalc.suite import TASKS_DIR, PackedSuite
+
+if TYPE_CHECKING:
+    from medsim.core.env import ClinicalEnv  # imported when an env is made: listings stay fast
 
 SYSTEM_PROMPT = (
     "You are a clinician's assistant working in an electronic health record (FHIR R4). To "
@@ -38,4 +40,6 @@ SUITE = PackedSuite(
 
 def make_env(**kwargs: Any) -> ClinicalEnv:
     """The MedCalc-EHR-v0 environment; keyword arguments go to :class:`ClinicalEnv`."""
+    from medsim.core.env import ClinicalEnv
+
     return ClinicalEnv(SUITE, **kwargs)

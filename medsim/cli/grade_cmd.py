@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from medsim.grading.record import EpisodeRecord
-
 if TYPE_CHECKING:
     from medsim.fhir.interface import FhirEpisode
+    from medsim.grading.record import EpisodeRecord
     from medsim.tasks.schema import Task
 
 
@@ -57,6 +56,8 @@ def read_record(path: Path) -> EpisodeRecord:
         raise ValueError(f"{path}: not a readable JSON file: {exc}") from None
     if not isinstance(data, dict) or "task_id" not in data:
         raise NotARecord(f"{path}: not an episode record (a JSON object with a task_id)")
+    from medsim.grading.record import EpisodeRecord
+
     return EpisodeRecord.from_dict(data, source=str(path))
 
 

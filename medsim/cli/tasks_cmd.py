@@ -11,8 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 def register(subparsers: Any) -> None:
     """Add the ``tasks`` command to the ``medsim`` parser."""
@@ -45,11 +43,36 @@ def _suite(ref: str) -> Any:
 
     path = Path(ref)
     if path.exists():
+        _check_has_task_files(path)
         return Suite(name=path.stem, tasks_dir=path)
     try:
         return get_suite(ref)
     except UnknownEnvError as exc:
         raise SystemExit(f"medsim tasks: {exc}") from None
+
+
+def _check_has_task_files(path: Path) -> None:
+    """A folder without task files is an error (not "0 task(s)"); when it holds a registered
+    suite's packed tasks, say which suite to name instead."""
+    from medsim.registry import suites
+    from medsim.tasks.loader import TASK_SUFFIXES, task_files
+
+    if not path.is_dir() or task_files(path):
+        return
+    here = path.resolve()
+    owners = sorted(
+        name
+        for name, suite in suites().items()
+        if getattr(suite, "packed", None) is not None and suite.packed.resolve().parent == here
+    )
+    hint = (
+        f"; it holds the packed tasks of suite {', '.join(owners)}: name the suite"
+        if owners
+        else ""
+    )
+    raise SystemExit(
+        f"medsim tasks: no task files ({', '.join('*' + s for s in TASK_SUFFIXES)}) in {path}{hint}"
+    )
 
 
 def _load(ref: str) -> tuple[Any, list[Any]]:
@@ -85,6 +108,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
+        import yaml
+
         print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), end="")
     return 0
 

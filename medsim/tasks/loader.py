@@ -24,7 +24,11 @@ class TaskLoadError(ValueError):
     """A task file that cannot be read or does not match the schema."""
 
 
-class _Loader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (~10x faster), else the pure-Python one.
+_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
     """SafeLoader without the timestamp resolver: dates and times stay as written (strings)."""
 
 

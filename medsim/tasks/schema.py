@@ -1,4 +1,4 @@
-"""The task schema (contracts.md): a task is data — patient, clinical "now", instruction, allowed
+"""The task schema (docs/writing-a-suite.md): a task is data — patient, clinical "now", instruction, allowed
 tools, scenario overlay, checkpoints, rubric, scoring, a reference solution and negative controls.
 
 Every model forbids unknown fields, so a misspelt key in a task file is an error, not a silently
@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from medsim.grading.rubric import RubricCriterion
+from medsim.grading.criteria import RubricCriterion
 
 __all__ = [
     "Action",
