@@ -27,6 +27,7 @@ from medsim.core.observe import (
     error_info,
     how_to_act,
     medagentbench_text,
+    plain_text_note,
     result_text,
     truncate,
 )
@@ -181,7 +182,8 @@ class ClinicalEnv(gym.Env[str, Any]):
         messages: list[dict[str, Any]] = []
         if self.suite.system_prompt:
             messages.append(tx.system(self.suite.system_prompt))
-        prompt = self.suite.prompt(task)
+        note = plain_text_note(self.plain_text, "finish" in self._tools[task.id])
+        prompt = f"{self.suite.prompt(task)}\n\n{note}"
         messages.append(tx.user(prompt))
         self._record = EpisodeRecord(
             task_id=task.id,
