@@ -52,7 +52,7 @@ def approx_tokens(text: str) -> int:
 
 
 class ClinicalEnv(gym.Env[str, Any]):
-    """A clinical task environment over a FHIR EHR; see the module docstring and DESIGN §2."""
+    """A clinical task environment over a FHIR EHR; see the module docstring and docs/architecture.md §2."""
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
 

@@ -2,7 +2,7 @@
 
 Sparse: every step pays 0 and the last pays the task score. Dense: each step pays the checkpoint
 credit first earned in it and the last step also pays ``grade.score - already paid``, so an
-episode's rewards always sum to its score (contracts.md, grading API).
+episode's rewards always sum to its score (docs/grading.md).
 """
 
 from __future__ import annotations

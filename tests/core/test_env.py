@@ -1,4 +1,4 @@
-"""ClinicalEnv on the fixture suite: the Gymnasium contract of DESIGN §2."""
+"""ClinicalEnv on the fixture suite: the Gymnasium contract of docs/architecture.md §2."""
 
 from __future__ import annotations
 
