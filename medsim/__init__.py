@@ -12,8 +12,9 @@ engine and graders are imported when an env is made.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from medsim.lazy import lazy_attributes
 from medsim.registry import list_envs, make, make_vec, register_on_import
 
 if TYPE_CHECKING:
@@ -31,13 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'medsim' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes("medsim", _LAZY)
 
 
 register_on_import()

@@ -14,8 +14,9 @@ schema can import the rubric's data model (``medsim.grading.criteria``) cheaply.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from medsim.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from medsim.grading.checkpoints import (
@@ -59,11 +60,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'medsim.grading' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes("medsim.grading", _LAZY)
 
 
 __all__ = [

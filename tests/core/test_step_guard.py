@@ -91,12 +91,12 @@ hostile_leaves = st.one_of(
     st.text(max_size=8),
     st.sampled_from(["\ud800", "a\udcffb", "²", "٣", "9" * 25, "-1", "\x00", "ge9999-12-31"]),
 )
-hostile = st.recursive(
-    hostile_leaves,
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=10,
+hostile: st.SearchStrategy[Any] = st.deferred(
+    lambda: (
+        hostile_leaves
+        | st.lists(hostile, max_size=3)
+        | st.dictionaries(st.text(max_size=6), hostile, max_size=3)
+    )
 )
 param_names = st.sampled_from(
     ["_count", "_offset", "date", "code", "patient", "_sort", "value-quantity"]

@@ -4,7 +4,7 @@ relativedelta (an independent implementation that also clamps to the month's end
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -14,13 +14,8 @@ from hypothesis import strategies as st
 from medsim import relative_time
 from medsim.data.overlay import OverlayError, resolve_relative
 from medsim.grading.checkpoints.values import resolve_time, validate_time_spec
+from tests.data.test_overlay import moments
 
-zones = st.sampled_from(
-    [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
-)
-moments = st.datetimes(
-    min_value=datetime(1950, 1, 1), max_value=datetime(2090, 12, 31), timezones=zones
-).map(lambda d: d.replace(microsecond=0))
 n = st.integers(min_value=0, max_value=300)
 
 
