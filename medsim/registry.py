@@ -65,7 +65,7 @@ ENVS: tuple[EnvEntry, ...] = (
         id="MedCalc-EHR-v0",
         entry_point="medsim.environments.medcalc.ehr_env:make_env",
         suite="medsim.environments.medcalc.ehr_env:SUITE",
-        description="84 calculation questions (21 calculators) whose inputs must be found in "
+        description="128 calculation questions (32 calculators) whose inputs must be found in "
         "the patient's FHIR record; process checkpoints for calculator, inputs and retrieval.",
     ),
 )
