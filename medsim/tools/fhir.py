@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import StringConstraints
 
-from medsim.fhir.interface import FhirError
+from medsim.fhir.interface import FhirEpisode, FhirError
 from medsim.tools.base import ToolContext, ToolError, tool
 
 ResourceType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
@@ -33,7 +33,7 @@ COMMON_TYPES = [
 ]
 
 
-def _episode(fhir: Any) -> Any:
+def _episode(fhir: FhirEpisode | None) -> FhirEpisode:
     if fhir is None:
         raise ToolError("no EHR is attached to this tool call (bind a ToolContext with fhir=...)")
     return fhir
@@ -74,7 +74,7 @@ def _sample_read(rng: np.random.Generator, ctx: ToolContext) -> dict[str, Any]:
 def fhir_search(
     resource_type: ResourceType,
     params: dict[str, str | list[str]] | None = None,
-    fhir: Any = None,
+    fhir: FhirEpisode | None = None,
 ) -> dict[str, Any]:
     """Search the patient's electronic health record (FHIR R4) and return a searchset Bundle.
 
@@ -90,7 +90,7 @@ def fhir_search(
 
 
 @tool(sampler=_sample_read, examples={"resource_type": ["Patient"], "id": ["pat-0001"]})
-def fhir_read(resource_type: ResourceType, id: FhirId, fhir: Any = None) -> dict[str, Any]:
+def fhir_read(resource_type: ResourceType, id: FhirId, fhir: FhirEpisode | None = None) -> dict[str, Any]:
     """Read one FHIR resource by type and id.
 
     Args:
@@ -103,7 +103,7 @@ def fhir_read(resource_type: ResourceType, id: FhirId, fhir: Any = None) -> dict
 
 @tool(writes=True, examples={"resource_type": ["MedicationRequest", "ServiceRequest"]})
 def fhir_create(
-    resource_type: ResourceType, resource: dict[str, Any], fhir: Any = None
+    resource_type: ResourceType, resource: dict[str, Any], fhir: FhirEpisode | None = None
 ) -> dict[str, Any]:
     """Create a FHIR resource (an order, a note, an observation) and return it as stored.
 
@@ -124,7 +124,7 @@ def fhir_create(
 
 @tool(writes=True, examples={"resource_type": ["MedicationRequest"]})
 def fhir_update(
-    resource_type: ResourceType, id: FhirId, resource: dict[str, Any], fhir: Any = None
+    resource_type: ResourceType, id: FhirId, resource: dict[str, Any], fhir: FhirEpisode | None = None
 ) -> dict[str, Any]:
     """Replace an existing FHIR resource (e.g. to change an order's status) and return it.
 
