@@ -1,9 +1,10 @@
 """MedCalc-EHR-v0: the MedCalc questions where the inputs must be found in the patient's FHIR
 record (MedMCP-Calc style).
 
-84 tasks (4 cases x 21 calculators whose inputs are all chartable: eGFR, CrCl, MAP, BMI, BSA,
-ideal/adjusted body weight, anion and delta gaps, corrected calcium and sodium, osmolality,
-free water deficit, FIB-4, MELD-Na, LDL, SIRS, CURB-65, CHA2DS2-VASc, HAS-BLED) on the
+128 tasks (4 cases x 32 calculators whose inputs are all chartable: eGFR, CrCl, MAP, BMI, BSA,
+ideal/adjusted body weight, anion and delta gaps and ratios (plain and albumin-corrected),
+corrected calcium and sodium, osmolality, free water deficit, FIB-4, MELD-Na, LDL, SIRS,
+CURB-65, CHA2DS2-VASc, HAS-BLED, maintenance fluids, FENa, HOMA-IR, five QTc formulas) on the
 synthetic cohort: a task's overlay adds the results and diagnoses it is about, and its truth
 is computed from the whole chart. The instruction names only the patient and the question.
 Checkpoints: the right calculator, the chart's values passed to it, each input retrieved, and

@@ -90,7 +90,9 @@ def fhir_search(
 
 
 @tool(sampler=_sample_read, examples={"resource_type": ["Patient"], "id": ["pat-0001"]})
-def fhir_read(resource_type: ResourceType, id: FhirId, fhir: FhirEpisode | None = None) -> dict[str, Any]:
+def fhir_read(
+    resource_type: ResourceType, id: FhirId, fhir: FhirEpisode | None = None
+) -> dict[str, Any]:
     """Read one FHIR resource by type and id.
 
     Args:
@@ -124,7 +126,10 @@ def fhir_create(
 
 @tool(writes=True, examples={"resource_type": ["MedicationRequest"]})
 def fhir_update(
-    resource_type: ResourceType, id: FhirId, resource: dict[str, Any], fhir: FhirEpisode | None = None
+    resource_type: ResourceType,
+    id: FhirId,
+    resource: dict[str, Any],
+    fhir: FhirEpisode | None = None,
 ) -> dict[str, Any]:
     """Replace an existing FHIR resource (e.g. to change an order's status) and return it.
 
