@@ -113,6 +113,10 @@ def test_misspelt_param_fails_at_load_naming_file_task_checkpoint_field(tmp_path
     msg = str(err.value)
     assert str(path) in msg and "demo-k-latest" in msg
     assert "checkpoints.mine" in msg and "tolerence" in msg
+    from medsim.core.env import ClinicalEnv
+
+    with pytest.raises(TaskLoadError, match="tolerence"):  # building the env, not reset()
+        ClinicalEnv(Suite(name="t2", tasks_dir=tmp_path))
     out = subprocess.run(
         [sys.executable, "-m", "medsim.cli.main", "tasks", "validate", str(tmp_path), "--static"],
         capture_output=True,
