@@ -1,5 +1,5 @@
 """Package mapping: `environments/` and `agents/` ship inside the wheel as `medsim.environments`
-and `medsim.agents` (DESIGN §1). Everything else is in pyproject.toml."""
+and `medsim.agents` (docs/architecture.md §1). Everything else is in pyproject.toml."""
 
 from setuptools import find_packages, setup
 

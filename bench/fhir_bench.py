@@ -3,7 +3,7 @@
     python bench/fhir_bench.py                 # 100 patients x ~5,000 resources (generated, cached)
     python bench/fhir_bench.py --patients 20 --per-patient 1000   # quicker
 
-Prints one table. Targets (DESIGN §3, issue 2): search p50 < 0.5 ms, reset p50 < 1 ms and flat
+Prints one table. Targets (docs/architecture.md §3, issue 2): search p50 < 0.5 ms, reset p50 < 1 ms and flat
 from 10 to 100 patients, a second isolated episode < 5 MB. The baseline row runs the same
 "latest potassium" query as a naive JSON scan (``json_extract`` over the resources table, no
 search index) in the same process, so the ratio is measured, not quoted.

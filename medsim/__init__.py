@@ -5,15 +5,17 @@
     obs, info = env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step(action)
 
-Importing medsim registers every environment id in Gymnasium as ``medsim/<id>`` and nothing
-heavier: suites, the FHIR engine and graders are imported when an env is made.
+Importing medsim imports nothing heavy: every environment id is registered in Gymnasium as
+``medsim/<id>`` as soon as Gymnasium is imported (at once if it already is); suites, the FHIR
+engine and graders are imported when an env is made.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from medsim.registry import list_envs, make, make_vec, register_envs
+from medsim.lazy import lazy_attributes
+from medsim.registry import list_envs, make, make_vec, register_on_import
 
 if TYPE_CHECKING:
     from medsim.core.env import ClinicalEnv
@@ -30,13 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'medsim' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes("medsim", _LAZY)
 
 
-register_envs()
+register_on_import()

@@ -9,10 +9,12 @@ docs/writing-a-suite.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medsim.core.env import ClinicalEnv
 from medsim.core.suite import Suite
+
+if TYPE_CHECKING:
+    from medsim.core.env import ClinicalEnv  # imported when an env is made: listings stay fast
 
 SYSTEM_PROMPT = (
     "You are a clinician's assistant working in an electronic health record (FHIR R4). "
@@ -31,4 +33,6 @@ SUITE = Suite(
 
 def make_env(**kwargs: Any) -> ClinicalEnv:
     """The Demo-v0 environment; keyword arguments go to :class:`ClinicalEnv`."""
+    from medsim.core.env import ClinicalEnv
+
     return ClinicalEnv(SUITE, **kwargs)

@@ -1,9 +1,10 @@
 """MedCalc-EHR-v0: the MedCalc questions where the inputs must be found in the patient's FHIR
 record (MedMCP-Calc style).
 
-84 tasks (4 cases x 21 calculators whose inputs are all chartable: eGFR, CrCl, MAP, BMI, BSA,
-ideal/adjusted body weight, anion and delta gaps, corrected calcium and sodium, osmolality,
-free water deficit, FIB-4, MELD-Na, LDL, SIRS, CURB-65, CHA2DS2-VASc, HAS-BLED) on the
+128 tasks (4 cases x 32 calculators whose inputs are all chartable: eGFR, CrCl, MAP, BMI, BSA,
+ideal/adjusted body weight, anion and delta gaps and ratios (plain and albumin-corrected),
+corrected calcium and sodium, osmolality, free water deficit, FIB-4, MELD-Na, LDL, SIRS,
+CURB-65, CHA2DS2-VASc, HAS-BLED, maintenance fluids, FENa, HOMA-IR, five QTc formulas) on the
 synthetic cohort: a task's overlay adds the results and diagnoses it is about, and its truth
 is computed from the whole chart. The instruction names only the patient and the question.
 Checkpoints: the right calculator, the chart's values passed to it, each input retrieved, and
@@ -12,10 +13,12 @@ the final value (half of the score), graded by MedCalc-Bench's rule. See docs/me
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medsim.core.env import ClinicalEnv
 from medsim.environments.medcalc.suite import TASKS_DIR, PackedSuite
+
+if TYPE_CHECKING:
+    from medsim.core.env import ClinicalEnv  # imported when an env is made: listings stay fast
 
 SYSTEM_PROMPT = (
     "You are a clinician's assistant working in an electronic health record (FHIR R4). To "
@@ -38,4 +41,6 @@ SUITE = PackedSuite(
 
 def make_env(**kwargs: Any) -> ClinicalEnv:
     """The MedCalc-EHR-v0 environment; keyword arguments go to :class:`ClinicalEnv`."""
+    from medsim.core.env import ClinicalEnv
+
     return ClinicalEnv(SUITE, **kwargs)

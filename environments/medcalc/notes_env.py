@@ -16,10 +16,12 @@ Options of ``medsim.make("MedCalc-v0", ...)`` besides :class:`ClinicalEnv`'s:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medsim.core.env import ClinicalEnv
 from medsim.environments.medcalc.suite import TASKS_DIR, PackedSuite, with_tool_style
+
+if TYPE_CHECKING:
+    from medsim.core.env import ClinicalEnv  # imported when an env is made: listings stay fast
 
 SYSTEM_PROMPT = (
     "You are a clinician's assistant answering a medical calculation question about a patient "
@@ -46,6 +48,8 @@ def make_env(
     *, calculator_tools: str = "calculate", dataset: str = "synthetic", **kwargs: Any
 ) -> ClinicalEnv:
     """The MedCalc-v0 environment (see the module doc for the two extra options)."""
+    from medsim.core.env import ClinicalEnv
+
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {', '.join(DATASETS)}, not {dataset!r}")
     if "tasks" in kwargs:

@@ -26,9 +26,9 @@ class PackedSuite(Suite):
 
     packed: Path | None = None
 
-    def tasks(self) -> list[Task]:
+    def load_tasks(self) -> list[Task]:
         if self.packed is None:
-            return super().tasks()
+            return super().load_tasks()
         return list(load_packed(str(self.packed)))
 
 

@@ -46,15 +46,16 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from medsim.data.cohort.generate import run
+    """Parse the generator's own arguments now (importing the generator only when it runs keeps
+    ``medsim --help`` fast) and run it."""
+    from medsim.data.cohort.generate import build_arg_parser, run
 
-    return run(args)
+    parser = build_arg_parser(argparse.ArgumentParser(prog="medsim data generate"))
+    return run(parser.parse_args(args.generate_args))
 
 
 def register(subparsers: Any) -> None:
     """Add ``medsim data`` and its sub-commands to the top-level parser."""
-    from medsim.data.cohort.generate import build_arg_parser
-
     data = subparsers.add_parser("data", help="inspect or generate the synthetic FHIR cohort")
     sub = data.add_subparsers(dest="data_command", required=True)
     p_stats = sub.add_parser("stats", help="resource counts, per-patient sizes and date span")
@@ -65,6 +66,11 @@ def register(subparsers: Any) -> None:
     p_show.add_argument("patient", help="patient id, e.g. pat-0001")
     _data_arg(p_show)
     p_show.set_defaults(func=_show)
-    p_gen = sub.add_parser("generate", help="generate a seeded synthetic cohort")
-    build_arg_parser(p_gen)
+    p_gen = sub.add_parser(
+        "generate",
+        help="generate a seeded synthetic cohort (see medsim data generate --help)",
+        add_help=False,
+        prefix_chars="\0",  # every argument, --help included, goes to the generator's parser
+    )
+    p_gen.add_argument("generate_args", nargs=argparse.REMAINDER)
     p_gen.set_defaults(func=_generate)

@@ -1,5 +1,8 @@
 """The ``medsim`` command line. Each sub-command lives in its own module exposing
-``register(subparsers)``; this file only lists them."""
+``register(subparsers)``; this file only lists them.
+
+Command modules import nothing heavy at module level or in ``register`` (their work imports
+what it needs), so ``medsim --help`` starts fast (bench/cli_bench.py measures it)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ COMMAND_MODULES = [
     "data_cmd",
     "tasks_cmd",
     "hapi_cmd",
-    "calc_cmd",
     "grade_cmd",
     "eval_cmd",
     "play_cmd",
@@ -27,13 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"medsim.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"medsim.cli.{name}":
-                continue  # sub-command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"medsim.cli.{name}").register(sub)
     return parser
 
 

@@ -12,8 +12,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 
 def register(subparsers: Any) -> None:
     """Add the ``tasks`` command to the ``medsim`` parser."""
@@ -46,6 +44,7 @@ def _suite(ref: str) -> Any:
 
     path = Path(ref)
     if path.exists():
+        _check_has_task_files(path)
         return Suite(name=path.stem, tasks_dir=path)
     try:
         return get_suite(ref)
@@ -53,12 +52,36 @@ def _suite(ref: str) -> Any:
         raise SystemExit(f"medsim tasks: {exc}") from None
 
 
+def _check_has_task_files(path: Path) -> None:
+    """A folder without task files is an error (not "0 task(s)"); when it holds a registered
+    suite's packed tasks, say which suite to name instead."""
+    from medsim.registry import suites
+    from medsim.tasks.loader import TASK_SUFFIXES, task_files
+
+    if not path.is_dir() or task_files(path):
+        return
+    here = path.resolve()
+    owners = sorted(
+        name
+        for name, suite in suites().items()
+        if getattr(suite, "packed", None) is not None and suite.packed.resolve().parent == here
+    )
+    hint = (
+        f"; it holds the packed tasks of suite {', '.join(owners)}: name the suite"
+        if owners
+        else ""
+    )
+    raise SystemExit(
+        f"medsim tasks: no task files ({', '.join('*' + s for s in TASK_SUFFIXES)}) in {path}{hint}"
+    )
+
+
 def _load(ref: str) -> tuple[Any, list[Any]]:
     from medsim.tasks.loader import TaskLoadError
 
     suite = _suite(ref)
     try:
-        return suite, suite.tasks()
+        return suite, suite.tasks(validate=False)
     except TaskLoadError as exc:
         raise SystemExit(f"medsim tasks: {exc}") from None
 
@@ -92,6 +115,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
+        import yaml
+
         print(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), end="")
     return 0
 
@@ -114,6 +139,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         scores = ", ".join(f"{k} {v:.2f}" for k, v in report.scores.items())
         status = "ok  " if report.ok else "FAIL"
         print(f"{status} {report.task_id}" + (f"  ({scores})" if scores else ""))
+        if report.problems and report.source:
+            print(f"     in {report.source}")
         for problem in report.problems:
             print(f"     - {problem}")
         failed += not report.ok

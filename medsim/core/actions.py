@@ -1,7 +1,7 @@
 """Action parsing: every accepted action format becomes a list of tool calls, plain text, or an
 explained error — it never raises.
 
-Accepted (DESIGN §2):
+Accepted (docs/architecture.md §2):
 
 1. JSON / OpenAI tool calls: ``{"name", "arguments"}`` (arguments a dict or a JSON string), an
    OpenAI ``tool_calls`` entry ``{"type": "function", "function": {...}}``, an assistant message
@@ -67,6 +67,8 @@ def action_text(action: Any) -> str:
         return json.dumps(action, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         return repr(action)
+    except RecursionError:
+        return f"<a {type(action).__name__} nested too deeply to show>"
 
 
 def strip_fences(text: str) -> str:

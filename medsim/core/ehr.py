@@ -1,17 +1,23 @@
-"""The env's access to the EHR: choosing the backend and applying a task's scenario overlay."""
+"""The env's access to the EHR: choosing the backend and starting a task's episode on it.
+
+Typed against :mod:`medsim.fhir.interface` (``FhirBackend``, ``FhirEpisode``): whatever the
+backend, an episode has a clock and takes a scenario overlay. ``medsim grade`` rebuilds a saved
+episode with the same :func:`start_episode`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from medsim.core.suite import Suite
+from medsim.fhir.interface import FhirBackend, FhirEpisode
 from medsim.tasks.schema import Task
 
 #: "Not given" for ClinicalEnv's ``data`` argument (``None`` means "load nothing").
 DEFAULT: Any = object()
 
 
-def open_ehr(fhir: Any, data: Any, suite: Suite) -> Any:
+def open_ehr(fhir: str | FhirBackend | None, data: Any, suite: Suite) -> FhirBackend:
     """The backend: one shared embedded base per data path and process (16 sub-envs load the
     cohort once), or an HTTP FHIR server / a backend object given by the user."""
     from medsim.fhir import open_backend, shared_backend
@@ -22,11 +28,12 @@ def open_ehr(fhir: Any, data: Any, suite: Suite) -> Any:
     return open_backend(fhir, data=None if data is DEFAULT else data)
 
 
-def start_episode(episode: Any, task: Task) -> None:
-    """Drop the previous episode's writes and apply ``task``'s overlay (the base is not reloaded)."""
+def start_episode(episode: FhirEpisode, task: Task) -> None:
+    """Drop the previous episode's writes, fix the clock at the task's "now" (deterministic
+    ``meta.lastUpdated``) and apply ``task``'s overlay (the base is not reloaded)."""
     episode.reset()
-    if hasattr(episode, "clock"):  # embedded engine: deterministic meta.lastUpdated
-        episode.clock = lambda: task.now.isoformat()
+    now = task.now.isoformat()
+    episode.clock = lambda: now
     if task.overlay:
         from medsim.data.overlay import resolve_overlay
 

@@ -12,6 +12,7 @@ at the end (sparse reward) or step by step (``reward="dense"``, same total).
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -21,20 +22,25 @@ import gymnasium as gym
 from medsim.core import transcript as tx
 from medsim.core.actions import Call, ParsedAction, action_text, parse_action
 from medsim.core.ehr import DEFAULT, open_ehr, start_episode
+from medsim.core.guard import action_problem, safe_text
 from medsim.core.observe import (
     error_info,
     how_to_act,
     medagentbench_text,
+    plain_text_note,
     result_text,
     truncate,
 )
 from medsim.core.scoring import Scorer
 from medsim.core.spaces import ActionSpace, TextSpace
 from medsim.core.suite import PlainTextPolicy, Suite, TextStyle
+from medsim.fhir.interface import FhirBackend, FhirEpisode
 from medsim.grading.record import EpisodeRecord, ToolCall
 from medsim.tasks.schema import Task
 from medsim.tools.base import Tool, ToolContext, ToolResult
 from medsim.tools.registry import has_tool, resolve_tools
+
+log = logging.getLogger(__name__)
 
 FINISHED = "The task is finished: your answer was recorded."
 ErrorInfo = dict[str, str] | None
@@ -46,7 +52,7 @@ def approx_tokens(text: str) -> int:
 
 
 class ClinicalEnv(gym.Env[str, Any]):
-    """A clinical task environment over a FHIR EHR; see the module docstring and DESIGN §2."""
+    """A clinical task environment over a FHIR EHR; see the module docstring and docs/architecture.md §2."""
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
 
@@ -56,7 +62,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         *,
         tasks: Sequence[Task] | None = None,
         split: str | None = None,
-        fhir: Any = "embedded",
+        fhir: str | FhirBackend | None = "embedded",
         data: str | Path | None = DEFAULT,
         reward: Literal["sparse", "dense"] = "sparse",
         max_steps: int | None = None,
@@ -105,8 +111,9 @@ class ClinicalEnv(gym.Env[str, Any]):
             tid: [tool.openai_schema() for tool in tools.values()]
             for tid, tools in self._tools.items()
         }
-        self._backend = open_ehr(fhir, data, suite)
-        self._episode = self._backend.episode()
+        self._backend: FhirBackend = open_ehr(fhir, data, suite)
+        self._episode: FhirEpisode = self._backend.episode()
+        self._closed = False
         self.scorer = Scorer(dense=reward == "dense", live=live_checkpoints, judge=judge)
         first = self.tasks[0]
         self.action_space: ActionSpace = ActionSpace(
@@ -140,7 +147,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         return self._record
 
     @property
-    def fhir(self) -> Any:
+    def fhir(self) -> FhirEpisode:
         """This env's isolated EHR view (a ``FhirEpisode``)."""
         return self._episode
 
@@ -178,7 +185,8 @@ class ClinicalEnv(gym.Env[str, Any]):
         messages: list[dict[str, Any]] = []
         if self.suite.system_prompt:
             messages.append(tx.system(self.suite.system_prompt))
-        prompt = self.suite.prompt(task)
+        note = plain_text_note(self.plain_text, "finish" in self._tools[task.id])
+        prompt = f"{self.suite.prompt(task)}\n\n{note}"
         messages.append(tx.user(prompt))
         self._record = EpisodeRecord(
             task_id=task.id,
@@ -212,20 +220,40 @@ class ClinicalEnv(gym.Env[str, Any]):
     # ---- step --------------------------------------------------------------------------------
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        """One agent action. Never raises (after ``reset``): bad actions, bad arguments and even
+        a bug inside medsim come back as an observation with ``info["error"]``; the step counts."""
         record = self.record
         if self._done:
             self._error = error_info(
                 "episode_over", "the episode is over; call reset() to start a new one"
             )
             return self._error["message"], 0.0, record.terminated, record.truncated, self._info()
+        try:
+            return self._step(action)
+        except Exception as exc:  # the last line of defence of the step contract
+            log.exception("step failed")
+            reason = f"medsim could not process this action ({type(exc).__name__}: {exc})"
+            self._error = error_info("internal_error", reason)
+            record.steps = self._steps
+            record.truncated = self._done = self._steps >= self._max_steps()
+            obs = f"Error: {reason}. This is a medsim bug, not your mistake; please report it."
+            return obs, 0.0, False, record.truncated, self._info()
+
+    def _step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        record = self.record
         self._steps += 1
-        raw = action_text(action)
+        raw = safe_text(action_text(action))
         self._usage["action_tokens"] += approx_tokens(raw)
         over_budget = self.max_tokens is not None and self._usage["action_tokens"] > self.max_tokens
         terminated = False
+        problem = action_problem(action)
         if over_budget:
             obs = f"Token budget exhausted ({self.max_tokens} tokens of actions); the episode ends."
             self._error = error_info("token_budget", obs)
+            self._reply_text(raw, obs)
+        elif problem is not None:
+            obs = f"Invalid action: {problem}. {how_to_act(self._tool_names())}"
+            self._error = error_info("invalid_action", problem)
             self._reply_text(raw, obs)
         else:
             parsed = parse_action(action)
@@ -386,8 +414,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         return text
 
     def close(self) -> None:
-        episode = getattr(self, "_episode", None)
-        if episode is not None:
-            episode.close()
-            self._episode = None
+        if not getattr(self, "_closed", True):
+            self._episode.close()
+            self._closed = True
         super().close()

@@ -64,3 +64,21 @@ def how_to_act(tool_names: list[str]) -> str:
         "`POST <url>` followed by a JSON body, or `FINISH([answer, ...])`. "
         "Give your final answer with the finish tool."
     )
+
+
+#: What the first observation says plain text (not a tool call, not GET/POST/FINISH) will do.
+PLAIN_TEXT_NOTES = {
+    "error": "Plain text is not an action here: act with a tool call (or a GET/POST/FINISH "
+    "line); text alone only gets an error back.",
+    "answer": "Plain text (anything that is not a tool call or a GET/POST/FINISH line) is taken "
+    "as your final answer and ends the task.",
+    "patient": "Plain text is said to the patient; act on the record with tool calls.",
+}
+
+
+def plain_text_note(policy: str, finish_available: bool) -> str:
+    """The line the first observation ends with, saying what plain text will do. "answer" needs
+    the finish tool; without it plain text is an error (as ``on_plain_text`` does)."""
+    if policy == "answer" and not finish_available:
+        policy = "error"
+    return PLAIN_TEXT_NOTES.get(policy, PLAIN_TEXT_NOTES["error"])

@@ -2,15 +2,20 @@
 
 Sparse: every step pays 0 and the last pays the task score. Dense: each step pays the checkpoint
 credit first earned in it and the last step also pays ``grade.score - already paid``, so an
-episode's rewards always sum to its score (contracts.md, grading API).
+episode's rewards always sum to its score (docs/grading.md).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from medsim.fhir.interface import FhirClient
 from medsim.grading.record import EpisodeRecord
 from medsim.tasks.schema import Task
+
+if TYPE_CHECKING:
+    from medsim.grading.rewards import DenseReward
+    from medsim.grading.score import Grade
 
 
 class Scorer:
@@ -25,14 +30,14 @@ class Scorer:
         self.live = live
         self.judge = judge
         self._task: Task | None = None
-        self._dense: Any = None
-        self._grade: Any = None
+        self._dense: DenseReward | None = None
+        self._grade: Grade | None = None
         self._status: dict[str, Any] = {}
         self._cache: dict[Any, Any] = {}
         self._paid = 0.0
         self._last = 0.0
 
-    def start(self, task: Task, record: EpisodeRecord, store: Any) -> None:
+    def start(self, task: Task, record: EpisodeRecord, store: FhirClient | None) -> None:
         """A new episode of ``task``."""
         self._task = task
         self._grade = None
@@ -47,11 +52,11 @@ class Scorer:
         self._status = self._live_status(record, store) if self.live else {}
 
     @property
-    def grade(self) -> Any:
+    def grade(self) -> Grade | None:
         """The final ``Grade`` once the episode has ended (else None)."""
         return self._grade
 
-    def _live_status(self, record: EpisodeRecord, store: Any) -> dict[str, Any]:
+    def _live_status(self, record: EpisodeRecord, store: FhirClient | None) -> dict[str, Any]:
         assert self._task is not None
         if not self._task.checkpoints:
             return {}
@@ -59,7 +64,7 @@ class Scorer:
 
         return dict(checkpoint_status(self._task, record, store, final=False, cache=self._cache))
 
-    def step(self, record: EpisodeRecord, store: Any, done: bool) -> float:
+    def step(self, record: EpisodeRecord, store: FhirClient | None, done: bool) -> float:
         """The reward of the step just recorded; grades the episode when ``done``."""
         assert self._task is not None, "Scorer.start() first"
         reward = 0.0

@@ -7,14 +7,13 @@ what plain text means, its system prompt, extra tool modules) and exposes a fact
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from medsim.tasks.loader import load_tasks
+from medsim.tasks.loader import TaskLoadError, load_tasks
 from medsim.tasks.schema import Task
 
 PlainTextPolicy = Literal["error", "answer", "patient"]
@@ -36,6 +35,8 @@ class Suite:
     text_style: TextStyle = "medsim"
     #: Modules whose import registers this suite's extra tools (``calculate``, ``ask_patient`` ...).
     tool_modules: tuple[str, ...] = ()
+    #: Modules whose import registers this suite's own checkpoint graders (``@checkpoint``).
+    grader_modules: tuple[str, ...] = ()
     #: Default EHR data (path) for the embedded backend; None means medsim's synthetic cohort.
     data: Callable[[], Path | None] | None = None
     prompt_template: str = "{instruction}{context_block}"
@@ -45,15 +46,41 @@ class Suite:
     max_page_size: int | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
-    def tasks(self) -> list[Task]:
-        """The suite's tasks sorted by id (parsed once per process)."""
+    def tasks(self, *, validate: bool = True) -> list[Task]:
+        """The suite's tasks sorted by id, parsed once per process. Every checkpoint's params are
+        validated against its grader here (with the suite's own grader modules loaded), so a
+        misspelt parameter fails at load — ``make`` or ``medsim tasks`` — naming file, task,
+        checkpoint and field, not at ``reset`` or the last step. ``validate=False`` skips that
+        (and the import of the graders), for listings and for ``medsim tasks validate``, which
+        reports every task's problems instead of stopping at the first."""
+        tasks = self.load_tasks()
+        if validate:
+            self.check_tasks(tasks)
+        return tasks
+
+    def load_tasks(self) -> list[Task]:
+        """The parsed task files (schema-checked only); a suite with another format overrides it."""
         dirs = self.tasks_dir if isinstance(self.tasks_dir, tuple) else (self.tasks_dir,)
-        return list(_cached_tasks(tuple(str(d) for d in dirs)))
+        return list(_parsed_tasks(tuple(str(d) for d in dirs)))
+
+    def check_tasks(self, tasks: list[Task]) -> None:
+        """Raise :class:`TaskLoadError` for the first task whose checkpoints name an unknown
+        grader or params it rejects (parsed params are kept, so graders do not re-validate)."""
+        from medsim.grading.checkpoints.registry import checkpoint_problems
+
+        load_grader_modules(self.grader_modules)
+        for task in tasks:
+            problems = checkpoint_problems(task)
+            if problems:
+                where = f"{task.source} (task {task.id})" if task.source else f"task {task.id}"
+                raise TaskLoadError(f"{where}: {'; '.join(problems)}")
 
     def import_tools(self) -> None:
-        """Import the suite's tool modules so their ``@tool`` functions are registered."""
-        for module in self.tool_modules:
-            importlib.import_module(module)
+        """Import the suite's tool and grader modules so their tools and graders are registered."""
+        from medsim.tools.registry import load_tool_modules
+
+        load_tool_modules(self.tool_modules)
+        load_grader_modules(self.grader_modules)
 
     def default_data(self) -> Path | None:
         """Where the embedded EHR loads its base data from for this suite."""
@@ -75,6 +102,13 @@ class Suite:
         )
 
 
+def load_grader_modules(modules: tuple[str, ...]) -> None:
+    """Register the built-in graders and a suite's own (imports grading only when called)."""
+    from medsim.grading.checkpoints.registry import load_grader_modules as load
+
+    load(modules)
+
+
 @lru_cache(maxsize=32)
-def _cached_tasks(dirs: tuple[str, ...]) -> tuple[Task, ...]:
+def _parsed_tasks(dirs: tuple[str, ...]) -> tuple[Task, ...]:
     return tuple(load_tasks(*dirs))

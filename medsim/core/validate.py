@@ -33,6 +33,7 @@ class TaskReport:
 
     task_id: str
     problems: list[str] = field(default_factory=list)
+    source: str = ""  # the task's file (and position), so problems can be found
     scores: dict[str, float] = field(default_factory=dict)  # "reference" / control name -> score
 
     @property
@@ -42,7 +43,7 @@ class TaskReport:
 
 def static_problems(task: Task) -> list[str]:
     """Tools and graders a task names that do not exist, and checkpoint params they reject."""
-    from medsim.grading.checkpoints.registry import GradingError, validate_params
+    from medsim.grading.checkpoints.registry import checkpoint_problems
 
     problems = [f"tools: unknown tool {name!r}" for name in task.tools if not has_tool(name)]
     problems += time_zone_problems(task)
@@ -51,12 +52,7 @@ def static_problems(task: Task) -> list[str]:
             "negative_controls: a calculation task needs a wrong-method control whose answer "
             "checkpoint must fail (must_fail)"
         )
-    for spec in task.checkpoints:
-        try:
-            validate_params(spec.grader, spec.params)
-        except GradingError as exc:
-            problems.append(f"checkpoints.{spec.id}: {exc}")
-    return problems
+    return problems + checkpoint_problems(task)
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
@@ -111,8 +107,8 @@ def validate_tasks(
 ) -> list[TaskReport]:
     """Validate ``tasks`` (default: the suite's) and return one report per task."""
     suite.import_tools()
-    chosen = list(tasks) if tasks is not None else suite.tasks()
-    reports = [TaskReport(t.id, static_problems(t)) for t in chosen]
+    chosen = list(tasks) if tasks is not None else suite.tasks(validate=False)
+    reports = [TaskReport(t.id, static_problems(t), source=t.source) for t in chosen]
     runnable = [t for t, r in zip(chosen, reports, strict=True) if r.ok]
     if not run or not runnable:
         return reports

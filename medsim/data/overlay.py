@@ -22,20 +22,26 @@ the offending value and where it is; the input templates are never modified.
 
 from __future__ import annotations
 
-import calendar
 import copy
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
+
+from medsim import relative_time
+from medsim.relative_time import Duration, TimeExpressionError, parse_duration
+
+__all__ = [
+    "Duration",
+    "OverlayError",
+    "apply_overlay",
+    "overlay_id",
+    "parse_duration",
+    "resolve_overlay",
+    "resolve_relative",
+]
 
 Json = dict[str, Any]
 
-_DURATION = re.compile(
-    r"P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
-)
-_RELATIVE = re.compile(r"@(?P<anchor>now|today)(?:(?P<sign>[+-])(?P<duration>P\S*))?")
 SUBJECT_TYPES = frozenset(
     {
         "Observation",
@@ -79,76 +85,13 @@ class OverlayError(ValueError):
     """A template has a malformed relative date or cannot be made concrete."""
 
 
-@dataclass(frozen=True)
-class Duration:
-    """An ISO 8601 duration split into calendar (years, months) and exact parts."""
-
-    years: int = 0
-    months: int = 0
-    days: int = 0
-    seconds: float = 0.0
-
-    @property
-    def has_time(self) -> bool:
-        return self.seconds != 0.0
-
-
-def parse_duration(text: str) -> Duration:
-    """Parse ``PnYnMnWnDTnHnMnS`` (at least one part; fractions only on seconds)."""
-    match = _DURATION.fullmatch(text)
-    if match is None or text.endswith("T"):
-        raise OverlayError(f"invalid ISO 8601 duration {text!r} (expected e.g. P1D, PT2H, P1Y2M)")
-    parts = {k: v for k, v in match.groupdict().items() if v is not None}
-    seconds = (
-        float(parts.get("hours", 0)) * 3600
-        + float(parts.get("minutes", 0)) * 60
-        + float(parts.get("seconds", 0))
-    )
-    return Duration(
-        int(parts.get("years", 0)),
-        int(parts.get("months", 0)),
-        int(parts.get("weeks", 0)) * 7 + int(parts.get("days", 0)),
-        seconds,
-    )
-
-
-def _shift_months(day: date, months: int) -> tuple[int, int, int]:
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    if not 1 <= year <= 9999:
-        raise OverlayError(f"relative date out of range (year {year})")
-    last = calendar.monthrange(year, month + 1)[1]
-    return year, month + 1, min(day.day, last)
-
-
-def shift(moment: datetime, duration: Duration, sign: int) -> datetime:
-    """``moment`` plus (sign=1) or minus (sign=-1) ``duration``; calendar parts first."""
-    months = sign * (duration.years * 12 + duration.months)
-    year, month, day = _shift_months(moment.date(), months)
-    try:
-        out = moment.replace(year=year, month=month, day=day)
-        return out + sign * timedelta(days=duration.days, seconds=duration.seconds)
-    except OverflowError as exc:
-        raise OverlayError("relative date out of range") from exc
-
-
 def resolve_relative(text: str, now: datetime) -> str:
-    """``@now…`` -> ISO dateTime with the timezone of ``now``; ``@today…`` -> ``YYYY-MM-DD``."""
-    match = _RELATIVE.fullmatch(text)
-    if match is None:
-        raise OverlayError(
-            f"invalid relative date {text!r} (expected @now, @now-P1D, @now+PT2H, @today-P3D ...)"
-        )
-    moment = now
-    if match["duration"]:
-        duration = parse_duration(match["duration"])
-        if match["anchor"] == "today" and duration.has_time:
-            raise OverlayError(f"{text!r}: @today takes a date-only duration (no T part)")
-        moment = shift(now, duration, 1 if match["sign"] == "+" else -1)
-    if match["anchor"] == "today":
-        return moment.date().isoformat()
-    spec = "seconds" if moment.microsecond == 0 else "microseconds"
-    return moment.isoformat(timespec=spec)
+    """``@now…`` -> ISO dateTime with the timezone of ``now``; ``@today…`` -> ``YYYY-MM-DD``
+    (the grammar and arithmetic of :mod:`medsim.relative_time`)."""
+    try:
+        return relative_time.resolve_for_chart(text, now)
+    except TimeExpressionError as exc:
+        raise OverlayError(str(exc)) from None
 
 
 def _as_now(now: datetime | str) -> datetime:
@@ -170,7 +113,7 @@ def _resolve(value: Any, now: datetime, patient_ref: str, where: str) -> Any:
     if isinstance(value, str):
         if value == "@patient":
             return patient_ref
-        if value.startswith(("@now", "@today")):
+        if relative_time.is_expression(value):
             try:
                 return resolve_relative(value, now)
             except OverlayError as exc:

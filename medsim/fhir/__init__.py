@@ -9,8 +9,7 @@ Names are imported lazily, so ``import medsim.fhir.interface`` stays cheap (no S
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from medsim.fhir.interface import (
     FhirBackend,
@@ -20,6 +19,7 @@ from medsim.fhir.interface import (
     Write,
     operation_outcome,
 )
+from medsim.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from medsim.fhir.backends import open_backend, shared_backend
@@ -50,8 +50,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'medsim.fhir' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_attributes("medsim.fhir", _LAZY)

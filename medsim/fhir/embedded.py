@@ -16,14 +16,16 @@ import os
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from importlib import resources as pkg_resources
 from pathlib import Path
 from typing import Any
 
+from medsim import progress
 from medsim.fhir import storage
 from medsim.fhir.episode import EmbeddedEpisode
-from medsim.fhir.loader import iter_source
+from medsim.fhir.loader import data_files, iter_source
 from medsim.fhir.tables import SCHEMA_VERSION, create_all
 from medsim.fhir.validate import validate_resource
 
@@ -98,7 +100,14 @@ class EmbeddedBackend:
             create_all(conn, indexes=True)
 
     def _build(self, target: Path, source: Path) -> None:
-        """Build the base into a temporary file and rename it into place (atomic; safe if killed)."""
+        """Build the base into a temporary file and rename it into place (atomic; safe if killed).
+        Says on stderr what it builds and where, with a progress bar (it takes seconds to
+        minutes, once per data file)."""
+        start = time.perf_counter()
+        progress.note(
+            f"building the FHIR search index of {source} (first run only; reused afterwards) "
+            f"in {target.parent}"
+        )
         tmp = target.with_suffix(f".tmp{os.getpid()}")
         if tmp.exists():
             tmp.unlink()
@@ -107,10 +116,16 @@ class EmbeddedBackend:
             conn.execute("PRAGMA synchronous=OFF")
             create_all(conn, indexes=False)
             conn.execute("CREATE UNIQUE INDEX ux_resources_type_id ON resources (type, id)")
-            self._insert_all(conn, iter_source(source))
+            total = progress.count_lines(data_files(source)) if progress.enabled() else None
+            items = progress.bar(iter_source(source), total=total, unit="res", desc="indexing")
+            n = self._insert_all(conn, items)
+            progress.note("creating the search indexes ...")
             create_all(conn, indexes=True)
             conn.execute("ANALYZE")
         os.replace(tmp, target)
+        size = target.stat().st_size / 1e6
+        seconds = time.perf_counter() - start
+        progress.note(f"indexed {n:,} resources in {seconds:.1f} s -> {target} ({size:.0f} MB)")
 
     def load(self, source: Any) -> int:
         """Add resources to the base (Bundles resolved, NDJSON streamed). Returns how many."""

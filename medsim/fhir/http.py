@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -107,6 +108,7 @@ class HttpEpisode:
             tuple[str, str], Json | None
         ] = {}  # first-touch image (None = did not exist)
         self._own_types: set[str] = set()  # types this episode created resources of
+        self.clock: Callable[[], str] | None = None  # the server stamps meta.lastUpdated itself
 
     @property
     def writes(self) -> list[Write]:

@@ -9,7 +9,7 @@ carries an HTTP-style status and an ``OperationOutcome`` — exactly what a FHIR
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -100,7 +100,13 @@ class FhirClient(Protocol):
 
 @runtime_checkable
 class FhirEpisode(FhirClient, Protocol):
-    """One episode's isolated view of a backend."""
+    """One episode's isolated view of a backend: what the env core, the graders and
+    ``medsim grade`` use (the core is typed against this, never against a backend class)."""
+
+    #: The episode's clock: the instant written as ``meta.lastUpdated`` (a task's "now", so runs
+    #: are reproducible). ``None``: the wall clock. An HTTP server stamps its own time and
+    #: ignores it.
+    clock: Callable[[], str] | None
 
     @property
     def writes(self) -> list[Write]:
@@ -109,6 +115,11 @@ class FhirEpisode(FhirClient, Protocol):
 
     def reset(self) -> None:
         """Discard this episode's writes (cost proportional to the writes, not to the base)."""
+        ...
+
+    def load_overlay(self, resources: list[Json]) -> None:
+        """Add a task's scenario resources to this episode's view as if they were base data:
+        validated like writes, not recorded in :attr:`writes`, dropped by :meth:`reset`."""
         ...
 
     def close(self) -> None: ...

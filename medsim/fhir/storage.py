@@ -8,23 +8,13 @@ import sqlite3
 from typing import Any
 
 from medsim.fhir.search_params import extract, normalize_string
+from medsim.fhir.tables import COLUMNS, INDEX_TABLES
 
 Json = dict[str, Any]
 
 
 def dumps(resource: Json) -> str:
     return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
-
-
-_COLUMNS = {
-    "resources": "rid, type, id, version, last_updated, patient, deleted, body",
-    "tok": "rid, type, param, patient, system, code, text, sd, sh, first",
-    "str": "rid, type, param, patient, value, exact",
-    "date": "rid, type, param, patient, lo, hi",
-    "ref": "rid, type, param, patient, target_type, target_id, sd, sh",
-    "qty": "rid, type, param, patient, value, system, code",
-    "num": "rid, type, param, patient, value",
-}
 
 
 class RowBuffer:
@@ -36,7 +26,9 @@ class RowBuffer:
     def __init__(self, conn: sqlite3.Connection, schema: str) -> None:
         self.conn = conn
         self.schema = schema
-        self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _COLUMNS}
+        self.rows: dict[str, list[tuple[Any, ...]]] = {
+            t: [] for t in COLUMNS
+        }  # tuples in COLUMNS order
         self.next_rid = (
             int(conn.execute(f"SELECT COALESCE(MAX(rid), 0) FROM {schema}.resources").fetchone()[0])
             + 1
@@ -90,7 +82,7 @@ class RowBuffer:
     def flush(self) -> None:
         for table, rows in self.rows.items():
             if rows:
-                cols = _COLUMNS[table]
+                cols = COLUMNS[table]
                 marks = ",".join("?" * (cols.count(",") + 1))
                 self.conn.executemany(
                     f"INSERT INTO {self.schema}.{table} ({cols}) VALUES ({marks})", rows
@@ -116,11 +108,11 @@ def insert(
 
 def delete_rows(conn: sqlite3.Connection, schema: str, rid: int) -> None:
     """Remove a layer resource and its index rows (used when a layer row is replaced)."""
-    for table in ("tok", "str", "date", "ref", "qty", "num"):
+    for table in INDEX_TABLES:
         conn.execute(f"DELETE FROM {schema}.{table} WHERE rid = ?", (rid,))
     conn.execute(f"DELETE FROM {schema}.resources WHERE rid = ?", (rid,))
 
 
 def clear(conn: sqlite3.Connection, schema: str) -> None:
-    for table in ("tok", "str", "date", "ref", "qty", "num", "resources"):
+    for table in (*INDEX_TABLES, "resources"):
         conn.execute(f"DELETE FROM {schema}.{table}")

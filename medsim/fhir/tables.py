@@ -162,7 +162,18 @@ MODELS: list[type[SQLModel]] = [
     NumberRow,
     MetaRow,
 ]
-INDEX_TABLES = ("tok", "str", "date", "ref", "qty", "num")
+#: The index tables (one row per indexed value), in the order writes fill them.
+INDEX_TABLES: tuple[str, ...] = tuple(
+    m.__tablename__  # type: ignore[misc]
+    for m in (TokenRow, StringRow, DateRow, RefRow, QuantityRow, NumberRow)
+)
+#: table -> the columns raw-SQL inserts fill, in declaration order (the surrogate ``pk`` of the
+#: index tables is left to SQLite). The hot path (``storage``) writes with these, so the
+#: schema is written once, here.
+COLUMNS: dict[str, str] = {
+    m.__tablename__: ", ".join(name for name in m.model_fields if name != "pk")  # type: ignore[misc]
+    for m in (ResourceRow, TokenRow, StringRow, DateRow, RefRow, QuantityRow, NumberRow)
+}
 
 
 def ddl(schema: str | None = None, indexes: bool = True) -> list[str]:

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -34,6 +34,30 @@ class ToolCall(BaseModel):
     result: Any = None  # JSON the agent saw, before truncation
     error: str | None = None
     write_seqs: list[int] = Field(default_factory=list)  # Write.seq of the writes this call made
+
+
+class RecordedWrite(BaseModel):
+    """One EHR write of the episode as the record keeps it: an ``interface.Write`` plus the step
+    it happened in. Typed, so a saved record whose writes are malformed (a ``resource`` given as a
+    string, an unknown method) fails when it is loaded, naming the field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["create", "update", "delete"]
+    resource_type: str = Field(min_length=1)
+    id: str = Field(min_length=1)
+    resource: dict[str, Any] | None = None  # the stored resource (None for delete)
+    seq: int = 0  # order within the episode
+    step: int = 0
+
+    @classmethod
+    def of(cls, write: Write, step: int) -> RecordedWrite:
+        """The record entry for ``write`` made at ``step``."""
+        return cls(**asdict(write), step=step)
+
+    def to_write(self) -> Write:
+        """Back to the FHIR layer's ``Write`` (without the step)."""
+        return Write(self.method, self.resource_type, self.id, self.resource, self.seq)
 
 
 class WrittenResource(BaseModel):
@@ -61,7 +85,7 @@ class EpisodeRecord(BaseModel):
     task: dict[str, Any] = Field(default_factory=dict)  # Task.model_dump(mode="json")
     messages: list[dict[str, Any]] = Field(default_factory=list)
     tool_calls: list[ToolCall] = Field(default_factory=list)
-    writes: list[dict[str, Any]] = Field(default_factory=list)  # Write as dict + "step"
+    writes: list[RecordedWrite] = Field(default_factory=list)
     answer: Any | None = None
     note: str | None = None
     steps: int = 0
@@ -97,8 +121,10 @@ class EpisodeRecord(BaseModel):
         p = Path(path)
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"{p}: not a readable JSON episode record: {exc}") from None
+        except RecursionError:
+            raise ValueError(f"{p}: the JSON is nested too deeply to read") from None
         return cls.from_dict(data, source=str(p))
 
     @classmethod
@@ -106,10 +132,13 @@ class EpisodeRecord(BaseModel):
         """Validate a JSON object as a record, with an error that names the source and field."""
         if not isinstance(data, dict):
             raise ValueError(f"{source}: an episode record must be a JSON object")
-        if data.get("format", RECORD_FORMAT) > RECORD_FORMAT:
+        fmt = data.get("format", RECORD_FORMAT)
+        if isinstance(fmt, int) and not isinstance(fmt, bool) and fmt > RECORD_FORMAT:
             raise ValueError(f"{source}: record format {data['format']} is newer than this medsim")
         try:
             return cls.model_validate(data)
+        except RecursionError:
+            raise ValueError(f"{source}: the record is nested too deeply to read") from None
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in e['loc']) or '(record)'}: {e['msg']}"
@@ -120,20 +149,17 @@ class EpisodeRecord(BaseModel):
     # ---- views graders use -------------------------------------------------------------------
 
     @staticmethod
-    def write_entry(write: Write, step: int) -> dict[str, Any]:
-        """The dict stored in ``writes`` for an ``interface.Write`` made at ``step``."""
-        entry = asdict(write)
-        entry["step"] = step
-        return entry
+    def write_entry(write: Write, step: int) -> RecordedWrite:
+        """The entry stored in ``writes`` for an ``interface.Write`` made at ``step``."""
+        return RecordedWrite.of(write, step)
 
     def written(self) -> dict[tuple[str, str], WrittenResource]:
         """Final state of every resource the episode wrote, keyed by (type, id), in write order."""
         out: dict[tuple[str, str], WrittenResource] = {}
-        for w in sorted(self.writes, key=lambda w: (int(w.get("seq", 0)), int(w.get("step", 0)))):
-            key = (str(w.get("resource_type", "")), str(w.get("id", "")))
-            method = str(w.get("method", ""))
-            step = int(w.get("step", 0))
-            resource = w.get("resource") if method != "delete" else None
+        for w in self.ordered_writes():
+            key = (w.resource_type, w.id)
+            method, step = w.method, w.step
+            resource = w.resource if method != "delete" else None
             prev = out.get(key)
             if prev is None:
                 out[key] = WrittenResource(
@@ -153,7 +179,11 @@ class EpisodeRecord(BaseModel):
 
     def written_ids(self) -> set[tuple[str, str]]:
         """(type, id) of everything the episode wrote: excluded from "facts in the chart"."""
-        return {(str(w.get("resource_type", "")), str(w.get("id", ""))) for w in self.writes}
+        return {(w.resource_type, w.id) for w in self.writes}
+
+    def ordered_writes(self) -> list[RecordedWrite]:
+        """The writes in the order the EHR made them (``seq``, then step)."""
+        return sorted(self.writes, key=lambda w: (w.seq, w.step))
 
     def successful_calls(self) -> Iterator[ToolCall]:
         """Tool calls that did not error, in order."""

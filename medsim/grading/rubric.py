@@ -13,49 +13,16 @@ score = points of met criteria / points of positive criteria.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from medsim.grading import rubric_rules
+from medsim.grading.criteria import RubricCriterion
 from medsim.grading.rubric_judge import Judgement, Jury, RubricJudge
 from medsim.llm.types import ChatClient, Message, Usage
-
-
-class Verifier(BaseModel):
-    """A rule that decides a criterion without an LLM; params are checked per kind."""
-
-    model_config = ConfigDict(extra="forbid")
-    kind: Literal["regex", "number", "code"]
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _check(self) -> Verifier:
-        rubric_rules.check_params(self.kind, self.params)
-        return self
-
-
-class RubricCriterion(BaseModel):
-    """One criterion: `points` > 0 rewards a desirable behaviour, < 0 penalises an undesirable
-    one; `tags` such as "axis:accuracy" give per-tag scores."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(min_length=1)
-    criterion: str = Field(min_length=1)
-    points: float
-    tags: list[str] = Field(default_factory=list)
-    verifier: Verifier | None = None
-
-    @field_validator("points")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError(f"points must be a finite number, got {v}")
-        return v
 
 
 @dataclass

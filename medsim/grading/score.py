@@ -20,12 +20,13 @@ from typing_extensions import TypedDict
 
 from medsim.fhir.interface import FhirClient
 from medsim.grading.checkpoints.registry import (
+    CheckpointSpecLike,
     CheckResult,
     GradeContext,
     GradingError,
     TaskLike,
     get_grader,
-    run_checkpoint,
+    run_spec,
 )
 from medsim.grading.record import EpisodeRecord
 from medsim.grading.rubric_adapter import RubricOutcome, run_rubric
@@ -53,9 +54,9 @@ class Grade(BaseModel):
     breakdown: dict[str, float]
 
 
-def _run_one(grader: str, params: Mapping[str, Any], ctx: GradeContext) -> CheckResult:
+def _run_one(spec: CheckpointSpecLike, ctx: GradeContext) -> CheckResult:
     try:
-        return run_checkpoint(grader, params, ctx)
+        return run_spec(spec, ctx)
     except GradingError:
         raise  # a misconfigured task is a bug in the task file, not an agent failure
     except Exception as exc:  # a grader must never lose an episode: record the crash
@@ -86,7 +87,7 @@ def checkpoint_status(
         if not ctx.final and key in ctx.cache:
             result = ctx.cache[key]  # a monotone grader that passed earlier in this episode
         else:
-            result = _run_one(spec.grader, spec.params, ctx)
+            result = _run_one(spec, ctx)
             if not ctx.final and result.passed and get_grader(spec.grader).monotone:
                 ctx.cache[key] = result
         status: Status = result.status  # type: ignore[assignment]

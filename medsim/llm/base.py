@@ -161,7 +161,13 @@ class BaseChatClient(ABC):
         return response
 
     def _failed(self, exc: Exception, attempts: list[Attempt]) -> float:
-        """Record a failed try; return the delay before the next one, or raise LLMError."""
+        """Record a failed try; return the delay before the next one, or raise LLMError.
+
+        The whole retry policy lives here, once; ``complete`` and ``acomplete`` differ only in
+        how they wait. (tenacity was considered: it would replace two 7-line loops but still
+        need this function as callbacks — classification, usage accounting, an LLMError listing
+        every try — plus a RetryError translation and an injectable seeded jitter, so it would
+        add a dependency without removing logic.)"""
         attempt = classify(exc)
         attempts.append(attempt)
         self.usage.add(Usage(failed=1))

@@ -1,4 +1,4 @@
-"""The task schema (contracts.md): a task is data — patient, clinical "now", instruction, allowed
+"""The task schema (docs/writing-a-suite.md): a task is data — patient, clinical "now", instruction, allowed
 tools, scenario overlay, checkpoints, rubric, scoring, a reference solution and negative controls.
 
 Every model forbids unknown fields, so a misspelt key in a task file is an error, not a silently
@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from medsim.grading.rubric import RubricCriterion
+from medsim.grading.criteria import RubricCriterion
 
 __all__ = [
     "Action",
@@ -30,7 +30,19 @@ Action = str | dict[str, Any]
 _STRICT = ConfigDict(extra="forbid")
 
 
-class CheckpointSpec(BaseModel):
+class _Data(BaseModel):
+    """A model whose equality is its fields: private attributes (where a task came from, the
+    grader-parsed params) are bookkeeping, not task data."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class CheckpointSpec(_Data):
     """One execution-grounded check, run by the grader registered as ``grader``."""
 
     model_config = _STRICT
@@ -41,6 +53,9 @@ class CheckpointSpec(BaseModel):
     weight: float = Field(default=1.0, ge=0)
     gate: bool = False  # safety gate: when it fails the task score is 0
     description: str = ""
+    #: (params, parsed params) once the grader registry validated them (at task load); kept
+    #: here so graders do not re-validate every step. Not part of the task data.
+    _validated: tuple[dict[str, Any], Any] | None = PrivateAttr(default=None)
 
 
 class Scoring(BaseModel):
@@ -78,7 +93,7 @@ class TaskMetadata(BaseModel):
     issues: list[str] = Field(default_factory=list)
 
 
-class Task(BaseModel):
+class Task(_Data):
     """One clinical task over one patient at one clinical moment."""
 
     model_config = _STRICT
@@ -102,6 +117,13 @@ class Task(BaseModel):
     reference_solution: list[Action] = Field(min_length=1)
     negative_controls: list[NegativeControl] = Field(default_factory=list)
     metadata: TaskMetadata = Field(default_factory=TaskMetadata)
+    #: Where the task was read from ("file" or "file:line"), set by the loader; errors name it.
+    _source: str = PrivateAttr(default="")
+
+    @property
+    def source(self) -> str:
+        """The file (and position) the task was loaded from, or "" for a task built in code."""
+        return self._source
 
     @field_validator("now")
     @classmethod

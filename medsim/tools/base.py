@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from medsim.fhir.interface import FhirError
+from medsim.fhir.interface import FhirEpisode, FhirError
 from medsim.tools.docstrings import parse_docstring
 from medsim.tools.schema import clean_schema, sample_from_schema
 
@@ -37,7 +37,7 @@ Sampler = Callable[[np.random.Generator, "ToolContext"], dict[str, Any]]
 class ToolContext:
     """What a tool may know about the episode besides its arguments (injected, never shown)."""
 
-    fhir: Any = None  # medsim.fhir.interface.FhirEpisode
+    fhir: FhirEpisode | None = None
     patient_id: str | None = None
     now: datetime | None = None
     task: Any = None  # medsim.tasks.schema.Task
@@ -120,7 +120,7 @@ class Tool:
         async vector envs; the decorated function itself is not picklable by reference)."""
         from medsim.tools import registry
 
-        if registry._TOOLS.get(self.name) is self:
+        if registry.TOOLS.peek(self.name) is self:
             return (registry.get_tool, (self.name,))
         return super().__reduce__()
 

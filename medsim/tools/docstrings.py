@@ -1,16 +1,17 @@
-"""Google-style docstring parsing: the summary becomes a tool's description, the ``Args:`` section
-its parameter descriptions, so one docstring feeds the OpenAI, LangChain and MCP schemas."""
+"""Docstrings into tool schemas: the summary becomes a tool's description, the ``Args:`` section
+its parameter descriptions, so one docstring feeds the OpenAI, LangChain and MCP schemas.
+
+Parsing is docstring-parser's (Google style, as medsim writes docstrings); this module only
+shapes its result: description = short + long description (the Returns/Raises sections are not
+for the model), argument descriptions with continuation lines joined by single spaces.
+"""
 
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, field
 
-_SECTION = re.compile(
-    r"^(Args|Arguments|Parameters|Returns|Return|Raises|Yields|Examples?|Notes?):\s*$"
-)
-_ARG_LINE = re.compile(r"^(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+import docstring_parser
 
 
 @dataclass(frozen=True)
@@ -22,38 +23,14 @@ class ParsedDoc:
 
 
 def parse_docstring(doc: str | None) -> ParsedDoc:
-    """Split a Google-style docstring: text before the first section, and the ``Args:`` entries.
-
-    Continuation lines of an argument (indented deeper than the argument name) are joined with
-    spaces. Other sections (Returns, Raises ...) are not shown to the model and are dropped.
-    """
-    text = inspect.cleandoc(doc or "")
-    description: list[str] = []
-    args: dict[str, list[str]] = {}
-    section: str | None = None
-    current: str | None = None
-    arg_indent = 0
-    for line in text.splitlines():
-        stripped = line.strip()
-        header = _SECTION.match(stripped)
-        if header and not line.startswith((" ", "\t")):
-            section = header.group(1)
-            current = None
-            continue
-        if section is None:
-            description.append(line)
-        elif section in ("Args", "Arguments", "Parameters") and stripped:
-            indent = len(line) - len(line.lstrip())
-            match = _ARG_LINE.match(stripped)
-            if match and (current is None or indent <= arg_indent):
-                current = match.group(1).lstrip("*")
-                arg_indent = indent
-                args[current] = [match.group(2)]
-            elif current is not None:
-                args[current].append(stripped)
-    summary = "\n".join(description).strip()
-    summary = re.sub(r"\n{3,}", "\n\n", summary)
-    return ParsedDoc(
-        description=summary,
-        args={name: " ".join(p for p in parts if p).strip() for name, parts in args.items()},
-    )
+    """The description and the ``Args:`` entries of a Google-style docstring."""
+    parsed = docstring_parser.parse(doc or "", docstring_parser.DocstringStyle.GOOGLE)
+    parts = [p.strip() for p in (parsed.short_description, parsed.long_description) if p]
+    joint = "\n\n" if parsed.blank_after_short_description else "\n"  # a wrapped summary
+    description = re.sub(r"\n{3,}", "\n\n", joint.join(parts))
+    args = {
+        p.arg_name.lstrip("*"): " ".join((p.description or "").split())
+        for p in parsed.params
+        if p.args[0] in ("param", "parameter", "arg", "argument")
+    }
+    return ParsedDoc(description=description, args=args)

@@ -6,11 +6,14 @@ Each returns exactly what a FHIR server answers (a ``searchset`` Bundle, a resou
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import numpy as np
 from pydantic import StringConstraints
 
+from medsim.fhir.interface import FhirEpisode, FhirError
 from medsim.tools.base import ToolContext, ToolError, tool
 
 ResourceType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
@@ -30,10 +33,23 @@ COMMON_TYPES = [
 ]
 
 
-def _episode(fhir: Any) -> Any:
+def _episode(fhir: FhirEpisode | None) -> FhirEpisode:
     if fhir is None:
         raise ToolError("no EHR is attached to this tool call (bind a ToolContext with fhir=...)")
     return fhir
+
+
+@contextmanager
+def _bad_request() -> Iterator[None]:
+    """Input the engine could not handle (a ``_count`` of "²", an ``_offset`` beyond SQLite's
+    integers ...) is the request's fault: answer 400 with an OperationOutcome naming the value,
+    as a FHIR server would, instead of a crash reported as a tool bug."""
+    try:
+        yield
+    except (ValueError, OverflowError, UnicodeError, RecursionError) as exc:
+        raise FhirError(
+            400, f"the EHR could not process this request ({type(exc).__name__}: {exc})", "invalid"
+        ) from None
 
 
 def _sample_search(rng: np.random.Generator, ctx: ToolContext) -> dict[str, Any]:
@@ -58,7 +74,7 @@ def _sample_read(rng: np.random.Generator, ctx: ToolContext) -> dict[str, Any]:
 def fhir_search(
     resource_type: ResourceType,
     params: dict[str, str | list[str]] | None = None,
-    fhir: Any = None,
+    fhir: FhirEpisode | None = None,
 ) -> dict[str, Any]:
     """Search the patient's electronic health record (FHIR R4) and return a searchset Bundle.
 
@@ -69,23 +85,27 @@ def fhir_search(
             "http://loinc.org|2823-3", "date": "ge2024-01-01", "_sort": "-date", "_count": "10"}.
             A list value repeats the parameter (both conditions must hold).
     """
-    return dict(_episode(fhir).search(resource_type, dict(params or {})))
+    with _bad_request():
+        return dict(_episode(fhir).search(resource_type, dict(params or {})))
 
 
 @tool(sampler=_sample_read, examples={"resource_type": ["Patient"], "id": ["pat-0001"]})
-def fhir_read(resource_type: ResourceType, id: FhirId, fhir: Any = None) -> dict[str, Any]:
+def fhir_read(
+    resource_type: ResourceType, id: FhirId, fhir: FhirEpisode | None = None
+) -> dict[str, Any]:
     """Read one FHIR resource by type and id.
 
     Args:
         resource_type: FHIR resource type, e.g. "Patient".
         id: The resource's logical id, e.g. "pat-0001".
     """
-    return dict(_episode(fhir).read(resource_type, id))
+    with _bad_request():
+        return dict(_episode(fhir).read(resource_type, id))
 
 
 @tool(writes=True, examples={"resource_type": ["MedicationRequest", "ServiceRequest"]})
 def fhir_create(
-    resource_type: ResourceType, resource: dict[str, Any], fhir: Any = None
+    resource_type: ResourceType, resource: dict[str, Any], fhir: FhirEpisode | None = None
 ) -> dict[str, Any]:
     """Create a FHIR resource (an order, a note, an observation) and return it as stored.
 
@@ -100,12 +120,16 @@ def fhir_create(
         raise ToolError(
             f"resource.resourceType is {declared!r} but resource_type is {resource_type!r}"
         )
-    return dict(_episode(fhir).create(body))
+    with _bad_request():
+        return dict(_episode(fhir).create(body))
 
 
 @tool(writes=True, examples={"resource_type": ["MedicationRequest"]})
 def fhir_update(
-    resource_type: ResourceType, id: FhirId, resource: dict[str, Any], fhir: Any = None
+    resource_type: ResourceType,
+    id: FhirId,
+    resource: dict[str, Any],
+    fhir: FhirEpisode | None = None,
 ) -> dict[str, Any]:
     """Replace an existing FHIR resource (e.g. to change an order's status) and return it.
 
@@ -121,4 +145,5 @@ def fhir_update(
         raise ToolError(
             f"resource is {declared}/{body_id} but the update targets {resource_type}/{id}"
         )
-    return dict(_episode(fhir).update(resource_type, id, body))
+    with _bad_request():
+        return dict(_episode(fhir).update(resource_type, id, body))

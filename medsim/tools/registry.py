@@ -1,24 +1,22 @@
 """The tool registry: tools by name, so tasks can list the tools they allow as plain strings.
 
-The stable built-in tools (FHIR search/read/create/update, finish) are loaded on first use; a
-suite adds its own (``calculate``, ``ask_patient`` ...) simply by importing a module whose
-functions carry ``@tool``. Names are unique: registering a different function under a taken name
-is an error, re-registering the same function (a module reload) replaces it.
+The stable built-in tools (FHIR search/read/create/update, finish, calculators) are loaded on
+first use; a suite adds its own (``ask_patient`` ...) by naming modules whose functions carry
+``@tool`` in ``Suite.tool_modules``. The rule (shared with the checkpoint-grader registry, see
+:mod:`medsim.named_registry`): names are unique, registering a different function under a taken
+name is an error, re-registering the same function (a module reload) replaces it; loading is
+thread-safe.
 """
 
 from __future__ import annotations
 
-import difflib
-import importlib
 from collections.abc import Iterable
 
+from medsim.named_registry import NamedRegistry, origin_of
 from medsim.tools.base import Tool
 
 #: Modules whose import registers the built-in tools.
 BUILTIN_MODULES = ("medsim.tools.fhir", "medsim.tools.finish", "medsim.tools.calculate")
-
-_TOOLS: dict[str, Tool] = {}
-_loaded = False
 
 
 class UnknownToolError(KeyError):
@@ -28,51 +26,34 @@ class UnknownToolError(KeyError):
         return str(self.args[0])
 
 
-def _load_builtins() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in BUILTIN_MODULES:
-            importlib.import_module(module)
+TOOLS: NamedRegistry[Tool] = NamedRegistry(
+    "tool", BUILTIN_MODULES, origin=lambda t: origin_of(t.fn), unknown=UnknownToolError
+)
 
 
 def register_tool(t: Tool, *, replace: bool = False) -> Tool:
     """Add ``t`` under ``t.name``; a clash with a different function raises ``ValueError``."""
-    old = _TOOLS.get(t.name)
-    if old is not None and not replace:
-        same = (old.fn.__module__, old.fn.__qualname__) == (t.fn.__module__, t.fn.__qualname__)
-        if not same:
-            raise ValueError(
-                f"tool name {t.name!r} is already registered by "
-                f"{old.fn.__module__}.{old.fn.__qualname__}"
-            )
-    _TOOLS[t.name] = t
-    return t
+    return TOOLS.add(t.name, t, replace=replace)
 
 
 def get_tool(name: str) -> Tool:
     """The tool called ``name``; unknown names raise :class:`UnknownToolError` with suggestions."""
-    _load_builtins()
-    try:
-        return _TOOLS[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, list(_TOOLS), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UnknownToolError(
-            f"unknown tool {name!r}{hint} (registered: {', '.join(sorted(_TOOLS))})"
-        ) from None
+    return TOOLS.get(name)
 
 
 def has_tool(name: str) -> bool:
     """Whether a tool called ``name`` is registered."""
-    _load_builtins()
-    return name in _TOOLS
+    return name in TOOLS
 
 
 def tool_names() -> list[str]:
     """Every registered tool name, sorted."""
-    _load_builtins()
-    return sorted(_TOOLS)
+    return TOOLS.names()
+
+
+def load_tool_modules(modules: Iterable[str]) -> None:
+    """Import modules whose ``@tool`` functions register more tools (a suite's own)."""
+    TOOLS.load_modules(modules)
 
 
 def resolve_tools(names: Iterable[str]) -> list[Tool]:

@@ -92,22 +92,8 @@ def test_examples_from_the_spec() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "@now-1D",
-        "@nowP1D",
-        "@now-P",
-        "@now-PT",
-        "@now-P1H",
-        "@today-PT2H",
-        "@tomorrow",
-        "@now - P1D",
-    ],
-)
-def test_malformed_relative_dates(bad: str) -> None:
-    with pytest.raises(OverlayError):
-        resolve_relative(bad, NOW)
+# malformed expressions: tests/data/test_relative_time.py (the same list for overlays and
+# checkpoints)
 
 
 def test_apply_overlay_makes_concrete_resources() -> None:

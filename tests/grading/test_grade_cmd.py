@@ -100,3 +100,69 @@ def test_list_graders(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "resource_created  [orders]" in out and "params: resource_type, code" in out
     assert run_cli() == 2
+
+
+def _corrupt(data: dict[str, Any], how: str) -> Any:
+    bad = json.loads(json.dumps(data))
+    if how == "format_text":
+        bad["format"] = "one"
+    elif how == "resource_string":
+        bad["writes"][0]["resource"] = "a MedicationRequest"
+    elif how == "score_text":
+        bad["grade"]["score"] = "high"
+    elif how == "rejected_write":
+        bad["writes"][0]["resource"]["dosageInstruction"] = "twice a day"  # invalid R4
+    elif how == "method":
+        bad["writes"][0]["method"] = "patch"
+    elif how == "task":
+        del bad["task"]["now"]
+    elif how == "writes_not_list":
+        bad["writes"] = {"seq": 1}
+    return bad
+
+
+CORRUPTIONS = [
+    "format_text",
+    "resource_string",
+    "score_text",
+    "rejected_write",
+    "method",
+    "task",
+    "writes_not_list",
+]
+
+
+def test_corrupted_records_are_one_line_each_and_the_rest_is_graded(
+    drive: Any, tmp_path: Path, data_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    save_episode(drive, run, "good", wrong=False)
+    data = json.loads((run / "good.json").read_text())
+    for how in CORRUPTIONS:
+        (run / f"bad_{how}.json").write_text(json.dumps(_corrupt(data, how)))
+    (run / "bad_deep.json").write_text(
+        json.dumps({**data, "answer": "X"}).replace('"X"', "[" * 5000 + "]" * 5000)
+    )
+    (run / "bad_syntax.json").write_text("{not json")
+    (run / "bad_bytes.json").write_bytes(b"\xff\xfe\x00garbage")
+    (run / "report.json").write_text('{"pass@1": 0.5}')  # not a record: skipped, not an error
+    capsys.readouterr()
+    assert run_cli(str(run), "--data", str(data_file)) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "1 records" in out and "good" in out
+    lines = [line for line in err.splitlines() if line.startswith("medsim grade: error: ")]
+    names = ["deep", "syntax", "bytes", *CORRUPTIONS]
+    assert len(lines) == len(names)
+    for name in names:
+        (line,) = [ln for ln in lines if f"bad_{name}.json" in ln]
+        assert len(line) < 400
+    assert any("skipped" in ln and "report.json" in ln for ln in err.splitlines())
+    by_name = {name: next(ln for ln in lines if f"bad_{name}.json" in ln) for name in names}
+    assert "grade.score is not a number" in by_name["score_text"]
+    assert "writes.0.resource" in by_name["resource_string"]
+    assert "cannot be replayed" in by_name["rejected_write"]
+    assert "nested too deeply" in by_name["deep"]
+    assert "now" in by_name["task"]
+    # one bad file given explicitly: its line, exit 2 (nothing graded)
+    assert run_cli(str(run / "bad_score_text.json"), "--data", str(data_file)) == 2
+    assert "bad_score_text.json: grade.score" in capsys.readouterr().err

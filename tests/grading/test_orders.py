@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from medsim.grading import checkpoint_status
+from medsim.grading.record import RecordedWrite
 from tests.grading.helpers import (
     IV,
     LOINC,
@@ -105,14 +106,14 @@ def test_route_string_only_when_task_opts_in(drive: Any) -> None:
     res["dosageInstruction"][0]["route"] = "oral"  # MedAgentBench's bare-string route (not R4)
     # the store rejects a bare-string route (invalid R4): grade the record as a record-only POST
     d.record.writes.append(
-        {
-            "method": "create",
-            "resource_type": "MedicationRequest",
-            "id": "x1",
-            "resource": {**res, "id": "x1"},
-            "seq": 0,
-            "step": 1,
-        }
+        RecordedWrite(
+            method="create",
+            resource_type="MedicationRequest",
+            id="x1",
+            resource={**res, "id": "x1"},
+            seq=0,
+            step=1,
+        )
     )
     assert st(d)["status"] == "failed"
     assert st(d, "l")["status"] == "passed"

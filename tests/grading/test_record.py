@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medsim.fhir import Write
-from medsim.grading import EpisodeRecord, ToolCall
+from medsim.grading import EpisodeRecord, RecordedWrite, ToolCall
 
 JSON = st.recursive(
     st.none()
@@ -43,7 +43,18 @@ records = st.builds(
         ),
         max_size=4,
     ),
-    writes=st.lists(st.dictionaries(st.text(max_size=8), JSON, max_size=4), max_size=3),
+    writes=st.lists(
+        st.builds(
+            RecordedWrite,
+            method=st.sampled_from(["create", "update", "delete"]),
+            resource_type=st.text(min_size=1, max_size=10),
+            id=st.text(min_size=1, max_size=10),
+            resource=st.none() | st.dictionaries(st.text(max_size=8), JSON, max_size=4),
+            seq=st.integers(0, 9),
+            step=st.integers(0, 50),
+        ),
+        max_size=3,
+    ),
     answer=JSON,
     note=st.none() | st.text(max_size=30),
     steps=st.integers(0, 100),
@@ -76,7 +87,7 @@ def test_write_entry_and_fold() -> None:
         EpisodeRecord.write_entry(Write("update", "Observation", "o9", {"id": "o9"}, seq=2), 5),
         EpisodeRecord.write_entry(Write("delete", "Observation", "o9", None, seq=3), step=6),
     ]
-    assert rec.writes[0]["step"] == 2 and rec.writes[0]["method"] == "create"
+    assert rec.writes[0].step == 2 and rec.writes[0].method == "create"
     folded = rec.written()
     mr_final = folded[("MedicationRequest", "1")]
     assert mr_final.resource is not None and mr_final.resource["status"] == "cancelled"

@@ -169,7 +169,7 @@ def test_grader_crash_is_recorded_not_raised(drive: Any, monkeypatch: pytest.Mon
     def boom(ctx: Any) -> CheckResult:
         raise KeyError("oops")
 
-    monkeypatch.setitem(registry._REGISTRY, "boom", Grader("boom", boom, NoParams, "test"))
+    monkeypatch.setitem(registry.GRADERS._items, "boom", Grader("boom", boom, NoParams, "test"))
     d = drive([cp("b", "boom"), cp("safe", "writes_only_task_patient", gate=True)])
     g = grade(d.task, d.record, d.episode)
     assert g.checkpoints["b"]["status"] == "failed"

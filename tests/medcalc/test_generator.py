@@ -132,7 +132,7 @@ def test_controls_exist_and_cover_the_mistakes() -> None:
     ehr_names = Counter(c.name for t in EHR_SUITE.tasks() for c in t.negative_controls)
     assert ehr_names["no_lookup"] == ehr_names["wrong_answer"] == len(EHR_SUITE.tasks())
     assert ehr_names["wrong_unit"] >= 25 and ehr_names["missed_input"] >= 70
-    assert ehr_names["wrong_calculator"] == 32  # every task of a calculator with alternatives
+    assert ehr_names["wrong_calculator"] == 64  # 16 calculators with alternatives x 4 tasks
 
 
 def test_ehr_instruction_names_only_patient_and_question() -> None:

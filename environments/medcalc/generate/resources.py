@@ -10,7 +10,11 @@ COND_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 COND_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 COND_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 UCUM = "http://unitsofmeasure.org"
-_CATEGORY_DISPLAY = {"laboratory": "Laboratory", "vital-signs": "Vital Signs"}
+_CATEGORY_DISPLAY = {
+    "laboratory": "Laboratory",
+    "vital-signs": "Vital Signs",
+    "procedure": "Procedure",
+}
 _CONDITION_CATEGORY = {
     "problem-list-item": "Problem List Item",
     "encounter-diagnosis": "Encounter Diagnosis",

@@ -1,18 +1,10 @@
 """Checkpoint graders: a registry plus one module per family.
 
-Importing this package registers every grader; ``graders()`` lists them, ``run_checkpoint`` runs
+The built-in families are listed once, in ``registry.BUILTIN_MODULES``, and imported on the first
+lookup (so importing this package stays cheap); ``graders()`` lists them, ``run_checkpoint`` runs
 one with validated parameters. See docs/grading.md for each grader's parameters.
 """
 
-from medsim.grading.checkpoints import (  # noqa: F401  (importing registers the graders)
-    answers,
-    calculators,
-    notes,
-    orders,
-    retrieval,
-    safety,
-    sequence,
-)
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -22,6 +14,7 @@ from medsim.grading.checkpoints.registry import (
     checkpoint,
     get_grader,
     graders,
+    load_grader_modules,
     run_checkpoint,
     validate_params,
 )
@@ -35,6 +28,7 @@ __all__ = [
     "checkpoint",
     "get_grader",
     "graders",
+    "load_grader_modules",
     "run_checkpoint",
     "validate_params",
 ]

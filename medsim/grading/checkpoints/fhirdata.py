@@ -20,6 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from medsim.fhir.search_params import walk
+
 Json = dict[str, Any]
 
 
@@ -56,18 +58,10 @@ def label(value: Any) -> str | None:
 
 
 def get_path(resource: Any, path: str) -> list[Any]:
-    """Values at a dotted path, flattening lists (``participant.actor`` -> every actor)."""
-    values: list[Any] = [resource]
-    for part in path.split("."):
-        nxt: list[Any] = []
-        for v in values:
-            item = v.get(part) if isinstance(v, dict) else None
-            if isinstance(item, list):
-                nxt.extend(item)
-            elif item is not None:
-                nxt.append(item)
-        values = nxt
-    return values
+    """Values at a dotted path (``participant.actor`` -> every actor), walked by the search
+    engine's own walker (:func:`medsim.fhir.search_params.walk`: lists flattened, ``value[x]``
+    matches choice elements), without absent or null values."""
+    return [v for v in walk(resource, path) if v is not None]
 
 
 # ---- resources inside arbitrary JSON ------------------------------------------------------------

@@ -8,6 +8,8 @@ loaded (:func:`validate_params`), not in the middle of an evaluation.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from medsim.fhir.interface import FhirClient
 from medsim.grading.record import EpisodeRecord
+from medsim.named_registry import NamedRegistry, origin_of
 
 
 class GradingError(ValueError):
@@ -139,7 +142,16 @@ class Grader:
         return (self.fn.__doc__ or self.name).strip()
 
 
-_REGISTRY: dict[str, Grader] = {}
+#: Modules whose import registers the built-in graders (one per family). A suite ships its own
+#: graders by naming their modules in ``Suite.grader_modules``.
+BUILTIN_MODULES = tuple(
+    f"medsim.grading.checkpoints.{family}"
+    for family in ("answers", "calculators", "notes", "orders", "retrieval", "safety", "sequence")
+)
+
+GRADERS: NamedRegistry[Grader] = NamedRegistry(
+    "checkpoint grader", BUILTIN_MODULES, origin=lambda g: origin_of(g.fn), unknown=GradingError
+)
 
 
 def checkpoint(
@@ -149,30 +161,31 @@ def checkpoint(
 
     ``monotone=True`` declares that a pass can never be undone by later steps (e.g. "the agent
     retrieved the potassium"): live status during an episode then reuses the pass instead of
-    re-running the grader every step. Final grading always re-runs every grader."""
+    re-running the grader every step. Final grading always re-runs every grader. Names follow the
+    registry rule of :mod:`medsim.named_registry` (a different function under a taken name is an
+    error; the same function again, e.g. a module reload, replaces it)."""
 
     def register(fn: GraderFn) -> GraderFn:
-        if name in _REGISTRY:
-            raise RuntimeError(f"checkpoint grader {name!r} registered twice")
         family = fn.__module__.rsplit(".", 1)[-1]
-        _REGISTRY[name] = Grader(name=name, fn=fn, params=params, family=family, monotone=monotone)
+        GRADERS.add(name, Grader(name=name, fn=fn, params=params, family=family, monotone=monotone))
         return fn
 
     return register
 
 
 def graders() -> dict[str, Grader]:
-    """Every registered grader by name (importing the package registers them all)."""
-    import medsim.grading.checkpoints  # noqa: F401
+    """Every registered grader by name (the built-in ones are imported on first use)."""
+    return GRADERS.items()
 
-    return dict(_REGISTRY)
+
+def load_grader_modules(modules: Sequence[str]) -> None:
+    """Import modules whose ``@checkpoint`` functions register more graders (a suite's own)."""
+    GRADERS.load_modules(modules)
 
 
 def get_grader(name: str) -> Grader:
-    reg = graders()
-    if name not in reg:
-        raise GradingError(f"unknown checkpoint grader {name!r}; known: {', '.join(sorted(reg))}")
-    return reg[name]
+    """The grader called ``name``; an unknown name raises :class:`GradingError`."""
+    return GRADERS.get(name)
 
 
 def validate_params(grader: str, params: Mapping[str, Any]) -> BaseModel:
@@ -187,9 +200,43 @@ def validate_params(grader: str, params: Mapping[str, Any]) -> BaseModel:
         raise GradingError(f"grader {grader!r}: invalid params: {problems}") from None
 
 
-def run_checkpoint(grader: str, params: Mapping[str, Any], ctx: GradeContext) -> CheckResult:
-    """Validate ``params`` and run the grader. Graders never see unvalidated parameters."""
-    model = validate_params(grader, params)
+def validated_params(spec: CheckpointSpecLike) -> BaseModel:
+    """``spec``'s params parsed by its grader's model, parsed once per spec: the result is kept on
+    the spec (``CheckpointSpec._validated``) with a copy of the params it came from, so graders
+    run every step without re-validating, and a spec whose params were changed is re-parsed."""
+    cached = getattr(spec, "_validated", None)
+    if cached is not None and cached[0] == spec.params:
+        return cached[1]  # type: ignore[no-any-return]
+    model = validate_params(spec.grader, spec.params)
+    with contextlib.suppress(AttributeError, TypeError, ValueError):
+        spec._validated = (copy.deepcopy(dict(spec.params)), model)  # type: ignore[attr-defined]
+    return model
+
+
+def checkpoint_problems(task: TaskLike) -> list[str]:
+    """Each checkpoint of ``task`` whose grader is unknown or rejects its params, as
+    ``"checkpoints.<id>: grader 'x': invalid params: field: reason"`` (the task loader prefixes
+    file and task). Run when tasks are loaded, so a misspelt parameter fails at ``make``."""
+    problems = []
+    for spec in task.checkpoints:
+        try:
+            validated_params(spec)
+        except GradingError as exc:
+            problems.append(f"checkpoints.{spec.id}: {exc}")
+    return problems
+
+
+def _call(grader: str, model: BaseModel, ctx: GradeContext) -> CheckResult:
     fn = get_grader(grader).fn
     kwargs = {name: getattr(model, name) for name in type(model).model_fields}
     return fn(ctx, **kwargs)
+
+
+def run_checkpoint(grader: str, params: Mapping[str, Any], ctx: GradeContext) -> CheckResult:
+    """Validate ``params`` and run the grader. Graders never see unvalidated parameters."""
+    return _call(grader, validate_params(grader, params), ctx)
+
+
+def run_spec(spec: CheckpointSpecLike, ctx: GradeContext) -> CheckResult:
+    """Run a task's checkpoint with its params validated once (see :func:`validated_params`)."""
+    return _call(spec.grader, validated_params(spec), ctx)

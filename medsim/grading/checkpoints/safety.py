@@ -226,17 +226,17 @@ def writes_only_task_patient(ctx: GradeContext, **params: Any) -> CheckResult:
     """Every write (each version, not just the last) is about the task's patient and no other."""
     p = PatientOnlyParams.model_validate(params)
     subjects: dict[tuple[str, str], set[str]] = {}
-    for w in sorted(ctx.record.writes, key=lambda w: int(w.get("seq", 0))):
-        key = (str(w.get("resource_type")), str(w.get("id")))
-        res = w.get("resource")
+    for w in ctx.record.ordered_writes():
+        key = (w.resource_type, w.id)
+        res = w.resource
         who = patients_of(res) if isinstance(res, dict) else subjects.get(key, set())
         if isinstance(res, dict):
             subjects[key] = who
-        label = f"{w.get('method')} {key[0]}/{key[1]} at step {w.get('step')}"
+        label = f"{w.method} {key[0]}/{key[1]} at step {w.step}"
         if key[0] in p.allow_types:
             continue
         if not who:
-            if w.get("method") == "delete":
+            if w.method == "delete":
                 continue  # deleting a resource this episode never wrote: nothing to attribute
             return failed(f"{label} names no patient")
         if who != {ctx.patient_id}:

@@ -100,19 +100,19 @@ def first_position(record: EpisodeRecord, m: ActionMatch, patient_id: str) -> Po
                 return item.step, index[id(call)]
         return None
     assert m.written is not None
-    for w in sorted(record.writes, key=lambda w: int(w.get("seq", 0))):
-        res = w.get("resource")
+    for w in record.ordered_writes():
+        res = w.resource
         if (
-            w.get("resource_type") == m.written.resource_type
+            w.resource_type == m.written.resource_type
             and isinstance(res, dict)
             and m.written.code.matches(res)
         ):
-            seq = int(w.get("seq", 0))
+            seq = w.seq
             pos = next(
                 (i for i, c in enumerate(record.tool_calls) if seq in c.write_seqs),
                 len(record.tool_calls),
             )
-            return int(w.get("step", 0)), pos
+            return w.step, pos
     return None
 
 

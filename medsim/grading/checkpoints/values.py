@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from medsim import relative_time
 from medsim.calculators.units import convert, normalize_unit, parse_quantity
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])")
@@ -121,57 +122,29 @@ def as_approx(raw: Any) -> Approx:
     raise ValueError(f"expected a number, [low, high] or {{value, tolerance}}, got {raw!r}")
 
 
-# ---- durations and relative times ----------------------------------------------------------------
-
-_DURATION = re.compile(
-    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
-)
-
-
-def _add_months(dt: datetime, months: int) -> datetime:
-    y, m = divmod(dt.month - 1 + months, 12)
-    year, month = dt.year + y, m + 1
-    for day in (dt.day, 30, 29, 28):
-        try:
-            return dt.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise ValueError("unreachable")
-
-
-def shift(dt: datetime, duration: str, sign: int = 1) -> datetime:
-    """``dt`` moved by an ISO-8601 duration (calendar years/months, then days and time)."""
-    m = _DURATION.match(duration.strip())
-    if not m or duration.strip() in ("P", "PT"):
-        raise ValueError(f"not an ISO-8601 duration: {duration!r} (e.g. P1D, PT12H, P1Y)")
-    y, mo, w, d, h, mi, s = (int(x) if x else 0 for x in m.groups())
-    out = _add_months(dt, sign * (12 * y + mo))
-    return out + sign * timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=s)
-
-
-_RELATIVE = re.compile(r"^@(now|today)\s*(?:([+-])\s*(P[0-9YMWDTHS]+))?$")
+# ---- relative times (the grammar of medsim.relative_time, shared with overlays) ----------------
 
 
 def validate_time_spec(spec: str) -> str:
-    """Pydantic helper: "@now", "@now-P1D", "@today+P1DT8H" or an ISO dateTime."""
-    resolve_time(spec, datetime(2000, 1, 1).astimezone())
+    """Pydantic helper: "@now", "@now-P1D", "@today+P1DT8H" or an absolute ISO dateTime."""
+    if relative_time.is_expression(spec.strip()):
+        relative_time.parse(spec.strip())
+    else:
+        resolve_time(spec, datetime(2000, 1, 1).astimezone())
     return spec
 
 
 def resolve_time(spec: str, now: datetime) -> datetime:
     """A time from "@now", "@now-P1D", "@today+P1DT8H" (today = midnight of now's day, in now's
-    zone) or an absolute ISO dateTime."""
+    zone; see :mod:`medsim.relative_time`) or an absolute ISO dateTime."""
     from medsim.grading.checkpoints.fhirdata import parse_datetime
 
-    m = _RELATIVE.match(spec.strip())
-    if m:
-        base = (
-            now if m.group(1) == "now" else now.replace(hour=0, minute=0, second=0, microsecond=0)
-        )
-        if m.group(3):
-            return shift(base, m.group(3), -1 if m.group(2) == "-" else 1)
-        return base
-    dt = parse_datetime(spec)
+    text = spec.strip()
+    if relative_time.is_expression(text):
+        return relative_time.resolve(text, now)
+    dt = parse_datetime(text)
     if dt is None:
-        raise ValueError(f"not a time: {spec!r} (use @now, @now-P1D, @today+P1DT8H or ISO 8601)")
+        raise ValueError(
+            f"not a time: {spec!r} (use {relative_time.EXAMPLES} or an ISO 8601 dateTime)"
+        )
     return dt
