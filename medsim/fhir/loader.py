@@ -15,14 +15,14 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from medsim.fhir.urls import ID_RE
+
 Json = dict[str, Any]
-ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 SUFFIXES = (".ndjson", ".jsonl", ".json")  # each also gzipped (".gz")
 # Bulk-export files named after a type (``Patient.ndjson``) are read in this order, so that
 # likely reference targets come first (servers that enforce referential integrity need it).

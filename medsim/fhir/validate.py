@@ -8,16 +8,13 @@ medsim uses. Validation catches missing required elements, bad primitives, unkno
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
 
 from medsim.fhir.interface import FhirError
-
-_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-_TYPE_RE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
+from medsim.fhir.urls import is_id, is_type
 
 
 @cache
@@ -34,7 +31,7 @@ def check_type(resource_type: str) -> None:
     """400 unless ``resource_type`` is a known FHIR resource type."""
     if (
         not isinstance(resource_type, str)
-        or not _TYPE_RE.match(resource_type)
+        or not is_type(resource_type)
         or _model(resource_type) is None
     ):
         raise FhirError(400, f'Unknown resource type "{resource_type}"', "not-supported")
@@ -42,7 +39,7 @@ def check_type(resource_type: str) -> None:
 
 def check_id(resource_id: str) -> None:
     """400 unless ``resource_id`` is a valid FHIR id (1-64 of ``[A-Za-z0-9-.]``)."""
-    if not isinstance(resource_id, str) or not _ID_RE.match(resource_id):
+    if not is_id(resource_id):
         raise FhirError(
             400, f"Invalid resource id {resource_id!r}: ids are 1-64 characters of [A-Za-z0-9-.]"
         )

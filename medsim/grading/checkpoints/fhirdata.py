@@ -20,6 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from medsim.fhir.urls import REFERENCE_RE
+
 Json = dict[str, Any]
 
 
@@ -107,7 +109,7 @@ def iter_resources(obj: Any, _depth: int = 0) -> Iterator[Json]:
 # ---- references and patients --------------------------------------------------------------------
 
 
-_REF = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+_REF = REFERENCE_RE
 
 
 def parse_reference(ref: Any) -> tuple[str, str] | None:
