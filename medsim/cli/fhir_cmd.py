@@ -15,6 +15,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="FHIR data to load (Bundle/NDJSON file or folder); default: the shipped cohort",
     )
     p.add_argument("--empty", action="store_true", help="start with no data")
+    p.add_argument(
+        "--max-page-size",
+        type=int,
+        default=None,
+        help="largest _count honoured (default 1000, as medsim's HAPI); larger ones are reduced "
+        "with a warning in the Bundle",
+    )
+    p.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=None,
+        help="close an X-Medsim-Episode after this long without requests (default 900)",
+    )
+    p.add_argument(
+        "--max-episodes",
+        type=int,
+        default=None,
+        help="open episodes at most; new ones beyond it get 429 (default 256)",
+    )
     p.set_defaults(func=run)
 
 
@@ -28,5 +47,16 @@ def run(args: argparse.Namespace) -> int:
 
         data = cohort_path()
     base_url = f"http://{args.host}:{args.port}/fhir" if args.port else DEFAULT_BASE_URL
-    serve(EmbeddedBackend(data, base_url=base_url), args.host, args.port)
+    backend = EmbeddedBackend(data, base_url=base_url)
+    if args.max_page_size is not None:
+        backend.max_page_size = args.max_page_size
+    options = {
+        name: value
+        for name, value in (
+            ("idle_seconds", args.idle_seconds),
+            ("max_episodes", args.max_episodes),
+        )
+        if value is not None
+    }
+    serve(backend, args.host, args.port, **options)
     return 0

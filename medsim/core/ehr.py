@@ -22,6 +22,14 @@ def open_ehr(fhir: Any, data: Any, suite: Suite) -> Any:
     return open_backend(fhir, data=None if data is DEFAULT else data)
 
 
+def open_episode(backend: Any, suite: Suite) -> Any:
+    """A new episode of ``backend`` with the suite's EHR settings (``max_page_size``)."""
+    episode = backend.episode()
+    if suite.max_page_size is not None and hasattr(episode, "max_page_size"):
+        episode.max_page_size = suite.max_page_size
+    return episode
+
+
 def start_episode(episode: Any, task: Task) -> None:
     """Drop the previous episode's writes and apply ``task``'s overlay (the base is not reloaded)."""
     episode.reset()

@@ -39,6 +39,9 @@ class Suite:
     #: Default EHR data (path) for the embedded backend; None means medsim's synthetic cohort.
     data: Callable[[], Path | None] | None = None
     prompt_template: str = "{instruction}{context_block}"
+    #: Largest ``_count`` a search honours in this suite's episodes (None: the backend's default,
+    #: 1000 as in medsim's HAPI configuration). MedAgentBench-v0 needs 5000 (its grader's queries).
+    max_page_size: int | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
     def tasks(self) -> list[Task]:

@@ -24,6 +24,7 @@ from typing import Any
 from medsim.fhir import storage
 from medsim.fhir.episode import EmbeddedEpisode
 from medsim.fhir.loader import iter_source
+from medsim.fhir.query import MAX_COUNT
 from medsim.fhir.tables import SCHEMA_VERSION, create_all
 from medsim.fhir.validate import validate_resource
 
@@ -65,10 +66,14 @@ class EmbeddedBackend:
         base_url: str = DEFAULT_BASE_URL,
         validate: bool = False,
         page_size: int = 20,
+        max_page_size: int = MAX_COUNT,
         use_cache: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
+        #: Largest ``_count`` honoured (default: HAPI's ``max_page_size`` in medsim's HAPI
+        #: configuration); episodes copy it and may change it (a suite's ``max_page_size``).
+        self.max_page_size = max_page_size
         self._validate = validate
         self._lock = threading.Lock()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None

@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 from medsim.fhir import history, storage
 from medsim.fhir.capability import capability_statement
 from medsim.fhir.dates import now_instant
-from medsim.fhir.interface import MAX_BODY_BYTES, FhirError, SearchParams, Write, operation_outcome
+from medsim.fhir.interface import MAX_BODY_BYTES, FhirError, SearchParams, Write
 from medsim.fhir.loader import iter_references
-from medsim.fhir.query import MAX_COUNT, Query, normalize_params, parse_query
+from medsim.fhir.query import MAX_COUNT, Query, normalize_params, parse_query, reduced_warning
 from medsim.fhir.rest import dispatch
 from medsim.fhir.search_params import split_reference
 from medsim.fhir.shaping import shape
@@ -298,18 +298,7 @@ class EmbeddedEpisode:
             "link": links,
         }
         if reduced:  # as HAPI does: say so in the Bundle instead of truncating silently
-            entries.append(
-                {
-                    "resource": operation_outcome(
-                        f"_count={query.count} exceeds this server's maximum page size "
-                        f"({self.max_page_size}); pages hold {self.max_page_size} resources: "
-                        "follow the next link for the rest",
-                        "informational",
-                        "warning",
-                    ),
-                    "search": {"mode": "outcome"},
-                }
-            )
+            entries.append(reduced_warning(query.count or 0, self.max_page_size))
         if entries:
             bundle["entry"] = entries
         return bundle

@@ -41,7 +41,10 @@ def all_matches(client: FhirClient, rtype: str, query: Pairs) -> list[Json]:
     out: list[Json] = []
     page = 500
     while len(out) < MAX_MATCHES:
-        bundle = client.search(rtype, [*query, ("_count", str(page)), ("_offset", str(len(out)))])
+        offset = [("_offset", str(len(out)))] if out else []  # first page: no _offset (HTTP
+        bundle = client.search(
+            rtype, [*query, ("_count", str(page)), *offset]
+        )  # merges own writes)
         found = [
             e["resource"]
             for e in bundle.get("entry", [])

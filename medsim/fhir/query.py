@@ -311,6 +311,24 @@ def _control(q: Query, name: str, value: str) -> None:
         raise bad(f'_total must be none, estimate or accurate; got "{value}"')
 
 
+def reduced_warning(requested: int, allowed: int) -> dict[str, Any]:
+    """The Bundle entry that says a ``_count`` was reduced (HAPI adds such an outcome too)."""
+    return {
+        "resource": {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "warning",
+                    "code": "informational",
+                    "diagnostics": f"_count={requested} exceeds this server's maximum page size "
+                    f"({allowed}); pages hold {allowed} resources: follow the next link for the rest",
+                }
+            ],
+        },
+        "search": {"mode": "outcome"},
+    }
+
+
 def check_format(value: str) -> None:
     """406 unless a ``_format`` value means JSON."""
     if value.split(";")[0].strip().lower() not in JSON_FORMATS:
