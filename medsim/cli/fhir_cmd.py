@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -15,6 +16,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="FHIR data to load (Bundle/NDJSON file or folder); default: the shipped cohort",
     )
     p.add_argument("--empty", action="store_true", help="start with no data")
+    p.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="load --data without validating it (unsafe: invalid resources are stored as they are)",
+    )
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave invalid resources of --data out (each is reported) instead of loading nothing",
+    )
     p.add_argument(
         "--max-page-size",
         type=int,
@@ -47,7 +58,20 @@ def run(args: argparse.Namespace) -> int:
 
         data = cohort_path()
     base_url = f"http://{args.host}:{args.port}/fhir" if args.port else DEFAULT_BASE_URL
-    backend = EmbeddedBackend(data, base_url=base_url)
+    from medsim.fhir.loader import DataError
+
+    try:
+        backend = EmbeddedBackend(
+            data,
+            base_url=base_url,
+            validate=False if args.no_validate else None,
+            skip_invalid=args.skip_invalid,
+        )
+    except DataError as exc:
+        print(f"medsim serve-fhir: {exc}", file=sys.stderr)
+        return 2
+    for line in backend.rejected:
+        print(f"skipped {line}", file=sys.stderr)
     if args.max_page_size is not None:
         backend.max_page_size = args.max_page_size
     options = {

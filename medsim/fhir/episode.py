@@ -497,6 +497,8 @@ class EmbeddedEpisode:
         if not self.check_references:
             return
         for res in resources:
+            if res.get("resourceType") == "Bundle":
+                continue  # a stored Bundle (collection, document) references its own entries
             for ref in iter_references(res):
                 if ref.startswith("#"):
                     continue
