@@ -297,6 +297,8 @@ class EmbeddedEpisode:
             "total": total,
             "link": links,
         }
+        if not query.total:  # _total=none
+            del bundle["total"]
         if reduced:  # as HAPI does: say so in the Bundle instead of truncating silently
             entries.append(reduced_warning(query.count or 0, self.max_page_size))
         if entries:

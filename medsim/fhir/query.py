@@ -47,6 +47,7 @@ CONTROL = {
     "_pretty",
     "_elements",
     "_getpagesoffset",
+    "_totalMethod",  # sent by fhirpy's count(); the total is always counted
 }
 #: Largest ``_count`` a search honours unless the server/suite says otherwise. medsim's HAPI
 #: configuration (fhir_server/) uses the same value; larger counts are reduced with a warning.
@@ -95,7 +96,8 @@ class Query:
     revinclude: list[tuple[str, str, str | None]] = field(default_factory=list)
     summary: str | None = None  # _summary mode (true, false, text, data, count)
     elements: list[str] | None = None  # _elements
-    has: list[tuple[Query, str]] = field(default_factory=list)  # _has: (sub-query, its ref param)
+    has: list[tuple[Query, str]] = field(default_factory=list)
+    total: bool = True  # False for _total=none  # _has: (sub-query, its ref param)
     raw: list[tuple[str, str]] = field(default_factory=list)  # the filter params, for paging links
 
     @property
@@ -307,8 +309,12 @@ def _control(q: Query, name: str, value: str) -> None:
         q.elements = parse_elements(value)
     elif name == "_format":
         check_format(value)
-    elif name == "_total" and value not in ("none", "estimate", "accurate"):
-        raise bad(f'_total must be none, estimate or accurate; got "{value}"')
+    elif name == "_total":
+        if value not in ("none", "estimate", "accurate"):
+            raise bad(f'_total must be none, estimate or accurate; got "{value}"')
+        q.total = value != "none"
+    elif name == "_totalMethod" and value not in ("count", "estimate", "none"):
+        raise bad(f'_totalMethod must be count, estimate or none; got "{value}"')
 
 
 def reduced_warning(requested: int, allowed: int) -> dict[str, Any]:
