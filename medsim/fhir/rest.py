@@ -24,6 +24,7 @@ from medsim.fhir.urls import FhirRequest, parse_request, split_url
 
 Json = dict[str, Any]
 Pairs = list[tuple[str, str]]
+PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "application/json")
 __all__ = ["dispatch", "split_url"]
 
 
@@ -105,13 +106,20 @@ def _route(client: FhirClient, req: FhirRequest, body: Any, h: dict[str, str]) -
     if kind == "search-compartment":
         return 200, operations.compartment_search(client, rid, req.compartment or "", query)
     if kind == "read":
-        return 200, _shaped(client.read(rtype, rid), query)
+        resource = client.read(rtype, rid)
+        tag = h.get("if-none-match", "").strip().removeprefix("W/").strip('"')
+        if tag and tag == str((resource.get("meta") or {}).get("versionId")):
+            return 304, {}  # the client's copy is current
+        return 200, _shaped(resource, query)
     if kind == "vread":
         return 200, _call(client, "vread", rtype, rid, req.version)
     if kind.startswith("history"):
         return 200, _call(client, "history", rtype or None, rid or None, query)
     if kind == "create":
-        return _create(client, rtype, _object(body), h.get("if-none-exist"))
+        # conditional create: the If-None-Exist header, or (as fhirpy's get_or_create sends it)
+        # search parameters on the POST URL itself
+        criteria = h.get("if-none-exist") or ("&".join(f"{k}={v}" for k, v in query) or None)
+        return _create(client, rtype, _object(body), criteria)
     if kind == "update":
         return _update(client, rtype, rid, _object(body), h.get("if-match"))
     if kind == "delete":
@@ -156,7 +164,11 @@ def _create(
             f"Resource type in the body ({resource.get('resourceType')!r}) does not match the URL ({rtype!r})",
         )
     if if_none_exist:
-        query = parse_qsl(if_none_exist.split("?", 1)[-1], keep_blank_values=True)
+        query = [
+            (k, v)
+            for k, v in parse_qsl(if_none_exist.split("?", 1)[-1], keep_blank_values=True)
+            if k not in ("_format", "_pretty")
+        ]
         total, ids = operations.match_ids(client, rtype, query)
         if total > 1:
             raise FhirError(
@@ -203,32 +215,50 @@ def _check_version(client: FhirClient, rtype: str, rid: str, if_match: str | Non
 
 
 def _patch(client: FhirClient, rtype: str, rid: str, body: Any, h: dict[str, str]) -> Json:
+    """JSON Patch (RFC 6902, an array) or JSON Merge Patch (RFC 7386, an object, as fhirpy's
+    ``save(fields=...)`` sends it); the result is validated and stored like an update."""
     import jsonpatch
 
     ctype = h.get("content-type", "application/json-patch+json").split(";")[0].strip()
-    if ctype not in ("application/json-patch+json", "application/json"):
+    if ctype not in PATCH_TYPES:
         raise FhirError(
             415,
-            f'PATCH supports JSON Patch (application/json-patch+json), not "{ctype}"',
+            f'PATCH takes {" or ".join(PATCH_TYPES)}, not "{ctype}" (FHIRPath Patch is not supported)',
             "not-supported",
         )
     ops = _json(body)
-    if not isinstance(ops, list):
-        raise FhirError(400, "A JSON Patch body must be a JSON array of operations")
     _check_version(client, rtype, rid, h.get("if-match"))
     current = client.read(rtype, rid)
-    try:
-        patched = jsonpatch.apply_patch(current, ops)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
-        raise FhirError(400, f"Failed to apply JSON Patch to {rtype}/{rid}: {exc}") from None
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise FhirError(400, f"Invalid JSON Patch: {exc}") from None
+    if isinstance(ops, dict) and ctype != "application/json-patch+json":
+        patched = merge_patch(current, ops)
+    elif isinstance(ops, list):
+        try:
+            patched = jsonpatch.apply_patch(current, ops)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as exc:
+            raise FhirError(400, f"Failed to apply JSON Patch to {rtype}/{rid}: {exc}") from None
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise FhirError(400, f"Invalid JSON Patch: {exc}") from None
+    else:
+        raise FhirError(400, "A JSON Patch body must be a JSON array of operations")
     if not isinstance(patched, dict) or (patched.get("resourceType"), patched.get("id")) != (
         rtype,
         rid,
     ):
-        raise FhirError(400, "A JSON Patch may not change the resourceType or id")
+        raise FhirError(400, "A patch may not change the resourceType or id")
     return client.update(rtype, rid, patched)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON Merge Patch: objects merge recursively, ``null`` removes, the rest replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    out = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
 
 
 def _conditional(

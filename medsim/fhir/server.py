@@ -216,17 +216,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(
         self, status: int, data: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
-        payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        bodiless = status in (204, 304)
+        payload = b"" if bodiless else json.dumps(data, ensure_ascii=False).encode("utf-8")
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/fhir+json;charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
+            if not bodiless:
+                self.send_header("Content-Type", "application/fhir+json;charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
             if self.close_connection:
                 self.send_header("Connection", "close")
             self.end_headers()
-            if self.command != "HEAD":
+            if self.command != "HEAD" and payload:
                 self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
