@@ -123,13 +123,11 @@ def test_fhirclient_script(base_url: str) -> None:
     tag = f"sm-{uuid.uuid4().hex[:8]}"
     patient = SmartPatient.read("pat-2", server)  # strict models: every element must parse
     assert patient.id == "pat-2" and patient.name[0].family
-    found = SmartObservation.where(struct={"patient": "pat-2", "_count": "50"}).perform_resources(
-        server
-    )
+    search = SmartObservation.where(struct={"patient": "pat-2", "_count": "7"})
+    found = list(search.perform_resources_iter(server))  # follows next links
     assert len(found) == 30 and all(o.status for o in found)
-    bundle = SmartObservation.where(struct={"patient": "pat-2", "_summary": "count"}).perform(
-        server
-    )
+    counted = SmartObservation.where(struct={"patient": "pat-2", "_summary": "count"})
+    bundle = next(iter(counted.perform_iter(server)))
     assert bundle.total == 30
     obs = SmartObservation(_obs("pat-2", tag))
     created = obs.create(server)
