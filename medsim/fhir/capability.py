@@ -27,7 +27,10 @@ INTERACTIONS = (
     "search-type",
 )
 SYSTEM_INTERACTIONS = ("transaction", "batch", "history-system")
-VALIDATE = {"name": "validate", "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate"}
+VALIDATE = {
+    "name": "validate",
+    "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+}
 EVERYTHING = {
     "name": "everything",
     "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",

@@ -145,38 +145,15 @@ class EmbeddedEpisode:
                 and self._locate(resource_type, id) is None
             ):
                 raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
-            total, rows = history.entries(
-                self._conn, resource_type, id, opts.get("_since"), probe.offset + count
+            return history.bundle(
+                self._conn,
+                self.base_url,
+                resource_type,
+                id,
+                opts.get("_since"),
+                probe.offset,
+                count,
             )
-        entries = []
-        for rtype, rid, version, updated, method, body in rows[probe.offset :]:
-            entry: Json = {"fullUrl": f"{self.base_url}/{rtype}/{rid}"}
-            if body is not None:
-                entry["resource"] = body
-            entry["request"] = {
-                "method": method,
-                "url": f"{rtype}/{rid}" if method != "POST" else rtype,
-            }
-            entry["response"] = {
-                "status": "204"
-                if method == "DELETE"
-                else ("201 Created" if method == "POST" else "200 OK"),
-                "etag": f'W/"{version}"',
-                "lastModified": updated,
-            }
-            entries.append(entry)
-        path = "/".join(p for p in (resource_type, id) if p)
-        bundle: Json = {
-            "resourceType": "Bundle",
-            "type": "history",
-            "total": total,
-            "link": [
-                {"relation": "self", "url": f"{self.base_url}/{path}/_history".replace("//_", "/_")}
-            ],
-        }
-        if entries:
-            bundle["entry"] = entries
-        return bundle
 
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
         check_type(resource_type)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from typing import Any
+from urllib.parse import urlencode
 
 from medsim.fhir.dates import parse_range
 from medsim.fhir.interface import FhirError
@@ -106,6 +107,44 @@ def entries(
     else:
         total = len(layer) + base_total
     return total, rows[:limit]
+
+
+def bundle(
+    conn: sqlite3.Connection,
+    base_url: str,
+    rtype: str | None,
+    rid: str | None,
+    since: str | None,
+    offset: int,
+    count: int,
+) -> Json:
+    """A ``history`` Bundle, newest first, one page (``_offset``/``_count``) with paging links."""
+    total, rows = entries(conn, rtype, rid, since, offset + count)
+    out = []
+    for t, i, version, updated, method, body in rows[offset:]:
+        entry: Json = {"fullUrl": f"{base_url}/{t}/{i}"}
+        if body is not None:
+            entry["resource"] = body
+        entry["request"] = {"method": method, "url": t if method == "POST" else f"{t}/{i}"}
+        status = {"DELETE": "204 No Content", "POST": "201 Created"}.get(method, "200 OK")
+        entry["response"] = {"status": status, "etag": f'W/"{version}"', "lastModified": updated}
+        out.append(entry)
+    own = "/".join([p for p in (rtype, rid) if p] + ["_history"])
+    keep = [("_since", since)] if since else []
+
+    def link(relation: str, at: int) -> Json:
+        query = urlencode([*keep, ("_count", str(count)), ("_offset", str(at))], safe=":")
+        return {"relation": relation, "url": f"{base_url}/{own}?{query}"}
+
+    links = [link("self", offset)]
+    if offset + count < total:
+        links.append(link("next", offset + count))
+    if offset > 0:
+        links.append(link("previous", max(0, offset - count)))
+    result: Json = {"resourceType": "Bundle", "type": "history", "total": total, "link": links}
+    if out:
+        result["entry"] = out
+    return result
 
 
 def _since(value: str | None) -> float | None:
