@@ -266,10 +266,8 @@ def _conditional(
 ) -> tuple[int, Json]:
     rtype, query = req.resource_type or "", _query(req)
     if req.interaction == "conditional-delete":
-        matches = [
-            r["id"]
-            for r in operations.all_matches(client, rtype, _conditions(client, rtype, query))
-        ]
+        operations.match_ids(client, rtype, query, 0)  # 400 without search criteria
+        matches = [r["id"] for r in operations.all_matches(client, rtype, query)]
         for rid in matches:
             client.delete(rtype, rid)
         return 200, _deleted(f"{len(matches)} {rtype} resource(s)")
@@ -295,11 +293,6 @@ def _conditional(
     if "id" in resource:
         return 201, client.update(rtype, str(resource["id"]), resource)
     return _create(client, rtype, resource, None)
-
-
-def _conditions(client: FhirClient, rtype: str, query: Pairs) -> Pairs:
-    operations.match_ids(client, rtype, query, 0)  # validates the query (and needs criteria)
-    return query
 
 
 def _operation(client: FhirClient, req: FhirRequest, body: Any) -> tuple[int, Json]:
