@@ -36,6 +36,16 @@ def match_ids(
     return int(bundle.get("total", len(ids))), ids
 
 
+def at_most_one(client: FhirClient, rtype: str, query: Pairs, what: str) -> str | None:
+    """The id a conditional request's criteria select (None: no match); 412 for several."""
+    total, ids = match_ids(client, rtype, query)
+    if total > 1:
+        raise FhirError(
+            412, f"{what} matched {total} {rtype} resources (at most 1 allowed)", "multiple-matches"
+        )
+    return ids[0] if ids else None
+
+
 def all_matches(client: FhirClient, rtype: str, query: Pairs) -> list[Json]:
     """Every match of a search (following pages with ``_offset``), at most :data:`MAX_MATCHES`."""
     out: list[Json] = []

@@ -169,15 +169,9 @@ def _create(
             for k, v in parse_qsl(if_none_exist.split("?", 1)[-1], keep_blank_values=True)
             if k not in ("_format", "_pretty")
         ]
-        total, ids = operations.match_ids(client, rtype, query)
-        if total > 1:
-            raise FhirError(
-                412,
-                f"Failed to create a {rtype}: If-None-Exist matched {total} resources",
-                "duplicate",
-            )
-        if ids:
-            return 200, client.read(rtype, ids[0])
+        found = operations.at_most_one(client, rtype, query, "If-None-Exist")
+        if found is not None:
+            return 200, client.read(rtype, found)
     return 201, client.create(resource)
 
 
@@ -271,13 +265,8 @@ def _conditional(
         for rid in matches:
             client.delete(rtype, rid)
         return 200, _deleted(f"{len(matches)} {rtype} resource(s)")
-    total, ids = operations.match_ids(client, rtype, query)
-    if total > 1:
-        raise FhirError(
-            412,
-            f"Conditional {req.method} matched {total} {rtype} resources (at most 1 allowed)",
-            "multiple-matches",
-        )
+    found = operations.at_most_one(client, rtype, query, f"Conditional {req.method}")
+    ids = [found] if found is not None else []
     if req.interaction == "conditional-patch":
         if not ids:
             raise FhirError(404, f"Conditional PATCH matched no {rtype} resource", "not-found")

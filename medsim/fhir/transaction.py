@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from medsim.fhir.interface import FhirError
 from medsim.fhir.loader import rewrite_references
-from medsim.fhir.operations import match_ids
+from medsim.fhir.operations import at_most_one
 from medsim.fhir.rest import dispatch
 from medsim.fhir.urls import parse_request
 
@@ -119,12 +119,9 @@ def _run_entry(ep: EmbeddedEpisode, entry: Json, assigned: str | None) -> tuple[
         if_none_exist = request.get("ifNoneExist")
         if isinstance(if_none_exist, str) and if_none_exist:
             query = parse_qsl(if_none_exist.split("?", 1)[-1], keep_blank_values=True)
-            total, ids = match_ids(ep, rtype, query)
-            if total > 1:
-                raise FhirError(412, f"ifNoneExist matched {total} {rtype} resources", "duplicate")
-            if ids:
-                found = ep.read(rtype, ids[0])
-                return _written(found, "200 OK"), None
+            existing = at_most_one(ep, rtype, query, "ifNoneExist")
+            if existing is not None:
+                return _written(ep.read(rtype, existing), "200 OK"), None
         stored = ep._create(resource, assigned)
         return _written(stored, "201 Created"), stored
     if kind == "update":
