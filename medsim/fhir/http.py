@@ -298,7 +298,7 @@ class HttpEpisode:
         validate_resource(resource, resource_type)
         if len(json.dumps(resource)) > MAX_BODY_BYTES:
             raise FhirError(413, f"Resource too large (limit {MAX_BODY_BYTES} bytes)", "too-costly")
-        if refs:
+        if refs and resource.get("resourceType") != "Bundle":  # a Bundle cites its own entries
             for ref in iter_references(resource):
                 if ref.startswith("#") or (
                     "://" in ref and not ref.startswith(self.base_url + "/")

@@ -140,3 +140,24 @@ def test_has_reverse_chain(ep: Any) -> None:
 def test_xml_is_refused_with_406(ep: Any) -> None:
     status, outcome = ep.request("GET", "Patient/pat-1?_format=xml")
     assert status == 406 and outcome["resourceType"] == "OperationOutcome"
+
+
+def test_collection_bundle_may_reference_its_own_entries(ep: Any) -> None:
+    uid = "urn:uuid:0d4f3a52-8f0c-4a53-9b8e-1f2a3b4c5d6e"
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": uid, "resource": {"resourceType": "Patient", "gender": "male"}},
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"text": "x"},
+                    "subject": {"reference": uid},
+                }
+            },
+        ],
+    }
+    status, stored = ep.request("POST", "Bundle", bundle)
+    assert status == 201 and stored["entry"][1]["resource"]["subject"]["reference"] == uid

@@ -131,6 +131,14 @@ def test_http_layer_errors_are_operation_outcomes(
     _outcome(body)
 
 
+def test_xml_accept_is_406(server: FhirHttpServer) -> None:
+    status, _, body = _req(
+        server, "GET", "/fhir/Patient/pat-1", headers={"Accept": "application/fhir+xml"}
+    )
+    assert status == 406
+    _outcome(body)
+
+
 def test_half_sent_request_times_out(server: FhirHttpServer) -> None:
     start = time.monotonic()
     reply = _raw(
