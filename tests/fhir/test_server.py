@@ -267,3 +267,20 @@ def test_episode_pool_expiry_and_429() -> None:
     pool.get("b")  # b is used again: only a is idle
     pool.get("c")  # a expired, so c fits
     assert closed == ["a"] and len(pool) == 2
+
+
+def test_new_episodes_beyond_the_cap_get_429(server: FhirHttpServer) -> None:
+    names = [f"cap-{i}" for i in range(server.episodes.max_episodes + 5)]
+    statuses = []
+    for name in names:
+        status, headers, body = _req(
+            server, "GET", "/fhir/Patient/pat-1", headers={"X-Medsim-Episode": name}
+        )
+        statuses.append(status)
+        if status == 429:
+            assert headers["retry-after"]
+            _outcome(body)
+    assert statuses.count(429) >= 5 and set(statuses) == {200, 429}
+    assert len(server.episodes) == server.episodes.max_episodes  # never more layers than the cap
+    for name in names:
+        server.episodes.close(name)
