@@ -230,11 +230,17 @@ class HttpEpisode:
         headers: Mapping[str, str] | None = None,
     ) -> tuple[int, Json]:
         """Reads go to the server as they are (its paging links, history, ``$everything``);
-        writes run through :mod:`medsim.fhir.rest` on this episode's tracked methods."""
-        from medsim.fhir.rest import dispatch
-        from medsim.fhir.urls import split_url
+        writes, and compartment searches (which HAPI's JPA server does not implement), run
+        through :mod:`medsim.fhir.rest` on this episode's tracked methods."""
+        from medsim.fhir.rest import check_format_of, dispatch
+        from medsim.fhir.urls import parse_request, split_url
 
-        if method.upper() in ("GET", "HEAD"):
+        try:  # the same grammar and JSON-only rule as the embedded engine, before any I/O
+            req = parse_request(method, url)
+            check_format_of(req, {k.lower(): v for k, v in (headers or {}).items()})
+        except FhirError as err:
+            return err.status, err.outcome
+        if req.method in ("GET", "HEAD") and req.interaction != "search-compartment":
             segments, query = split_url(url)
             path = "/".join(segments) + (("?" + urlencode(query)) if query else "")
             return self._send("GET", path)

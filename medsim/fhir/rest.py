@@ -25,7 +25,7 @@ from medsim.fhir.urls import FhirRequest, parse_request, split_url
 Json = dict[str, Any]
 Pairs = list[tuple[str, str]]
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "application/json")
-__all__ = ["dispatch", "split_url"]
+__all__ = ["check_format_of", "dispatch", "split_url"]
 
 
 def dispatch(
@@ -39,7 +39,7 @@ def dispatch(
     h = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
     try:
         req = parse_request(method, url)
-        _check_format(req, h)
+        check_format_of(req, h)
         return _route(client, req, body, h)
     except FhirError as err:
         return err.status, err.outcome
@@ -49,7 +49,8 @@ def dispatch(
         return 500, operation_outcome(f"internal error: {type(exc).__name__}: {exc}", "exception")
 
 
-def _check_format(req: FhirRequest, headers: dict[str, str]) -> None:
+def check_format_of(req: FhirRequest, headers: Mapping[str, str]) -> None:
+    """406 unless the request asks for JSON (``_format``, ``Accept``; headers lower-cased)."""
     for name, value in req.query:
         if name == "_format":
             check_format(value)
