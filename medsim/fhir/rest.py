@@ -133,6 +133,8 @@ def _route(client: FhirClient, req: FhirRequest, body: Any, h: dict[str, str]) -
         return _conditional(client, req, body, h)
     if kind.startswith("operation"):
         return _operation(client, req, body)
+    if kind == "page":  # another server's paging link; this engine pages with _offset
+        raise FhirError(404, "Unknown or expired search page (_getpages)", "not-found")
     raise FhirError(400, f"Unsupported request: {req.method} {kind}", "not-supported")
 
 

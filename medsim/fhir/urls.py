@@ -52,7 +52,7 @@ def is_id(text: object) -> bool:
 class FhirRequest:
     """One parsed FHIR REST request.
 
-    ``interaction`` is one of: capabilities, transaction, history-system, operation-system,
+    ``interaction`` is one of: capabilities, transaction, page, history-system, operation-system,
     search-type, create, history-type, operation-type, conditional-update, conditional-delete,
     conditional-patch, read, vread, update, patch, delete, history-instance, operation-instance,
     search-compartment.
@@ -166,6 +166,8 @@ def _match(
         return FhirRequest(verb, interaction, query=query, **kw)  # type: ignore[arg-type]
 
     if n == 0:
+        if read and any(k == "_getpages" for k, _ in query):
+            return req("page")  # a HAPI paging link: base?_getpages=<search id>&...
         return req("transaction") if verb == "POST" else None
     head = s[0]
     if n == 1 and head == "metadata":
