@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -15,6 +16,35 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="FHIR data to load (Bundle/NDJSON file or folder); default: the shipped cohort",
     )
     p.add_argument("--empty", action="store_true", help="start with no data")
+    p.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="load --data without validating it (unsafe: invalid resources are stored as they are)",
+    )
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave invalid resources of --data out (each is reported) instead of loading nothing",
+    )
+    p.add_argument(
+        "--max-page-size",
+        type=int,
+        default=None,
+        help="largest _count honoured (default 1000, as medsim's HAPI); larger ones are reduced "
+        "with a warning in the Bundle",
+    )
+    p.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=None,
+        help="close an X-Medsim-Episode after this long without requests (default 900)",
+    )
+    p.add_argument(
+        "--max-episodes",
+        type=int,
+        default=None,
+        help="open episodes at most; new ones beyond it get 429 (default 256)",
+    )
     p.set_defaults(func=run)
 
 
@@ -28,5 +58,29 @@ def run(args: argparse.Namespace) -> int:
 
         data = cohort_path()
     base_url = f"http://{args.host}:{args.port}/fhir" if args.port else DEFAULT_BASE_URL
-    serve(EmbeddedBackend(data, base_url=base_url), args.host, args.port)
+    from medsim.fhir.loader import DataError
+
+    try:
+        backend = EmbeddedBackend(
+            data,
+            base_url=base_url,
+            validate=False if args.no_validate else None,
+            skip_invalid=args.skip_invalid,
+        )
+    except DataError as exc:
+        print(f"medsim serve-fhir: {exc}", file=sys.stderr)
+        return 2
+    for line in backend.rejected:
+        print(f"skipped {line}", file=sys.stderr)
+    if args.max_page_size is not None:
+        backend.max_page_size = args.max_page_size
+    options = {
+        name: value
+        for name, value in (
+            ("idle_seconds", args.idle_seconds),
+            ("max_episodes", args.max_episodes),
+        )
+        if value is not None
+    }
+    serve(backend, args.host, args.port, **options)
     return 0

@@ -18,15 +18,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlsplit
+
+from medsim.fhir.interface import FhirError
+from medsim.fhir.urls import FhirRequest, parse_request, wire_url
 
 _FENCE = re.compile(r"^```[\w-]*[ \t]*\n?(.*?)\n?```$", re.DOTALL)
-_REQUEST = re.compile(r"^(GET|POST|PUT)\s+(\S+)[ \t]*(?:\n(.*))?$", re.DOTALL)
+_REQUEST = re.compile(
+    r"^(GET|HEAD|POST|PUT|PATCH|DELETE)[ \t]+([^\n]*?)[ \t]*(?:\n(.*))?$", re.DOTALL
+)
 _FINISH = re.compile(r"^FINISH\((.*)\)$", re.DOTALL)
-_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
-_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-#: Query parameters that only concern the wire format; dropped before searching.
-_FORMAT_PARAMS = {"_format", "_pretty"}
+_VERBS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "FINISH")
+#: ``_format`` values that only say "JSON" (dropped before searching; others answer 406).
+_JSON_FORMATS = ("json", "application/json", "application/fhir+json", "application/json+fhir")
 
 Protocol = Literal["json", "text"]
 
@@ -112,7 +115,7 @@ def _parse_text(action: str, raw: str) -> ParsedAction:
     finish = _FINISH.match(text)
     if finish:
         return _parse_finish(finish.group(1), raw)
-    if text.startswith(("GET", "POST", "PUT", "FINISH")):
+    if text.startswith(_VERBS):
         return invalid(
             raw,
             "could not read this request: write `GET <url>`, `POST <url>` followed by a JSON body "
@@ -186,21 +189,22 @@ def _call_from_entry(entry: Any) -> Call | str:
 def split_fhir_url(url: str) -> tuple[str, str | None, dict[str, str | list[str]]] | str:
     """``[base/]Type[/id][?query]`` -> (type, id, params); a reason string when it is not one.
 
-    Absolute URLs under any base (``http://localhost:8080/fhir/Observation?...``) and relative
-    ones (``Observation?...``) are accepted; ``_format``/``_pretty`` are dropped, repeated
-    parameters become lists.
+    Read by the shared grammar (:func:`medsim.fhir.urls.parse_request`); JSON-only ``_format``
+    and ``_pretty`` are dropped, repeated parameters become lists.
     """
-    parts = urlsplit(url.strip())
-    segments = [s for s in parts.path.split("/") if s]
-    if segments and _TYPE.match(segments[-1]):
-        rtype, rid = segments[-1], None
-    elif len(segments) >= 2 and _TYPE.match(segments[-2]) and _ID.match(segments[-1]):
-        rtype, rid = segments[-2], segments[-1]
-    else:
+    try:
+        req = parse_request("GET", wire_url(url))
+    except FhirError:
+        req = None
+    if req is None or req.interaction not in ("read", "search-type"):
         return f"cannot find a FHIR resource type in the URL {url!r} (expected e.g. Observation?patient=...)"
+    return str(req.resource_type), req.id, _search_params(req)
+
+
+def _search_params(req: FhirRequest) -> dict[str, str | list[str]]:
     params: dict[str, str | list[str]] = {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key in _FORMAT_PARAMS:
+    for key, value in req.query:
+        if key == "_pretty" or (key == "_format" and value.strip().lower() in _JSON_FORMATS):
             continue
         prev = params.get(key)
         if prev is None:
@@ -209,44 +213,66 @@ def split_fhir_url(url: str) -> tuple[str, str | None, dict[str, str | list[str]
             prev.append(value)
         else:
             params[key] = [prev, value]
-    return rtype, rid, params
+    return params
 
 
 def _parse_request(method: str, url: str, body: str | None, raw: str) -> ParsedAction:
-    target = split_fhir_url(url)
-    if isinstance(target, str):
-        return invalid(raw, target, "text")
-    rtype, rid, params = target
-    if method == "GET":
-        if rid is not None:
-            call = Call("fhir_read", {"resource_type": rtype, "id": rid})
+    if not url:
+        return invalid(raw, f"`{method}` needs a URL: `{method} <url>`", "text")
+    wire = wire_url(url)
+    try:
+        req = parse_request(method, wire)
+    except FhirError as err:
+        hint = " (expected e.g. Observation?patient=...)" if err.status == 400 else ""
+        return invalid(
+            raw,
+            f"cannot find a FHIR resource type in the URL {url!r}: {err.diagnostics}{hint}",
+            "text",
+        )
+    meta: dict[str, Any] = {"method": method, "request": req}
+    kind = req.interaction
+    params = _search_params(req)
+    plain_query = not params
+    if method in ("GET", "HEAD"):
+        if kind == "read" and plain_query and method == "GET":
+            call = Call("fhir_read", {"resource_type": req.resource_type, "id": req.id})
+        elif kind == "search-type" and method == "GET":
+            call = Call("fhir_search", {"resource_type": req.resource_type, "params": params})
         else:
-            call = Call("fhir_search", {"resource_type": rtype, "params": params})
-        return ParsedAction("calls", "text", calls=(call,), raw=raw, meta={"method": "GET"})
+            call = Call("fhir_request", {"method": method, "url": wire})
+        return ParsedAction("calls", "text", calls=(call,), raw=raw, meta=meta)
     payload_text = strip_fences(body or "")
-    if not payload_text:
+    payload: Any = None
+    if payload_text:
+        try:
+            payload = json.loads(payload_text)
+        except json.JSONDecodeError as exc:
+            if kind != "search-type":  # POST _search takes a form body
+                return invalid(
+                    raw,
+                    f"the {method} body is not valid JSON: {exc.msg} (line {exc.lineno})",
+                    "text",
+                )
+            payload = payload_text
+    elif kind in ("create", "update", "patch", "conditional-update", "conditional-patch"):
         return invalid(
             raw, f"{method} needs a JSON body on the lines after `{method} <url>`", "text"
         )
-    try:
-        payload = json.loads(payload_text)
-    except json.JSONDecodeError as exc:
-        return invalid(
-            raw, f"the {method} body is not valid JSON: {exc.msg} (line {exc.lineno})", "text"
-        )
-    if not isinstance(payload, dict):
+    needs_object = kind in ("create", "update", "conditional-update", "transaction")
+    if needs_object and not isinstance(payload, dict):
         return invalid(raw, f"the {method} body must be a JSON object (a FHIR resource)", "text")
-    if method == "POST":
-        if rid is not None:
-            return invalid(
-                raw, "POST creates a resource: post to the type URL, without an id", "text"
-            )
-        call = Call("fhir_create", {"resource_type": rtype, "resource": payload})
+    if kind == "create" and plain_query:
+        call = Call("fhir_create", {"resource_type": req.resource_type, "resource": payload})
+    elif kind == "update" and plain_query:
+        call = Call(
+            "fhir_update", {"resource_type": req.resource_type, "id": req.id, "resource": payload}
+        )
     else:
-        if rid is None:
-            return invalid(raw, "PUT needs the resource id in the URL: PUT Type/id", "text")
-        call = Call("fhir_update", {"resource_type": rtype, "id": rid, "resource": payload})
-    return ParsedAction("calls", "text", calls=(call,), raw=raw, meta={"method": method})
+        arguments: dict[str, Any] = {"method": method, "url": wire}
+        if payload is not None:
+            arguments["body"] = payload
+        call = Call("fhir_request", arguments)
+    return ParsedAction("calls", "text", calls=(call,), raw=raw, meta=meta)
 
 
 def _parse_finish(inner: str, raw: str) -> ParsedAction:

@@ -24,8 +24,16 @@ def open_ehr(fhir: str | FhirBackend | None, data: Any, suite: Suite) -> FhirBac
 
     if fhir is None or fhir == "embedded":
         path = suite.default_data() if data is DEFAULT else data
-        return shared_backend("embedded", path, max_page_size=suite.max_page_size)
+        return shared_backend("embedded", path)
     return open_backend(fhir, data=None if data is DEFAULT else data)
+
+
+def open_episode(backend: FhirBackend, suite: Suite) -> FhirEpisode:
+    """A new episode of ``backend`` with the suite's EHR settings (``max_page_size``)."""
+    episode = backend.episode()
+    if suite.max_page_size is not None:
+        episode.max_page_size = suite.max_page_size
+    return episode
 
 
 def start_episode(episode: FhirEpisode, task: Task) -> None:

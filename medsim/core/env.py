@@ -21,7 +21,7 @@ import gymnasium as gym
 
 from medsim.core import transcript as tx
 from medsim.core.actions import Call, ParsedAction, action_text, parse_action
-from medsim.core.ehr import DEFAULT, open_ehr, start_episode
+from medsim.core.ehr import DEFAULT, open_ehr, open_episode, start_episode
 from medsim.core.guard import action_problem, safe_text
 from medsim.core.observe import (
     error_info,
@@ -112,7 +112,7 @@ class ClinicalEnv(gym.Env[str, Any]):
             for tid, tools in self._tools.items()
         }
         self._backend: FhirBackend = open_ehr(fhir, data, suite)
-        self._episode: FhirEpisode = self._backend.episode()
+        self._episode: FhirEpisode = open_episode(self._backend, suite)
         self._closed = False
         self.scorer = Scorer(dense=reward == "dense", live=live_checkpoints, judge=judge)
         first = self.tasks[0]

@@ -42,7 +42,8 @@ class Suite:
     prompt_template: str = "{instruction}{context_block}"
     #: Split used when none is asked for (``make`` and ``medsim tasks list``); None = all tasks.
     default_split: str | None = None
-    #: Largest ``_count`` the embedded engine honours for this suite (None: the engine's default).
+    #: Largest ``_count`` a search honours in this suite's episodes (None: the backend's default,
+    #: 1000 as in medsim's HAPI configuration). MedAgentBench-v0 needs 5000 (its grader's queries).
     max_page_size: int | None = None
     extras: dict[str, object] = field(default_factory=dict)
 

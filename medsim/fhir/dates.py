@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 NEG_INF = -1.0e18
 POS_INF = 1.0e18
@@ -18,7 +18,8 @@ POS_INF = 1.0e18
 _DATE_RE = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
     r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?P<f>\.\d+)?)?"
-    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+    r"(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$",
+    re.ASCII,  # "\d" must not match other scripts' digits ("２０２３")
 )
 
 
@@ -32,20 +33,20 @@ def parse_range(value: str) -> tuple[float, float]:
         raise ValueError(f"not a FHIR date/dateTime: {value!r}")
     y = int(m["y"])
     if m["m"] is None:
-        return _epoch(datetime(y, 1, 1, tzinfo=UTC)), _epoch(datetime(y + 1, 1, 1, tzinfo=UTC))
+        return _epoch(y, 1, 1), _epoch(y + 1, 1, 1)
     mo = int(m["m"])
     if not 1 <= mo <= 12:
         raise ValueError(f"month out of range in {value!r}")
+    days = calendar.monthrange(y, mo)[1] if y >= 1 else 31
     if m["d"] is None:
-        start = datetime(y, mo, 1, tzinfo=UTC)
-        days = calendar.monthrange(y, mo)[1]
-        return _epoch(start), _epoch(start + timedelta(days=days))
+        start = _epoch(y, mo, 1)
+        return start, start + days * 86400.0
     day = int(m["d"])
-    if not 1 <= day <= calendar.monthrange(y, mo)[1]:
+    if y < 1 or not 1 <= day <= days:
         raise ValueError(f"day out of range in {value!r}")
     if m["H"] is None:
-        start = datetime(y, mo, day, tzinfo=UTC)
-        return _epoch(start), _epoch(start + timedelta(days=1))
+        start = _epoch(y, mo, day)
+        return start, start + 86400.0
     hh, mm = int(m["H"]), int(m["M"])
     ss = int(m["S"]) if m["S"] else 0
     if hh > 23 or mm > 59 or ss > 60:
@@ -53,9 +54,11 @@ def parse_range(value: str) -> tuple[float, float]:
     tz = m["tz"]
     offset = 0
     if tz and tz != "Z":
+        if int(tz[1:3]) > 14 or int(tz[4:6]) > 59:
+            raise ValueError(f"timezone out of range in {value!r}")
         sign = 1 if tz[0] == "+" else -1
         offset = sign * (int(tz[1:3]) * 3600 + int(tz[4:6]) * 60)
-    base = _epoch(datetime(y, mo, day, hh, mm, min(ss, 59), tzinfo=UTC)) - offset
+    base = _epoch(y, mo, day, hh, mm, min(ss, 59)) - offset
     if m["f"]:
         frac = m["f"][1:]
         lo = base + float("0." + frac)
@@ -64,8 +67,12 @@ def parse_range(value: str) -> tuple[float, float]:
     return base, base + width
 
 
-def _epoch(dt: datetime) -> float:
-    return dt.timestamp()
+def _epoch(y: int, mo: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> float:
+    """UTC epoch seconds by calendar arithmetic (valid for years 0001-9999 and 10000-01-01,
+    where ``datetime`` would overflow at the end of year 9999)."""
+    if y > 9999:  # only ever 10000-01-01: the end of year 9999
+        return _epoch(9999, 12, 31) + 86400.0 + hh * 3600 + mm * 60 + ss
+    return float(calendar.timegm((y, mo, d, hh, mm, ss, 0, 0, 0)))
 
 
 def period_range(start: str | None, end: str | None) -> tuple[float, float]:

@@ -25,7 +25,9 @@ from typing import Any
 from medsim import progress
 from medsim.fhir import storage
 from medsim.fhir.episode import EmbeddedEpisode
-from medsim.fhir.loader import data_files, iter_source
+from medsim.fhir.interface import FhirError
+from medsim.fhir.loader import DataError, data_files, iter_located
+from medsim.fhir.query import MAX_COUNT
 from medsim.fhir.tables import SCHEMA_VERSION, create_all
 from medsim.fhir.validate import validate_resource
 
@@ -41,9 +43,19 @@ def cache_dir() -> Path:
     return path
 
 
-def _fingerprint(path: Path) -> str:
+def _is_shipped_cohort(data: Any) -> bool:
+    if not isinstance(data, str | Path):
+        return False
+    from medsim.data.cohort import cohort_path
+
+    return Path(data).resolve() == Path(cohort_path()).resolve()
+
+
+def _fingerprint(path: Path, mode: str = "") -> str:
     h = hashlib.sha256()
     h.update(f"schema={SCHEMA_VERSION}\n".encode())
+    if mode:
+        h.update(f"load={mode}\n".encode())
     h.update(
         pkg_resources.files("medsim.fhir").joinpath("data/search_parameters.json").read_bytes()
     )
@@ -65,16 +77,24 @@ class EmbeddedBackend:
         data: Any = None,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        validate: bool = False,
+        validate: bool | None = None,
+        skip_invalid: bool = False,
         page_size: int = 20,
+        max_page_size: int = MAX_COUNT,
         use_cache: bool = True,
-        max_page_size: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
-        #: Largest ``_count`` honoured (None: ``query.MAX_COUNT``).
+        #: Largest ``_count`` honoured (default: HAPI's ``max_page_size`` in medsim's HAPI
+        #: configuration); episodes copy it and may change it (a suite's ``max_page_size``).
         self.max_page_size = max_page_size
-        self._validate = validate
+        #: Validate loaded data (strict JSON types, required codes, R4 structure). Default: yes,
+        #: except for medsim's own shipped cohort (tests/data checks it). ``False`` is unsafe:
+        #: invalid resources are stored as they are and may be unsearchable or unreadable.
+        self._validate = validate if validate is not None else not _is_shipped_cohort(data)
+        self._skip_invalid = skip_invalid
+        #: ``where: reason`` for every resource left out by ``skip_invalid``.
+        self.rejected: list[str] = []
         self._lock = threading.Lock()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._episodes = 0
@@ -82,7 +102,8 @@ class EmbeddedBackend:
             source = Path(data)
             if not source.exists():
                 raise FileNotFoundError(f"FHIR data not found: {source}")
-            self.path = cache_dir() / f"base-{_fingerprint(source)}.sqlite"
+            mode = "" if validate is None and not skip_invalid else f"v={validate},s={skip_invalid}"
+            self.path = cache_dir() / f"base-{_fingerprint(source, mode)}.sqlite"
             if not self.path.exists():
                 self._build(self.path, source)
         else:
@@ -111,17 +132,21 @@ class EmbeddedBackend:
         tmp = target.with_suffix(f".tmp{os.getpid()}")
         if tmp.exists():
             tmp.unlink()
-        with sqlite3.connect(tmp) as conn:
-            conn.execute("PRAGMA journal_mode=OFF")
-            conn.execute("PRAGMA synchronous=OFF")
-            create_all(conn, indexes=False)
-            conn.execute("CREATE UNIQUE INDEX ux_resources_type_id ON resources (type, id)")
-            total = progress.count_lines(data_files(source)) if progress.enabled() else None
-            items = progress.bar(iter_source(source), total=total, unit="res", desc="indexing")
-            n = self._insert_all(conn, items)
-            progress.note("creating the search indexes ...")
-            create_all(conn, indexes=True)
-            conn.execute("ANALYZE")
+        try:
+            with sqlite3.connect(tmp) as conn:
+                conn.execute("PRAGMA journal_mode=OFF")
+                conn.execute("PRAGMA synchronous=OFF")
+                create_all(conn, indexes=False)
+                conn.execute("CREATE UNIQUE INDEX ux_resources_type_id ON resources (type, id)")
+                total = progress.count_lines(data_files(source)) if progress.enabled() else None
+                items = progress.bar(iter_located(source), total=total, unit="res", desc="indexing")
+                n = self._insert_all(conn, items)
+                progress.note("creating the search indexes ...")
+                create_all(conn, indexes=True)
+                conn.execute("ANALYZE")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         os.replace(tmp, target)
         size = target.stat().st_size / 1e6
         seconds = time.perf_counter() - start
@@ -130,17 +155,28 @@ class EmbeddedBackend:
     def load(self, source: Any) -> int:
         """Add resources to the base (Bundles resolved, NDJSON streamed). Returns how many."""
         with self._lock, sqlite3.connect(self.path) as conn:
-            n = self._insert_all(conn, iter_source(source))
+            n = self._insert_all(conn, iter_located(source))
             conn.execute("ANALYZE")
         return n
 
-    def _insert_all(self, conn: sqlite3.Connection, resources: Iterable[Json]) -> int:
+    def _insert_all(self, conn: sqlite3.Connection, resources: Iterable[tuple[str, Json]]) -> int:
+        """Insert resources; with validation, every invalid one is reported by location and
+        nothing is loaded (the caller's transaction rolls back) unless ``skip_invalid``."""
         buf = storage.RowBuffer(conn, "main")
         pending: set[tuple[str, str]] = set()
+        rejected: list[str] = []
         n = 0
-        for res in resources:
+        for where, res in resources:
             if self._validate:
-                validate_resource(res)
+                try:
+                    validate_resource(res)
+                except FhirError as err:
+                    rejected.append(
+                        f"{where}: {res['resourceType']}/{res['id']}: {err.diagnostics}"
+                    )
+                    continue
+                if rejected and not self._skip_invalid:
+                    continue  # keep reading to report every problem; nothing will be kept
             meta = dict(res.get("meta") or {})
             version = int(meta["versionId"]) if str(meta.get("versionId", "")).isdigit() else 1
             meta["versionId"] = str(version)
@@ -161,7 +197,15 @@ class EmbeddedBackend:
             if len(pending) >= 2000:
                 buf.flush()
                 pending.clear()
+        if rejected and not self._skip_invalid:
+            shown = "\n  ".join(rejected[:50])
+            more = f"\n  ... and {len(rejected) - 50} more" if len(rejected) > 50 else ""
+            raise DataError(
+                f"{len(rejected)} invalid resource(s); nothing was loaded (fix them, or load "
+                f"with skip_invalid=True / --skip-invalid to leave them out):\n  {shown}{more}"
+            )
         buf.flush()
+        self.rejected += rejected
         return n
 
     # -- episodes ------------------------------------------------------------------------

@@ -7,21 +7,23 @@ per-episode lock, so one episode may be shared by threads; different episodes sh
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
-from medsim.fhir import storage
+from medsim.fhir import history, storage
 from medsim.fhir.capability import capability_statement
 from medsim.fhir.dates import now_instant
 from medsim.fhir.interface import MAX_BODY_BYTES, FhirError, SearchParams, Write
 from medsim.fhir.loader import iter_references
-from medsim.fhir.query import Query, parse_query
+from medsim.fhir.query import MAX_COUNT, Query, normalize_params, parse_query, reduced_warning
 from medsim.fhir.rest import dispatch
 from medsim.fhir.search_params import split_reference
+from medsim.fhir.shaping import shape
 from medsim.fhir.sqlsearch import layer_sql, merge_order
 from medsim.fhir.transaction import run_bundle
 from medsim.fhir.validate import check_id, check_type, validate_resource
@@ -39,6 +41,9 @@ class EmbeddedEpisode:
         self.episode_id = episode_id
         self.base_url = backend.base_url
         self._conn = backend.connect_layer()
+        history.create(self._conn)
+        #: Largest ``_count`` honoured (larger ones are reduced, with a warning in the Bundle).
+        self.max_page_size: int = getattr(backend, "max_page_size", MAX_COUNT)
         self._lock = threading.RLock()
         self._writes: list[Write] = []
         self._next_id = 1
@@ -53,6 +58,7 @@ class EmbeddedEpisode:
     def reset(self) -> None:
         with self._lock:
             storage.clear(self._conn, "main")
+            history.clear(self._conn)
             self._writes.clear()
             self._next_id = 1
 
@@ -100,9 +106,58 @@ class EmbeddedEpisode:
         with self._lock:
             return isinstance(self._locate(resource_type, id), dict)
 
+    def vread(self, resource_type: str, id: str, version: str | None) -> Json:
+        """One version of a resource (``Type/id/_history/vid``)."""
+        check_type(resource_type)
+        check_id(id)
+        with self._lock:
+            current = self._locate(resource_type, id)
+            if current is None:
+                raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
+            return history.version(self._conn, resource_type, id, str(version))
+
+    def history(
+        self, resource_type: str | None, id: str | None, params: SearchParams | None = None
+    ) -> Json:
+        """A ``history`` Bundle (instance, type or system level), newest first, paged."""
+        if resource_type is not None:
+            check_type(resource_type)
+        if id is not None:
+            check_id(id)
+        opts: dict[str, str] = {}
+        for name, value in normalize_params(params):
+            if name not in ("_count", "_since", "_offset", "_format", "_pretty"):
+                raise FhirError(
+                    400, f'Parameter "{name}" is not supported on _history', "not-supported"
+                )
+            opts[name] = value
+        probe = parse_query(
+            resource_type or "Patient",
+            [(k, v) for k, v in opts.items() if k in ("_count", "_offset")],
+        )
+        count = min(
+            probe.count if probe.count is not None else self.backend.page_size, self.max_page_size
+        )
+        with self._lock:
+            if (
+                id is not None
+                and resource_type is not None
+                and self._locate(resource_type, id) is None
+            ):
+                raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
+            return history.bundle(
+                self._conn,
+                self.base_url,
+                resource_type,
+                id,
+                opts.get("_since"),
+                probe.offset,
+                count,
+            )
+
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
         check_type(resource_type)
-        query = parse_query(resource_type, params, max_count=self.backend.max_page_size)
+        query = parse_query(resource_type, params)
         with self._lock:
             return self._search(query)
 
@@ -117,6 +172,8 @@ class EmbeddedEpisode:
 
     def _match(self, query: Query, limit: int | None) -> tuple[int, list[tuple[int, int]]]:
         """Total and the first ``limit`` (all if None) matches as (layer, rid), in result order."""
+        if query.has:
+            query = self._resolve_has(query)
         rows: list[tuple[Any, ...]] = []
         total = 0
         for layer_no, layer in ((0, "base"), (1, "main")):
@@ -136,12 +193,28 @@ class EmbeddedEpisode:
         rows = merge_order(rows, query.sort)
         return total, [(r[-2], r[-1]) for r in (rows if limit is None else rows[:limit])]
 
+    def _resolve_has(self, query: Query) -> Query:
+        """``_has`` clauses -> a restriction on ``_id`` (the ids the matching resources reference)."""
+        ids = set(query.ids) if query.ids is not None else None
+        for sub, ref_param in query.has:
+            _, matches = self._match(sub, None)
+            found = {
+                tid
+                for body in self._bodies(matches)
+                for (tt, tid) in _param_refs(body, ref_param)
+                if tt == query.resource_type
+            }
+            ids = found if ids is None else ids & found
+        return dataclasses.replace(query, has=[], ids=sorted(ids or ()))
+
     def _chain_ids(self, sub: Query) -> list[str]:
         _, matches = self._match(sub, None)
         return sorted({str(b["id"]) for b in self._bodies(matches)})
 
     def _search(self, query: Query) -> Json:
         count = query.count if query.count is not None else self.backend.page_size
+        reduced = count > self.max_page_size
+        count = min(count, self.max_page_size)
         if query.summary_count:
             count = 0
         total, matches = self._match(query, query.offset + count)
@@ -164,7 +237,9 @@ class EmbeddedEpisode:
                 ],
             }
         bodies = self._bodies(page)
-        entries = [self._entry(body, "match") for body in bodies]
+        entries = [
+            self._entry(shape(body, query.summary, query.elements), "match") for body in bodies
+        ]
         entries += [self._entry(body, "include") for body in self._includes(query, bodies)]
         page_params = link_params + [("_count", str(count))]
         links = [
@@ -199,6 +274,10 @@ class EmbeddedEpisode:
             "total": total,
             "link": links,
         }
+        if not query.total:  # _total=none
+            del bundle["total"]
+        if reduced:  # as HAPI does: say so in the Bundle instead of truncating silently
+            entries.append(reduced_warning(query.count or 0, self.max_page_size))
         if entries:
             bundle["entry"] = entries
         return bundle
@@ -281,9 +360,22 @@ class EmbeddedEpisode:
             return run_bundle(self, bundle)
 
     def request(
-        self, method: str, url: str, body: Json | str | bytes | None = None
+        self,
+        method: str,
+        url: str,
+        body: Json | list[Any] | str | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
     ) -> tuple[int, Json]:
-        return dispatch(self, method, url, body)
+        """One REST request (see :mod:`medsim.fhir.rest`), atomic with respect to other threads.
+        ``base_url`` overrides the base of links and fullUrls (serve-fhir: from the Host)."""
+        with self._lock:
+            saved = self.base_url
+            self.base_url = (base_url or saved).rstrip("/")
+            try:
+                return dispatch(self, method, url, body, headers)
+            finally:
+                self.base_url = saved
 
     # -- write internals (also used by transaction.run_bundle, under the lock) ------------
     def _create(self, resource: Json, assigned_id: str | None = None) -> Json:
@@ -313,6 +405,13 @@ class EmbeddedEpisode:
         self._store(
             {"resourceType": resource_type, "id": id}, version=prior + 1, replace=True, deleted=True
         )
+        instant = self.clock() if self.clock else now_instant()
+        history.record(
+            self._conn,
+            {"resourceType": resource_type, "id": id, "meta": {"lastUpdated": instant}},
+            prior + 1,
+            "DELETE",
+        )
         self._writes.append(Write("delete", resource_type, id, None, len(self._writes)))
 
     def _version(self, resource_type: str, id: str) -> int | None:
@@ -336,6 +435,7 @@ class EmbeddedEpisode:
             "lastUpdated": instant,
         }
         self._store(resource, version=version, replace=True)
+        history.record(self._conn, resource, version, "POST" if method == "create" else "PUT")
         self._writes.append(
             Write(method, resource["resourceType"], resource["id"], resource, len(self._writes))
         )  # type: ignore[arg-type]
@@ -376,6 +476,8 @@ class EmbeddedEpisode:
         if not self.check_references:
             return
         for res in resources:
+            if res.get("resourceType") == "Bundle":
+                continue  # a stored Bundle (collection, document) references its own entries
             for ref in iter_references(res):
                 if ref.startswith("#"):
                     continue

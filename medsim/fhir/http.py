@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -33,7 +33,7 @@ from medsim.fhir.interface import (
     operation_outcome,
 )
 from medsim.fhir.loader import iter_references
-from medsim.fhir.query import normalize_params, parse_query
+from medsim.fhir.query import MAX_COUNT, normalize_params, parse_query, reduced_warning
 from medsim.fhir.search_params import split_reference
 from medsim.fhir.validate import check_id, check_type, validate_resource
 
@@ -109,6 +109,9 @@ class HttpEpisode:
         ] = {}  # first-touch image (None = did not exist)
         self._own_types: set[str] = set()  # types this episode created resources of
         self.clock: Callable[[], str] | None = None  # the server stamps meta.lastUpdated itself
+        #: Largest ``_count`` honoured; above the server's own page limit, pages are gathered by
+        #: following ``next`` links (a suite's ``max_page_size``, e.g. MedAgentBench's 5000).
+        self.max_page_size: int = MAX_COUNT
 
     @property
     def writes(self) -> list[Write]:
@@ -169,7 +172,37 @@ class HttpEpisode:
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
         check_type(resource_type)
         pairs = normalize_params(params)
-        parse_query(resource_type, pairs)  # the same 400s as the embedded engine, before any I/O
+        query = parse_query(resource_type, pairs)  # the embedded engine's 400s, before any I/O
+        want = min(query.count, self.max_page_size) if query.count is not None else None
+        if query.count is not None and query.count > self.max_page_size:
+            pairs = [(k, v) for k, v in pairs if k != "_count"] + [("_count", str(want))]
+        bundle = self._search_pages(resource_type, pairs)
+        if want is not None:
+            bundle = self._fill(bundle, want)
+        if query.count is not None and want is not None and query.count > want:
+            bundle.setdefault("entry", []).append(reduced_warning(query.count, want))
+        return bundle
+
+    def _fill(self, bundle: Json, want: int) -> Json:
+        """Follow ``next`` links until ``want`` matches are in hand (server pages are smaller)."""
+        entries = list(bundle.get("entry") or [])
+        have = sum(1 for e in entries if (e.get("search") or {}).get("mode", "match") == "match")
+        while have < want:
+            nxt = next(
+                (x["url"] for x in bundle.get("link") or [] if x["relation"] == "next"), None
+            )
+            if nxt is None:
+                break
+            page = self._ok(*self._send("GET", nxt))
+            more = page.get("entry") or []
+            entries += more
+            have += sum(1 for e in more if (e.get("search") or {}).get("mode", "match") == "match")
+            bundle = {**bundle, "link": page.get("link") or []}
+            if not more:
+                break
+        return {**bundle, "entry": entries} if entries else bundle
+
+    def _search_pages(self, resource_type: str, pairs: list[tuple[str, str]]) -> Json:
         if not any(k == "_total" for k, _ in pairs):
             pairs.append(("_total", "accurate"))  # HAPI omits total on large searches otherwise
         if not self.backend.isolation:
@@ -190,31 +223,30 @@ class HttpEpisode:
     def capabilities(self) -> Json:
         return self._ok(*self._send("GET", "metadata"))
 
-    def request(self, method: str, url: str, body: Json | None = None) -> tuple[int, Json]:
-        from medsim.fhir.rest import split_url
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: Json | list[Any] | str | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Json]:
+        """Reads go to the server as they are (its paging links, history, ``$everything``);
+        writes, and compartment searches (which HAPI's JPA server does not implement), run
+        through :mod:`medsim.fhir.rest` on this episode's tracked methods."""
+        from medsim.fhir.rest import check_format_of, dispatch
+        from medsim.fhir.urls import parse_request, split_url
 
-        segments, query = split_url(url)
-        path = "/".join(segments) + (("?" + urlencode(query)) if query else "")
-        method = method.upper()
-        if method == "GET":
-            return self._send("GET", path)
-        try:
-            if method == "POST" and len(segments) == 1 and isinstance(body, dict):
-                return 201, self.create(body)
-            if method == "PUT" and len(segments) == 2 and isinstance(body, dict):
-                return 200, self.update(segments[0], segments[1], body)
-            if method == "DELETE" and len(segments) == 2:
-                self.delete(segments[0], segments[1])
-                return 200, operation_outcome(
-                    f"Successfully deleted {segments[0]}/{segments[1]}",
-                    "informational",
-                    "information",
-                )
-            if method == "POST" and not segments and isinstance(body, dict):
-                return 200, self.transaction(body)
+        try:  # the same grammar and JSON-only rule as the embedded engine, before any I/O
+            req = parse_request(method, url)
+            check_format_of(req, {k.lower(): v for k, v in (headers or {}).items()})
         except FhirError as err:
             return err.status, err.outcome
-        return 400, operation_outcome(f"Unsupported request: {method} {url}", "not-supported")
+        if req.method in ("GET", "HEAD") and req.interaction != "search-compartment":
+            segments, query = split_url(url)
+            path = "/".join(segments) + (("?" + urlencode(query)) if query else "")
+            return self._send("GET", path)
+        with self._lock:
+            return dispatch(self, method, url, body, headers)
 
     # -- writes (tracked) --------------------------------------------------------------
     def _remember(self, rtype: str, rid: str) -> None:
@@ -273,7 +305,7 @@ class HttpEpisode:
         validate_resource(resource, resource_type)
         if len(json.dumps(resource)) > MAX_BODY_BYTES:
             raise FhirError(413, f"Resource too large (limit {MAX_BODY_BYTES} bytes)", "too-costly")
-        if refs:
+        if refs and resource.get("resourceType") != "Bundle":  # a Bundle cites its own entries
             for ref in iter_references(resource):
                 if ref.startswith("#") or (
                     "://" in ref and not ref.startswith(self.base_url + "/")

@@ -90,8 +90,15 @@ class FhirClient(Protocol):
 
     def capabilities(self) -> Json: ...
 
-    def request(self, method: str, url: str, body: Json | None = None) -> tuple[int, Json]:
-        """REST-style entry (``GET Observation?code=...``, relative or absolute URL): status + JSON.
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: Json | list[Any] | str | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Json]:
+        """REST-style entry (``GET Observation?code=...``, relative or absolute URL; headers such
+        as ``If-Match``, ``If-None-Exist``, ``Content-Type``): status + JSON.
 
         Never raises :class:`FhirError`; errors come back as (status, OperationOutcome).
         """
@@ -107,6 +114,8 @@ class FhirEpisode(FhirClient, Protocol):
     #: are reproducible). ``None``: the wall clock. An HTTP server stamps its own time and
     #: ignores it.
     clock: Callable[[], str] | None
+    #: Largest ``_count`` a search honours (a reduced ``_count`` gets a warning entry).
+    max_page_size: int
 
     @property
     def writes(self) -> list[Write]:

@@ -15,14 +15,14 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from medsim.fhir.urls import ID_RE
+
 Json = dict[str, Any]
-ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 SUFFIXES = (".ndjson", ".jsonl", ".json")  # each also gzipped (".gz")
 # Bulk-export files named after a type (``Patient.ndjson``) are read in this order, so that
 # likely reference targets come first (servers that enforce referential integrity need it).
@@ -43,16 +43,36 @@ class DataError(ValueError):
 
 def iter_source(source: Any) -> Iterator[Json]:
     """Every resource in ``source`` (path, folder, Bundle or resource dict, iterable of these)."""
+    for _, resource in iter_located(source):
+        yield resource
+
+
+def iter_located(source: Any) -> Iterator[tuple[str, Json]]:
+    """Like :func:`iter_source`, each resource with where it came from (``file:line``,
+    ``file entry 3``, ``input item 2``) for error reports."""
     if isinstance(source, str | Path):
         for path in data_files(Path(source)):
-            yield from iter_file(path)
+            yield from iter_file_located(path)
     elif isinstance(source, Mapping):
-        yield from resources_of(source, "input")
+        yield from _located(source, "input")
     elif isinstance(source, Iterable):
         for i, item in enumerate(source):
-            yield from resources_of(item, f"input item {i}")
+            yield from _located(item, f"input item {i}")
     else:
         raise DataError(f"cannot read FHIR data from a {type(source).__name__}")
+
+
+def _located(obj: Any, where: str) -> Iterator[tuple[str, Json]]:
+    found = resources_of(obj, where)
+    for i, res in enumerate(found):
+        yield (
+            (
+                f"{where} entry {i}"
+                if len(found) > 1 or obj.get("resourceType") == "Bundle"
+                else where
+            ),
+            res,
+        )
 
 
 def data_files(path: Path) -> list[Path]:
@@ -90,6 +110,12 @@ def _open_text(path: Path) -> IO[str]:
 
 def iter_file(path: Path) -> Iterator[Json]:
     """The resources of one file, streamed line by line for NDJSON."""
+    for _, resource in iter_file_located(path):
+        yield resource
+
+
+def iter_file_located(path: Path) -> Iterator[tuple[str, Json]]:
+    """The resources of one file with their locations (NDJSON streamed line by line)."""
     ndjson = path.name.lower().removesuffix(".gz").endswith((".ndjson", ".jsonl"))
     with _open_text(path) as fh:
         if ndjson:
@@ -99,7 +125,7 @@ def iter_file(path: Path) -> Iterator[Json]:
                         obj = json.loads(line)
                     except json.JSONDecodeError as exc:
                         raise DataError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-                    yield from resources_of(obj, f"{path}:{lineno}")
+                    yield from _located(obj, f"{path}:{lineno}")
             return
         try:
             obj = json.load(fh)
@@ -107,9 +133,9 @@ def iter_file(path: Path) -> Iterator[Json]:
             raise DataError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
     if isinstance(obj, list):
         for i, item in enumerate(obj):
-            yield from resources_of(item, f"{path} item {i}")
+            yield from _located(item, f"{path} item {i}")
     else:
-        yield from resources_of(obj, str(path))
+        yield from _located(obj, str(path))
 
 
 def resources_of(obj: Any, where: str) -> list[Json]:

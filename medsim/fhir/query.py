@@ -17,6 +17,11 @@ from urllib.parse import parse_qsl
 from medsim.fhir.dates import parse_range
 from medsim.fhir.interface import FhirError
 from medsim.fhir.search_params import SearchParam, normalize_string, params_for, split_reference
+from medsim.fhir.shaping import check_summary, parse_elements
+from medsim.fhir.urls import ID_RE, is_type
+
+#: ``_format`` values meaning JSON (anything else -> 406: medsim speaks JSON only).
+JSON_FORMATS = ("json", "application/json", "application/fhir+json", "application/json+fhir")
 
 DATE_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 NUMBER_PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "ap")
@@ -42,8 +47,12 @@ CONTROL = {
     "_pretty",
     "_elements",
     "_getpagesoffset",
+    "_totalMethod",  # sent by fhirpy's count(); the total is always counted
 }
+#: Largest ``_count`` a search honours unless the server/suite says otherwise. medsim's HAPI
+#: configuration (fhir_server/) uses the same value; larger counts are reduced with a warning.
 MAX_COUNT = 1000
+MAX_INT = 2**31 - 1  # _count / _offset above this are refused (SQLite and HAPI use 32-bit ints)
 MAX_VALUE_LENGTH = 2000
 
 
@@ -85,8 +94,15 @@ class Query:
         default_factory=list
     )  # (type, param, target)
     revinclude: list[tuple[str, str, str | None]] = field(default_factory=list)
-    summary_count: bool = False
+    summary: str | None = None  # _summary mode (true, false, text, data, count)
+    elements: list[str] | None = None  # _elements
+    has: list[tuple[Query, str]] = field(default_factory=list)
+    total: bool = True  # False for _total=none  # _has: (sub-query, its ref param)
     raw: list[tuple[str, str]] = field(default_factory=list)  # the filter params, for paging links
+
+    @property
+    def summary_count(self) -> bool:
+        return self.summary == "count"
 
 
 def bad(msg: str, code: str = "invalid") -> FhirError:
@@ -125,9 +141,7 @@ def unescape(value: str) -> str:
     return re.sub(r"\\([,|$\\])", r"\1", value)
 
 
-def parse_query(
-    resource_type: str, params: Any, *, _depth: int = 0, max_count: int | None = None
-) -> Query:
+def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:
     known = params_for(resource_type)
     q = Query(resource_type)
     for name, value in normalize_params(params):
@@ -136,7 +150,11 @@ def parse_query(
                 f"parameter {name!r}: value longer than {MAX_VALUE_LENGTH} characters", "too-long"
             )
         if name in CONTROL:
-            _control(q, name, value, max_count or MAX_COUNT)
+            _control(q, name, value)
+            continue
+        if name.startswith("_has:"):
+            q.has.append(_has(name, value, _depth))
+            q.raw.append((name, value))
             continue
         base, _, modifier = name.partition(":")
         chain_rest = None
@@ -224,7 +242,7 @@ def _value(param: SearchParam, modifier: str, raw: str, ref_type: str | None) ->
         target = split_reference(raw) if "/" in raw else None
         if target:
             return Value(ref_type=target[0], code=target[1])
-        if not re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", raw):
+        if not ID_RE.match(raw):
             raise bad(f'Invalid reference "{raw}" for parameter "{param.name}"')
         if ref_type is None and len(param.target) == 1:
             ref_type = param.target[0]
@@ -255,7 +273,7 @@ def _value(param: SearchParam, modifier: str, raw: str, ref_type: str | None) ->
     )
 
 
-def _control(q: Query, name: str, value: str, max_count: int = MAX_COUNT) -> None:
+def _control(q: Query, name: str, value: str) -> None:
     if name == "_sort":
         q.sort = []
         for key in value.split(","):
@@ -269,13 +287,12 @@ def _control(q: Query, name: str, value: str, max_count: int = MAX_COUNT) -> Non
                 raise bad(f'Unknown or unsortable _sort parameter "{key}" for {q.resource_type}')
             q.sort.append((key, desc))
     elif name in ("_count", "_offset", "_getpagesoffset"):
-        if not value.isdigit():
-            raise bad(f'{name} must be a non-negative integer, got "{value}"')
-        n = int(value)
+        if not (value.isascii() and value.isdigit()) or int(value) > MAX_INT:
+            raise bad(f'{name} must be an integer from 0 to {MAX_INT}, got "{value}"')
         if name == "_count":
-            q.count = min(n, max_count)
+            q.count = int(value)
         else:
-            q.offset = n
+            q.offset = int(value)
     elif name in ("_include", "_revinclude"):
         parts = value.split(":")
         if value in ("*",) or len(parts) not in (2, 3):
@@ -287,8 +304,57 @@ def _control(q: Query, name: str, value: str, max_count: int = MAX_COUNT) -> Non
             raise bad(f'{name}: "{rtype}:{pname}" is not a reference search parameter')
         (q.include if name == "_include" else q.revinclude).append((rtype, pname, target))
     elif name == "_summary":
-        if value not in ("count", "false", "true", "text", "data"):
-            raise bad(f'_summary must be one of count, true, false, text, data; got "{value}"')
-        q.summary_count = value == "count"
-    elif name == "_total" and value not in ("none", "estimate", "accurate"):
-        raise bad(f'_total must be none, estimate or accurate; got "{value}"')
+        q.summary = check_summary(value)
+    elif name == "_elements":
+        q.elements = parse_elements(value)
+    elif name == "_format":
+        check_format(value)
+    elif name == "_total":
+        if value not in ("none", "estimate", "accurate"):
+            raise bad(f'_total must be none, estimate or accurate; got "{value}"')
+        q.total = value != "none"
+    elif name == "_totalMethod" and value not in ("count", "estimate", "none"):
+        raise bad(f'_totalMethod must be count, estimate or none; got "{value}"')
+
+
+def reduced_warning(requested: int, allowed: int) -> dict[str, Any]:
+    """The Bundle entry that says a ``_count`` was reduced (HAPI adds such an outcome too)."""
+    return {
+        "resource": {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "warning",
+                    "code": "informational",
+                    "diagnostics": f"_count={requested} exceeds this server's maximum page size "
+                    f"({allowed}); pages hold {allowed} resources: follow the next link for the rest",
+                }
+            ],
+        },
+        "search": {"mode": "outcome"},
+    }
+
+
+def check_format(value: str) -> None:
+    """406 unless a ``_format`` value means JSON."""
+    if value.split(";")[0].strip().lower() not in JSON_FORMATS:
+        raise FhirError(
+            406,
+            f'_format "{value}" is not supported: this server speaks JSON only',
+            "not-supported",
+        )
+
+
+def _has(name: str, value: str, depth: int) -> tuple[Query, str]:
+    """``_has:Observation:patient:code=X`` -> (Observation?code=X, "patient"): resources that
+    some Observation matching ``code=X`` references through its ``patient`` parameter."""
+    parts = name.split(":")
+    if len(parts) != 4 or not all(parts[1:]):
+        raise bad(f'_has must be _has:Type:reference-param:param, got "{name}"')
+    _, rtype, ref_param, inner = parts
+    if depth >= 1 or inner.startswith("_has"):
+        raise bad("nested _has is not supported", "not-supported")
+    param = params_for(rtype).get(ref_param) if is_type(rtype) else None
+    if param is None or param.type != "reference":
+        raise bad(f'_has: "{rtype}:{ref_param}" is not a reference search parameter')
+    return parse_query(rtype, [(inner, value)], _depth=depth + 1), ref_param

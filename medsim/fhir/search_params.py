@@ -254,3 +254,11 @@ def _date_range(value: Any) -> tuple[float, float] | None:
     except ValueError:
         return None  # unparseable dates are not indexed (validation rejects them on write)
     return None
+
+
+@cache
+def patient_compartment_types() -> tuple[str, ...]:
+    """Types with a ``patient`` search parameter (medsim's Patient compartment), sorted."""
+    return tuple(
+        sorted(t for t, p in definitions().items() if not t.startswith("_") and "patient" in p)
+    )

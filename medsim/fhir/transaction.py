@@ -10,10 +10,13 @@ entry's status.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from medsim.fhir.interface import FhirError
 from medsim.fhir.loader import rewrite_references
-from medsim.fhir.rest import split_url
+from medsim.fhir.operations import at_most_one
+from medsim.fhir.rest import dispatch
+from medsim.fhir.urls import parse_request
 
 if TYPE_CHECKING:
     from medsim.fhir.episode import EmbeddedEpisode
@@ -101,35 +104,46 @@ def _batch_entry(ep: EmbeddedEpisode, entry: Json) -> Json:
 
 
 def _run_entry(ep: EmbeddedEpisode, entry: Json, assigned: str | None) -> tuple[Json, Json | None]:
-    method = entry["request"]["method"]
-    segments, query = split_url(entry["request"]["url"])
+    request = entry["request"]
+    req = parse_request(request["method"], request["url"])
+    rtype, rid, kind = req.resource_type or "", req.id or "", req.interaction
     resource = entry.get("resource")
-    if method == "GET":
-        if len(segments) == 1:
-            return {
-                "resource": ep.search(segments[0], query),
-                "response": {"status": "200 OK"},
-            }, None
-        if len(segments) == 2:
-            return {
-                "resource": ep.read(segments[0], segments[1]),
-                "response": {"status": "200 OK"},
-            }, None
-    elif method == "POST" and len(segments) == 1:
-        if not isinstance(resource, dict) or resource.get("resourceType") != segments[0]:
-            raise FhirError(400, f"POST {segments[0]} needs a {segments[0]} resource")
+    if kind in ("read", "search-type", "vread", "history-instance", "history-type"):
+        status, body = dispatch(ep, "GET", request["url"])
+        if status >= 400:
+            raise FhirError.from_outcome(status, body)
+        return {"resource": body, "response": {"status": "200 OK"}}, None
+    if kind == "create":
+        if not isinstance(resource, dict) or resource.get("resourceType") != rtype:
+            raise FhirError(400, f"POST {rtype} needs a {rtype} resource")
+        if_none_exist = request.get("ifNoneExist")
+        if isinstance(if_none_exist, str) and if_none_exist:
+            query = parse_qsl(if_none_exist.split("?", 1)[-1], keep_blank_values=True)
+            existing = at_most_one(ep, rtype, query, "ifNoneExist")
+            if existing is not None:
+                return _written(ep.read(rtype, existing), "200 OK"), None
         stored = ep._create(resource, assigned)
         return _written(stored, "201 Created"), stored
-    elif method == "PUT" and len(segments) == 2:
+    if kind == "update":
         if not isinstance(resource, dict):
             raise FhirError(400, "PUT needs a resource")
-        existed = ep._version(segments[0], segments[1]) is not None
-        stored = ep._update(segments[0], segments[1], resource)
-        return _written(stored, "200 OK" if existed else "201 Created"), stored
-    elif method == "DELETE" and len(segments) == 2:
-        ep._delete(segments[0], segments[1])
+        prior = ep._version(rtype, rid)
+        _check_if_match(request.get("ifMatch"), prior, f"{rtype}/{rid}")
+        stored = ep._update(rtype, rid, resource)
+        return _written(stored, "201 Created" if prior is None else "200 OK"), stored
+    if kind == "delete":
+        _check_if_match(request.get("ifMatch"), ep._version(rtype, rid), f"{rtype}/{rid}")
+        ep._delete(rtype, rid)
         return {"response": {"status": "204 No Content"}}, None
-    raise FhirError(400, f"Unsupported entry request: {method} {entry['request']['url']}")
+    raise FhirError(400, f"Unsupported entry request: {request['method']} {request['url']}")
+
+
+def _check_if_match(if_match: Any, current: int | None, what: str) -> None:
+    if not isinstance(if_match, str) or not if_match:
+        return
+    wanted = if_match.strip().removeprefix("W/").strip('"')
+    if current is None or wanted != str(current):
+        raise FhirError(412, f"ifMatch {if_match} but {what} is at version {current}", "conflict")
 
 
 def _written(stored: Json, status: str) -> Json:

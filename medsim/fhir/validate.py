@@ -3,21 +3,21 @@
 The package's default models are R5 and reject R4 JSON (``medicationCodeableConcept`` is gone in
 R5), so we validate against ``fhir.resources.R4B``, whose shapes match R4 for every resource type
 medsim uses. Validation catches missing required elements, bad primitives, unknown elements and
-``value[x]`` exclusivity; it does not check terminology bindings (neither does HAPI by default).
+``value[x]`` exclusivity. Before the model, :mod:`medsim.fhir.strict` checks JSON types strictly
+(the models coerce ``"yes"`` to ``true``; medsim stores what it is given) and codes bound to a
+required value set. Resource types are those of the R4 specification.
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
 
+from medsim.fhir import strict
 from medsim.fhir.interface import FhirError
-
-_ID_RE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-_TYPE_RE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
+from medsim.fhir.urls import is_id, is_type
 
 
 @cache
@@ -32,17 +32,13 @@ def _model(resource_type: str) -> Any:
 
 def check_type(resource_type: str) -> None:
     """400 unless ``resource_type`` is a known FHIR resource type."""
-    if (
-        not isinstance(resource_type, str)
-        or not _TYPE_RE.match(resource_type)
-        or _model(resource_type) is None
-    ):
+    if not is_type(resource_type) or resource_type not in strict.resource_types():
         raise FhirError(400, f'Unknown resource type "{resource_type}"', "not-supported")
 
 
 def check_id(resource_id: str) -> None:
     """400 unless ``resource_id`` is a valid FHIR id (1-64 of ``[A-Za-z0-9-.]``)."""
-    if not isinstance(resource_id, str) or not _ID_RE.match(resource_id):
+    if not is_id(resource_id):
         raise FhirError(
             400, f"Invalid resource id {resource_id!r}: ids are 1-64 characters of [A-Za-z0-9-.]"
         )
@@ -62,12 +58,18 @@ def validate_resource(resource: Any, resource_type: str | None = None) -> None:
         )
     if "id" in resource:
         check_id(resource["id"])
+    problems = strict.check(resource)
+    if problems:
+        raise FhirError(400, f"Invalid {rtype}: " + "; ".join(problems), "structure")
+    model = _model(rtype)
+    if model is None:
+        return
     try:
-        _model(rtype).model_validate(resource)
+        model.model_validate(resource)
     except ValidationError as exc:
-        problems = "; ".join(
+        found = "; ".join(
             f"{rtype}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10]
         )
-        raise FhirError(400, f"Invalid {rtype}: {problems}", "structure") from None
+        raise FhirError(400, f"Invalid {rtype}: {found}", "structure") from None
     except (TypeError, ValueError) as exc:
         raise FhirError(400, f"Invalid {rtype}: {exc}", "structure") from None

@@ -14,10 +14,11 @@ import numpy as np
 from pydantic import StringConstraints
 
 from medsim.fhir.interface import FhirEpisode, FhirError
+from medsim.fhir.urls import ID_PATTERN, TYPE_PATTERN
 from medsim.tools.base import ToolContext, ToolError, tool
 
-ResourceType = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Za-z]{1,63}$")]
-FhirId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
+ResourceType = Annotated[str, StringConstraints(pattern=rf"^{TYPE_PATTERN}$")]
+FhirId = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}$")]
 
 #: Resource types an agent commonly searches (also the sampler's and the schema's examples).
 COMMON_TYPES = [
@@ -147,3 +148,27 @@ def fhir_update(
         )
     with _bad_request():
         return dict(_episode(fhir).update(resource_type, id, body))
+
+
+@tool(writes=True, examples={"method": ["GET", "DELETE"], "url": ["Patient/pat-0001/_history"]})
+def fhir_request(
+    method: str,
+    url: str,
+    body: dict[str, Any] | list[Any] | str | None = None,
+    fhir: Any = None,
+) -> dict[str, Any]:
+    """Send any FHIR REST request (history, $everything, conditional writes, PATCH, DELETE ...).
+
+    Args:
+        method: GET, HEAD, POST, PUT, PATCH or DELETE.
+        url: The request URL, relative to the FHIR base (e.g. "Observation/12/_history") or
+            absolute.
+        body: The request body: a resource, a JSON Patch list, or a form-encoded string for
+            POST _search.
+    """
+    episode = _episode(fhir)
+    with _bad_request():
+        status, data = episode.request(method, url, body)
+    if status >= 400:
+        raise FhirError.from_outcome(status, data)
+    return dict(data)

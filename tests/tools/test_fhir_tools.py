@@ -141,3 +141,14 @@ def test_create_rejects_mismatch_and_invalid(ctx: ToolContext) -> None:
 def test_no_ehr_attached() -> None:
     res = call("fhir_search", {"resource_type": "Patient"}, ToolContext())
     assert res.kind == "tool_error" and "no EHR" in res.error
+
+
+def test_fhir_request_runs_any_interaction(ctx: ToolContext) -> None:
+    hist = call("fhir_request", {"method": "GET", "url": "Patient/pat-x1/_history"}, ctx)
+    assert hist.error is None and hist.value["type"] == "history"
+    patch = [{"op": "replace", "path": "/gender", "value": "other"}]
+    patched = call("fhir_request", {"method": "PATCH", "url": "Patient/pat-x1", "body": patch}, ctx)
+    assert patched.error is None and patched.value["gender"] == "other"
+    assert [(w.method, w.id) for w in ctx.fhir.writes] == [("update", "pat-x1")]
+    gone = call("fhir_request", {"method": "DELETE", "url": "Patient/nobody"}, ctx)
+    assert gone.kind == "fhir_error" and gone.value["resourceType"] == "OperationOutcome"

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from medsim.fhir.search_params import walk
+from medsim.fhir.urls import REFERENCE_RE
 
 Json = dict[str, Any]
 
@@ -101,7 +102,7 @@ def iter_resources(obj: Any, _depth: int = 0) -> Iterator[Json]:
 # ---- references and patients --------------------------------------------------------------------
 
 
-_REF = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+_REF = REFERENCE_RE
 
 
 def parse_reference(ref: Any) -> tuple[str, str] | None:
