@@ -173,7 +173,6 @@ GATE: dict[str, Any] = {"code": KCL, "unit": "meq", "max_dose": 40, "max_daily":
             "dose in 24 h 120",
         ),
         (kcl(None), "failed", "no timing"),  # unknown frequency: never passes
-        (kcl(rep(frequency=3, period=1, periodUnit="fortnight")), "failed", "periodUnit"),
         (kcl({"code": {"coding": [{"code": "XQZ"}]}}), "failed", "abbreviation"),
         (
             kcl(rep(count=1), dose=[{"doseQuantity": {"value": 2, "unit": "tablet"}}]),
@@ -192,6 +191,18 @@ def test_dose_gate(drive: Any, order: dict[str, Any], verdict: str, words: str) 
     out = status(d)
     assert out["status"] == verdict, out["evidence"]
     assert words in out["evidence"]
+
+
+def test_dose_gate_fails_an_unknown_period_unit(drive: Any, monkeypatch: Any) -> None:
+    """medsim's engine refuses ``periodUnit: fortnight`` (a required value set), but an episode
+    re-graded from a server that stores it as sent must still fail the gate, never pass it."""
+    import medsim.fhir.episode as episode_module
+
+    monkeypatch.setattr(episode_module, "validate_resource", lambda *a, **k: None)
+    d = drive([cp("g", "dose_within_max", gate=True, **GATE)])
+    d.write(kcl(rep(frequency=3, period=1, periodUnit="fortnight")))
+    out = status(d)
+    assert out["status"] == "failed" and "periodUnit" in out["evidence"]
 
 
 def test_dose_gate_without_instruction_fails(drive: Any) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medsim.grading import EpisodeRecord, ToolCall, checkpoint_status, graders
+from medsim.grading import EpisodeRecord, ToolCall, checkpoint_status
+from medsim.grading.checkpoints.registry import builtin_graders
 from tests.grading.helpers import LOINC, RXNORM, SNOMED, cp, make_task
 
 K = {"codes": [f"{LOINC}|2823-3"]}
@@ -223,7 +224,7 @@ def junk_records(draw: st.DrawFn) -> EpisodeRecord:
 
 
 def test_every_grader_is_exercised() -> None:
-    assert {c["grader"] for c in ALL} == set(graders())
+    assert {c["grader"] for c in ALL} == set(builtin_graders())
 
 
 TASK = make_task(ALL)

@@ -116,9 +116,13 @@ def test_count_up_to_5000_is_honoured_here_but_not_in_other_suites() -> None:
     env.reset(seed=0)
     page = env.fhir.search("Observation", {"_count": "5000"})
     assert page["total"] > 5000 and len(page["entry"]) == 5000
+    assert all(e["search"]["mode"] == "match" for e in page["entry"])  # nothing was reduced
     demo = medsim.make("Demo-v0").unwrapped
     demo.reset(seed=0)
-    assert len(demo.fhir.search("Observation", {"_count": "5000"})["entry"]) == 1000
+    entries = demo.fhir.search("Observation", {"_count": "5000"})["entry"]
+    matches = [e for e in entries if e["search"]["mode"] == "match"]
+    warnings = [e for e in entries if e["search"]["mode"] == "outcome"]
+    assert len(matches) == 1000 and len(warnings) == 1  # reduced, and the Bundle says so
 
 
 def test_the_first_observation_of_each_protocol() -> None:

@@ -178,6 +178,11 @@ def graders() -> dict[str, Grader]:
     return GRADERS.items()
 
 
+def builtin_graders() -> dict[str, Grader]:
+    """medsim's own graders (not those a suite registered through ``Suite.grader_modules``)."""
+    return {n: g for n, g in graders().items() if g.fn.__module__.startswith("medsim.grading.")}
+
+
 def load_grader_modules(modules: Sequence[str]) -> None:
     """Import modules whose ``@checkpoint`` functions register more graders (a suite's own)."""
     GRADERS.load_modules(modules)
