@@ -21,28 +21,19 @@ import gymnasium as gym
 from medsim.core import transcript as tx
 from medsim.core.actions import Call, ParsedAction, action_text, parse_action
 from medsim.core.ehr import DEFAULT, open_ehr, start_episode
-from medsim.core.observe import (
-    error_info,
-    how_to_act,
-    medagentbench_text,
-    result_text,
-    truncate,
-)
+from medsim.core.observe import error_info, how_to_act, medagentbench_text
 from medsim.core.scoring import Scorer
 from medsim.core.spaces import ActionSpace, TextSpace
 from medsim.core.suite import PlainTextPolicy, Suite, TextStyle
 from medsim.grading.record import EpisodeRecord, ToolCall
+from medsim.observation import ObservationMode, ObservationView, approx_tokens
 from medsim.tasks.schema import Task
 from medsim.tools.base import Tool, ToolContext, ToolResult
 from medsim.tools.registry import has_tool, resolve_tools
 
 FINISHED = "The task is finished: your answer was recorded."
 ErrorInfo = dict[str, str] | None
-
-
-def approx_tokens(text: str) -> int:
-    """Token estimate for budgets: ~4 characters per token (no tokenizer dependency)."""
-    return (len(text) + 3) // 4
+__all__ = ["ClinicalEnv", "approx_tokens"]
 
 
 class ClinicalEnv(gym.Env[str, Any]):
@@ -62,6 +53,9 @@ class ClinicalEnv(gym.Env[str, Any]):
         max_steps: int | None = None,
         max_tokens: int | None = None,
         tool_output_limit: int | None = 10_000,
+        observation: ObservationMode = "fhir",
+        tool_output_tokens: int | None = None,
+        tokenizer: Any = None,
         text_style: TextStyle | None = None,
         plain_text: PlainTextPolicy | None = None,
         judge: Any = None,
@@ -81,6 +75,9 @@ class ClinicalEnv(gym.Env[str, Any]):
         self.max_steps_override = max_steps
         self.max_tokens = max_tokens
         self.tool_output_limit = tool_output_limit
+        self.view = ObservationView.from_options(
+            observation, tool_output_limit, tool_output_tokens, tokenizer
+        )
         self.text_style: TextStyle = text_style or suite.text_style
         self.plain_text: PlainTextPolicy = plain_text or suite.plain_text
         self.live_checkpoints = live_checkpoints
@@ -162,6 +159,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         self._error = None
         self._usage = {
             "action_tokens": 0,
+            "observation_tokens": 0,
             "prompt_tokens": 0,
             "completion_tokens": 0,
             "cost_usd": 0.0,
@@ -220,7 +218,7 @@ class ClinicalEnv(gym.Env[str, Any]):
             return self._error["message"], 0.0, record.terminated, record.truncated, self._info()
         self._steps += 1
         raw = action_text(action)
-        self._usage["action_tokens"] += approx_tokens(raw)
+        self._usage["action_tokens"] += self.view.tokens(raw)
         over_budget = self.max_tokens is not None and self._usage["action_tokens"] > self.max_tokens
         terminated = False
         if over_budget:
@@ -237,6 +235,7 @@ class ClinicalEnv(gym.Env[str, Any]):
                 obs = f"Invalid action: {parsed.error}. {how_to_act(self._tool_names())}"
                 self._error = error_info("invalid_action", str(parsed.error))
                 self._reply_text(parsed.raw, obs)
+        self._usage["observation_tokens"] += self.view.tokens(obs)
         truncated = not terminated and (over_budget or self._steps >= self._max_steps())
         self._done = terminated or truncated
         record.steps, record.terminated, record.truncated = self._steps, terminated, truncated
@@ -273,7 +272,6 @@ class ClinicalEnv(gym.Env[str, Any]):
             else:
                 result, terminated = self._invoke(call)
                 text = FINISHED if terminated else self._format(parsed, result)
-                text = truncate(text, self.tool_output_limit)
             if structured:
                 messages.append(tx.tool_reply(call_id, text))
             texts.append(text if len(calls) == 1 else f"[{call.name}] {text}")
@@ -285,8 +283,8 @@ class ClinicalEnv(gym.Env[str, Any]):
     def _format(self, parsed: ParsedAction, result: ToolResult) -> str:
         method = parsed.meta.get("method")
         if self.text_style == "medagentbench" and method in ("GET", "POST", "PUT"):
-            return medagentbench_text(str(method), result, result_text(result))
-        return result_text(result)
+            return medagentbench_text(str(method), result, self.view.show(result))
+        return self.view.show(result)
 
     def _invoke(self, call: Call) -> tuple[ToolResult, bool]:
         """Run one call; record it (and the writes it made). Returns (result, episode finished)."""
