@@ -109,9 +109,12 @@ def _address(a: Json) -> str:
 
 
 def _extension(e: Json) -> str:
+    """``name: value`` (a complex extension with a ``text`` part, as US Core race, by its text)."""
     tail = str(e.get("url", "")).rstrip("/").rsplit("/", 1)[-1]
     values = [v for k, v in e.items() if k.startswith("value")]
-    inner = brief(values[0]) if values else brief(e.get("extension") or [])
+    parts = [p for p in e.get("extension") or [] if isinstance(p, dict)]
+    text = [p.get("valueString") for p in parts if p.get("url") == "text" and p.get("valueString")]
+    inner = brief(values[0]) if values else str(text[0]) if text else brief(parts)
     return f"{tail}: {inner}"
 
 
@@ -144,7 +147,11 @@ def _dict(d: Json) -> str:
         return f"{brief(d.get('low'))}-{brief(d.get('high'))}"
     if set(d) == {"text"}:
         return str(d["text"])
-    pairs = [f"{k}={brief(v)}" for k, v in d.items() if not empty(v) and k not in SKIPPED[2:]]
+    pairs = [
+        f"{k}=({brief(v)})" if isinstance(v, dict) and len(v) > 1 else f"{k}={brief(v)}"
+        for k, v in d.items()
+        if not empty(v) and k not in SKIPPED[2:]
+    ]
     if d.get("resourceType"):
         pairs.insert(0, f"{d['resourceType']}/{d.get('id', '')}")
     return ", ".join(pairs)
@@ -174,13 +181,19 @@ def first_present(resource: Json, elements: list[str]) -> Any:
     return None
 
 
-def table(rows: list[Json], columns: dict[str, list[str]], key: str | None = "id") -> list[str]:
-    """Rows as ``a | b | c`` lines under a header; columns empty everywhere are dropped and
-    columns equal in every row (two or more rows) are said once above the table."""
+def table(
+    rows: list[Json],
+    columns: dict[str, list[str]],
+    key: str | None = "id",
+    drop: tuple[str, ...] = (),
+) -> list[str]:
+    """Rows as ``a | b | c`` lines under a header; columns empty everywhere (or in ``drop``) are
+    left out and columns equal in every row (two or more rows) are said once above the table."""
     limit = int(config()["cell_limit"])
     cells = {
         header: [_cell(first_present(r, elements), limit) for r in rows]
         for header, elements in columns.items()
+        if header not in drop
     }
     if key is not None:
         cells[key] = [str(r.get(key, "")) for r in rows]
@@ -211,6 +224,10 @@ def searched_type(bundle: Json) -> str:
     return path.rsplit("/", 1)[-1] if path else "Resource"
 
 
+def _query(bundle: Json) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(_link(bundle, "self") or "").query))
+
+
 def next_page(bundle: Json) -> str | None:
     """``_count=N&_offset=M`` of the bundle's next page (the same search with these), if any."""
     url = _link(bundle, "next")
@@ -238,16 +255,17 @@ def render_bundle(bundle: Json) -> str:
     if asked is not None:
         shown = len(groups.get(asked, []))
         total = bundle.get("total")
-        head = f"{asked}: {total if total is not None else '?'} matches"
-        head += f", showing {shown}" if shown != total else ""
+        matches = f"{total if total is not None else '?'} matches"
+        head = f"{asked}: {shown} of {matches}" if shown != total else f"{asked}: {matches}"
         page = next_page(bundle)
-        lines.append(head + (f" (next page: same search with {page})" if page else ""))
+        lines.append(head + (f" (next page: same search + {page})" if page else ""))
     else:
         lines.append(f"Bundle ({kind}), {len(bundle.get('entry') or [])} entries")
     for rtype, rows in groups.items():
         if rtype != asked or len(groups) > 1:
             lines.append(f"{rtype} ({len(rows)})" + (" [included]" if rtype != asked else ""))
-        lines += table(rows, resource_columns(rtype))
+        one_patient = rtype == asked and {"patient", "subject"} & set(_query(bundle))
+        lines += table(rows, resource_columns(rtype), drop=("patient",) if one_patient else ())
     return "\n".join(lines + notes)
 
 

@@ -111,3 +111,22 @@ def token_counter(spec: Any = None) -> TokenCounter:
             "'hf:<tokenizer.json, folder or model>' or a tokenizer object"
         )
     return _wrap(spec)
+
+
+def train_bpe(texts: Sequence[str], vocab_size: int = 8000) -> Any:
+    """A byte-level BPE tokenizer (GPT-2's pre-tokenizer) trained on ``texts`` with the
+    ``tokenizers`` library: a real tokenizer for machines without network access (tests,
+    benches). Deterministic for the same texts; save it with ``.save(path)`` and use it as
+    ``tokenizer="hf:path/tokenizer.json"``."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer=trainer)
+    return tok
