@@ -145,8 +145,19 @@ def _dict(d: Json) -> str:
         return f"{d.get('start', '')} to {d.get('end', 'now')}".strip()
     if set(d) <= {"low", "high"}:
         return f"{brief(d.get('low'))}-{brief(d.get('high'))}"
+    if isinstance(d.get("text"), str) and ("timing" in d or "doseAndRate" in d):  # a Dosage
+        doses = [
+            brief(x.get("doseQuantity") or x.get("rateQuantity"))
+            for x in d.get("doseAndRate") or []
+        ]
+        return "; ".join([d["text"], *[x for x in doses if x]])
     if set(d) == {"text"}:
         return str(d["text"])
+    values = [v for k, v in d.items() if k.startswith("value") and not empty(v)]
+    if isinstance(d.get("code"), dict) and values:  # an Observation component
+        codings = d["code"].get("coding") or [{}]
+        label = d["code"].get("text") or codings[0].get("display") or concept(d["code"])
+        return f"{label} {brief(values[0])}"
     pairs = [
         f"{k}=({brief(v)})" if isinstance(v, dict) and len(v) > 1 else f"{k}={brief(v)}"
         for k, v in d.items()
@@ -168,8 +179,11 @@ def brief(value: Any) -> str:
     return _scalar(value)
 
 
-def _cell(value: Any, limit: int) -> str:
-    text = " ".join(brief(value).replace("|", "/").split())
+def _cell(value: Any) -> str:
+    return " ".join(brief(value).replace("|", "/").split())
+
+
+def _cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -191,7 +205,7 @@ def table(
     left out and columns equal in every row (two or more rows) are said once above the table."""
     limit = int(config()["cell_limit"])
     cells = {
-        header: [_cell(first_present(r, elements), limit) for r in rows]
+        header: [_cell(first_present(r, elements)) for r in rows]
         for header, elements in columns.items()
         if header not in drop
     }
@@ -199,10 +213,12 @@ def table(
         cells[key] = [str(r.get(key, "")) for r in rows]
     keep = [h for h, col in cells.items() if any(col)]
     same = [h for h in keep if len(rows) > 1 and h != key and len(set(cells[h])) == 1]
-    out = [f"all rows: {', '.join(f'{h}={cells[h][0]}' for h in same)}"] if same else []
+    out = (
+        [f"all rows: {', '.join(f'{h}={_cap(cells[h][0], limit)}' for h in same)}"] if same else []
+    )
     shown = [h for h in keep if h not in same]
     out.append(" | ".join(shown))
-    out += [" | ".join(cells[h][i] for h in shown) for i in range(len(rows))]
+    out += [" | ".join(_cap(cells[h][i], limit) for h in shown) for i in range(len(rows))]
     return out
 
 

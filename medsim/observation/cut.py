@@ -25,7 +25,7 @@ from medsim.observation.compact import searched_type
 
 Render = Callable[[Any], str]
 Fits = Callable[[str], bool]
-NARROW = "narrow the search (patient, code, date, _sort=-date, _count)"
+NARROW = "narrow the search (patient, code, date, _sort=-date)"
 
 
 def _largest_fitting(n: int, make: Callable[[int], str], fits: Fits) -> str | None:
@@ -49,38 +49,60 @@ def outcome(note: str) -> dict[str, Any]:
     }
 
 
-def _offset(bundle: dict[str, Any]) -> int:
+def _self_url(bundle: dict[str, Any]) -> str:
     for link in bundle.get("link") or []:
         if isinstance(link, dict) and link.get("relation") == "self":
-            query = dict(parse_qsl(urlsplit(str(link.get("url", ""))).query))
-            value = query.get("_offset") or query.get("_getpagesoffset") or "0"
-            return int(value) if value.isdigit() else 0
-    return 0
+            return str(link.get("url", ""))
+    return ""
+
+
+def _offset(bundle: dict[str, Any]) -> int:
+    query = dict(parse_qsl(urlsplit(_self_url(bundle)).query))
+    value = query.get("_offset") or query.get("_getpagesoffset") or "0"
+    return int(value) if value.isdigit() else 0
+
+
+def rest_params(bundle: dict[str, Any], shown: int) -> str:
+    """``_count=N&_offset=M``: the page that starts right after the ``shown`` entries."""
+    return f"_count={max(shown, 1)}&_offset={_offset(bundle) + shown}"
+
+
+def _next_url(bundle: dict[str, Any], shown: int) -> str:
+    """The self link with ``_count``/``_offset`` set to :func:`rest_params` (raw characters
+    kept, as the server writes its links)."""
+    base, _, query = _self_url(bundle).partition("?")
+    kept = [p for p in query.split("&") if p and p.split("=", 1)[0] not in ("_count", "_offset")]
+    return f"{base}?{'&'.join([*kept, rest_params(bundle, shown)])}"
 
 
 def bundle_note(bundle: dict[str, Any], shown: int, limit: str) -> str:
     """What a cut Bundle says: how many entries are shown, the total, how to get the rest."""
     entries = bundle.get("entry") or []
     total = bundle.get("total")
-    offset = _offset(bundle)
-    in_all = f" ({total} matches in all)" if total is not None else ""
-    rest = f"repeat the search with _offset={offset + shown}&_count={max(shown, 1)}"
+    in_all = f"; {total} matches in all" if total is not None else ""
+    rest = f"same search + {rest_params(bundle, shown)}"
     if shown == 0:
-        ids = ", ".join(
-            f"{(e.get('resource') or {}).get('resourceType')}/{(e.get('resource') or {}).get('id')}"
-            for e in entries[:5]
-        )
-        rest = f"read entries one at a time (fhir_read: {ids}) or {rest}"
+        refs = [e.get("resource") or {} for e in entries[:5]]
+        ids = ", ".join(f"{r.get('resourceType')}/{r.get('id')}" for r in refs)
+        rest = f"read one at a time ({ids}) or {rest}"
     return (
-        f"Output limit ({limit}) reached: showing the first {shown} of the {len(entries)} "
-        f"entries of this {searched_type(bundle)} page{in_all}. For the rest, {rest}; or {NARROW}."
+        f"Output limit ({limit}): showing {shown} of the {len(entries)} {searched_type(bundle)} "
+        f"entries on this page{in_all}. Rest: {rest}; or {NARROW}."
     )
 
 
 def cut_bundle(bundle: dict[str, Any], shown: int, limit: str) -> dict[str, Any]:
-    """The bundle with its first ``shown`` entries and a note entry about the rest."""
+    """The bundle with its first ``shown`` entries, a note entry about the rest, and its
+    ``next`` link pointing right after the last entry shown."""
     note = {"resource": outcome(bundle_note(bundle, shown, limit)), "search": {"mode": "outcome"}}
-    return {**bundle, "entry": [*(bundle.get("entry") or [])[:shown], note]}
+    links = [
+        link
+        for link in bundle.get("link") or []
+        if not (isinstance(link, dict) and link.get("relation") == "next")
+    ]
+    if _self_url(bundle):
+        links.append({"relation": "next", "url": _next_url(bundle, shown)})
+    return {**bundle, "link": links, "entry": [*(bundle.get("entry") or [])[:shown], note]}
 
 
 def _lists(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[int, tuple[Any, ...]]]:
@@ -187,6 +209,8 @@ def fit(value: Any, render: Render, fits: Fits, limit: str) -> str:
     found = _shorten_strings(value, render, fits)
     if found is not None:
         return found
+    if value_is_bundle(value):
+        return render(outcome(bundle_note(value, 0, limit)))
     return render(outcome(f"The result is larger than the output limit ({limit}); {NARROW}."))
 
 
