@@ -6,9 +6,11 @@ is cut, then rendered again (in whichever view), keeping the most that fits:
 1. a Bundle keeps its first whole entries, plus an ``OperationOutcome`` entry (search mode
    ``outcome``, FHIR's place for notes about a search) saying how many were shown, the total,
    and how to get the rest (the same search with ``_offset``/``_count``, or narrower parameters);
-2. other JSON keeps the first whole items of its largest list and says how many were cut
-   (``"_truncated"`` beside the list, or a last string item in a bare list);
-3. otherwise its longest strings are shortened, each saying how much was cut;
+2. other JSON (not a single resource) keeps the first whole items of its largest list and
+   says how many were cut (``"_truncated"`` beside the list, or a last string item in a bare
+   list);
+3. otherwise (a single resource, say) its longest strings are shortened, each saying how much
+   was cut;
 4. if even that does not fit, a note alone (an ``OperationOutcome``) says why.
 
 Text results keep their first whole lines. The JSON view therefore always stays valid JSON.
@@ -198,8 +200,8 @@ def fit(value: Any, render: Render, fits: Fits, limit: str) -> str:
         )
         if found is not None:
             return found
-    else:
-        lists = _lists(value)
+    elif not (isinstance(value, dict) and "resourceType" in value):  # a resource is no page
+        lists = [(size, path) for size, path in _lists(value) if len(_at(value, path)) > 1]
         if lists:
             _, path = max(lists, key=lambda item: item[0])
             n = len(_at(value, path))
@@ -209,9 +211,15 @@ def fit(value: Any, render: Render, fits: Fits, limit: str) -> str:
     found = _shorten_strings(value, render, fits)
     if found is not None:
         return found
-    if value_is_bundle(value):
-        return render(outcome(bundle_note(value, 0, limit)))
-    return render(outcome(f"The result is larger than the output limit ({limit}); {NARROW}."))
+    bundle = value_is_bundle(value)
+    size = f"The result ({value.get('total')} matches)" if bundle else "The result"
+    notes = [bundle_note(value, 0, limit)] if bundle else []
+    notes += [
+        f"{size} is larger than the output limit ({limit}); {NARROW}.",
+        f"Output limit ({limit}): result not shown.",
+    ]
+    texts = [render(outcome(n)) for n in notes]
+    return next((t for t in texts if fits(t)), texts[-1])
 
 
 def value_is_bundle(value: Any) -> bool:
