@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from hypothesis import given, settings
@@ -86,7 +85,7 @@ def test_shapes() -> None:
     assert brief({"reference": "Practitioner/p1", "display": "Dr X"}) == "Practitioner/p1 (Dr X)"
     assert brief({"start": "2020", "end": "2021"}) == "2020 to 2021"
     assert brief({"given": ["Ann", "B"], "family": "Lee"}) == "Ann B Lee"
-    note = base64.b64encode("K 3.1, repeat BMP".encode()).decode()
+    note = base64.b64encode(b"K 3.1, repeat BMP").decode()
     assert brief({"contentType": "text/plain", "data": note}) == "[text/plain] K 3.1, repeat BMP"
     race = {
         "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
