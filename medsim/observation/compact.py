@@ -245,11 +245,16 @@ def _query(bundle: Json) -> dict[str, str]:
 
 
 def next_page(bundle: Json) -> str | None:
-    """``_count=N&_offset=M`` of the bundle's next page (the same search with these), if any."""
+    """``_offset=M`` (and ``_count=N`` if it changes) of the bundle's next page, if any."""
     url = _link(bundle, "next")
     if not url:
         return None
-    pairs = [(k, v) for k, v in parse_qsl(urlsplit(url).query) if k in ("_count", "_offset")]
+    now = _query(bundle)
+    pairs = [
+        (k, v)
+        for k, v in parse_qsl(urlsplit(url).query)
+        if k == "_offset" or (k == "_count" and now.get(k) != v)
+    ]
     return "&".join(f"{k}={v}" for k, v in pairs) or url
 
 

@@ -51,7 +51,7 @@ def test_search_table_one_patient() -> None:
         "patient=pat-1&_count=2&_offset=2",
     )
     assert render_json(b).split("\n") == [
-        "Observation: 2 of 5 matches (next page: same search + _count=2&_offset=2)",
+        "Observation: 2 of 5 matches (next page: same search + _offset=2)",
         "all rows: code=Potassium (LOINC 2823-3), status=final",
         "date | value | id",
         "2025-01-15 | 3.1 mmol/L | o1",
