@@ -23,19 +23,13 @@ from medsim.core import transcript as tx
 from medsim.core.actions import Call, ParsedAction, action_text, parse_action
 from medsim.core.ehr import DEFAULT, open_ehr, open_episode, start_episode
 from medsim.core.guard import action_problem, safe_text
-from medsim.core.observe import (
-    error_info,
-    how_to_act,
-    medagentbench_text,
-    plain_text_note,
-    result_text,
-    truncate,
-)
+from medsim.core.observe import error_info, how_to_act, medagentbench_text, plain_text_note
 from medsim.core.scoring import Scorer
 from medsim.core.spaces import ActionSpace, TextSpace
 from medsim.core.suite import PlainTextPolicy, Suite, TextStyle
 from medsim.fhir.interface import FhirBackend, FhirEpisode
 from medsim.grading.record import EpisodeRecord, ToolCall
+from medsim.observation import ObservationMode, ObservationView, approx_tokens
 from medsim.tasks.schema import Task
 from medsim.tools.base import Tool, ToolContext, ToolResult
 from medsim.tools.registry import has_tool, resolve_tools
@@ -44,11 +38,7 @@ log = logging.getLogger(__name__)
 
 FINISHED = "The task is finished: your answer was recorded."
 ErrorInfo = dict[str, str] | None
-
-
-def approx_tokens(text: str) -> int:
-    """Token estimate for budgets: ~4 characters per token (no tokenizer dependency)."""
-    return (len(text) + 3) // 4
+__all__ = ["ClinicalEnv", "approx_tokens"]
 
 
 class ClinicalEnv(gym.Env[str, Any]):
@@ -68,6 +58,9 @@ class ClinicalEnv(gym.Env[str, Any]):
         max_steps: int | None = None,
         max_tokens: int | None = None,
         tool_output_limit: int | None = 10_000,
+        observation: ObservationMode = "fhir",
+        tool_output_tokens: int | None = None,
+        tokenizer: Any = None,
         text_style: TextStyle | None = None,
         plain_text: PlainTextPolicy | None = None,
         judge: Any = None,
@@ -87,6 +80,9 @@ class ClinicalEnv(gym.Env[str, Any]):
         self.max_steps_override = max_steps
         self.max_tokens = max_tokens
         self.tool_output_limit = tool_output_limit
+        self.view = ObservationView.from_options(
+            observation, tool_output_limit, tool_output_tokens, tokenizer
+        )
         self.text_style: TextStyle = text_style or suite.text_style
         self.plain_text: PlainTextPolicy = plain_text or suite.plain_text
         self.live_checkpoints = live_checkpoints
@@ -169,6 +165,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         self._error = None
         self._usage = {
             "action_tokens": 0,
+            "observation_tokens": 0,
             "prompt_tokens": 0,
             "completion_tokens": 0,
             "cost_usd": 0.0,
@@ -243,7 +240,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         record = self.record
         self._steps += 1
         raw = safe_text(action_text(action))
-        self._usage["action_tokens"] += approx_tokens(raw)
+        self._usage["action_tokens"] += self.view.tokens(raw)
         over_budget = self.max_tokens is not None and self._usage["action_tokens"] > self.max_tokens
         terminated = False
         problem = action_problem(action)
@@ -265,6 +262,7 @@ class ClinicalEnv(gym.Env[str, Any]):
                 obs = f"Invalid action: {parsed.error}. {how_to_act(self._tool_names())}"
                 self._error = error_info("invalid_action", str(parsed.error))
                 self._reply_text(parsed.raw, obs)
+        self._usage["observation_tokens"] += self.view.tokens(obs)
         truncated = not terminated and (over_budget or self._steps >= self._max_steps())
         self._done = terminated or truncated
         record.steps, record.terminated, record.truncated = self._steps, terminated, truncated
@@ -301,7 +299,6 @@ class ClinicalEnv(gym.Env[str, Any]):
             else:
                 result, terminated = self._invoke(call)
                 text = FINISHED if terminated else self._format(parsed, result)
-                text = truncate(text, self.tool_output_limit)
             if structured:
                 messages.append(tx.tool_reply(call_id, text))
             texts.append(text if len(calls) == 1 else f"[{call.name}] {text}")
@@ -313,8 +310,8 @@ class ClinicalEnv(gym.Env[str, Any]):
     def _format(self, parsed: ParsedAction, result: ToolResult) -> str:
         method = parsed.meta.get("method")
         if self.text_style == "medagentbench" and method in ("GET", "POST", "PUT"):
-            return medagentbench_text(str(method), result, result_text(result))
-        return result_text(result)
+            return medagentbench_text(str(method), result, self.view.show(result))
+        return self.view.show(result)
 
     def _invoke(self, call: Call) -> tuple[ToolResult, bool]:
         """Run one call; record it (and the writes it made). Returns (result, episode finished)."""

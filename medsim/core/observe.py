@@ -1,10 +1,7 @@
-"""What the agent reads back: tool results as text, cut to a size limit with a note saying so,
-and the standard messages for errors and the end of an episode."""
+"""The env's standard messages: errors, MedAgentBench's reply phrasing, how to act. (Tool
+results themselves are rendered and cut by :mod:`medsim.observation`.)"""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from medsim.tools.base import ToolResult
 
@@ -19,35 +16,9 @@ def error_info(kind: str, message: str) -> dict[str, str]:
     return {"type": kind, "message": message}
 
 
-def to_text(value: Any) -> str:
-    """A tool result as the agent reads it: strings as they are, everything else as JSON."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def truncate(text: str, limit: int | None) -> str:
-    """Cut ``text`` to ``limit`` characters and say so (and how to see less at once)."""
-    if limit is None or len(text) <= limit:
-        return text
-    return (
-        f"{text[:limit]}\n[output truncated: showing {limit} of {len(text)} characters; "
-        "narrow the request (patient, code, date, _count) or page through the results]"
-    )
-
-
-def result_text(result: ToolResult) -> str:
-    """A tool result, prefixed with ``Error:`` when the call failed."""
-    if result.error is None:
-        return to_text(result.value)
-    if result.value == {"error": result.error}:
-        return f"Error: {result.error}"
-    return f"Error: {result.error}\n{to_text(result.value)}"
-
-
 def medagentbench_text(method: str, result: ToolResult, body: str) -> str:
     """MedAgentBench's phrasing of a GET/POST response (for ``text_style="medagentbench"``);
-    ``body`` is the result as :func:`result_text` shows it."""
+    ``body`` is the result as the env's observation view shows it."""
     if result.error is not None:
         return f"Invalid {method} request. {body}"
     if method == "GET":

@@ -77,7 +77,10 @@ def fhir_search(
     params: dict[str, str | list[str]] | None = None,
     fhir: FhirEpisode | None = None,
 ) -> dict[str, Any]:
-    """Search the patient's electronic health record (FHIR R4) and return a searchset Bundle.
+    """Search the electronic health record (FHIR R4) and return a searchset Bundle.
+
+    The search covers every patient in the record, as in a real EHR: give a "patient"
+    parameter to search one patient's chart.
 
     Args:
         resource_type: FHIR resource type to search, e.g. "Observation", "Condition",

@@ -1,0 +1,143 @@
+"""The compact view on hand-written FHIR and plain JSON (expected text written out by hand)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from medsim.observation.compact import brief, render_json
+
+K = "http://loinc.org"
+
+
+def obs(oid: str, value: float, date: str, patient: str = "pat-1") -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "meta": {"lastUpdated": "2025-01-01T00:00:00Z", "versionId": "3"},
+        "text": {"status": "generated", "div": "<div>narrative</div>"},
+        "status": "final",
+        "code": {"coding": [{"system": K, "code": "2823-3", "display": "Potassium"}]},
+        "subject": {"reference": f"Patient/{patient}"},
+        "effectiveDateTime": date,
+        "valueQuantity": {"value": value, "unit": "mmol/L", "system": "http://unitsofmeasure.org"},
+        "note": [],
+    }
+
+
+def bundle(entries: list[dict[str, Any]], query: str, total: int, nxt: str | None = None) -> Any:
+    links = [{"relation": "self", "url": f"http://h/fhir/Observation?{query}"}]
+    if nxt:
+        links.append({"relation": "next", "url": f"http://h/fhir/Observation?{nxt}"})
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": links,
+        "entry": [
+            {"fullUrl": f"http://h/fhir/Observation/{e['id']}", "resource": e} for e in entries
+        ],
+    }
+
+
+def test_search_table_one_patient() -> None:
+    b = bundle(
+        [obs("o1", 3.1, "2025-01-15"), obs("o2", 4.0, "2024-12-01")],
+        "patient=pat-1&_count=2",
+        5,
+        "patient=pat-1&_count=2&_offset=2",
+    )
+    assert render_json(b).split("\n") == [
+        "Observation: 2 of 5 matches (next page: same search + _offset=2)",
+        "all rows: code=Potassium (LOINC 2823-3), status=final",
+        "date | value | id",
+        "2025-01-15 | 3.1 mmol/L | o1",
+        "2024-12-01 | 4.0 mmol/L | o2",
+    ]
+
+
+def test_search_without_patient_shows_whose_rows() -> None:
+    b = bundle([obs("o1", 3.1, "2025-01-15", "a"), obs("o2", 3.1, "2025-01-15", "b")], "code=x", 2)
+    lines = render_json(b).split("\n")
+    assert lines[0] == "Observation: 2 matches"
+    assert lines[2] == "patient | id"
+    assert lines[-2:] == ["Patient/a | o1", "Patient/b | o2"]
+
+
+def test_single_resource_drops_meta_narrative_and_empty() -> None:
+    text = render_json(obs("o1", 3.1, "2025-01-15"))
+    assert text.split("\n") == [
+        "Observation o1",
+        "status: final",
+        "code: Potassium (LOINC 2823-3)",
+        "subject: Patient/pat-1",
+        "effectiveDateTime: 2025-01-15",
+        "valueQuantity: 3.1 mmol/L",
+    ]
+
+
+def test_shapes() -> None:
+    hl7 = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+    assert brief({"coding": [{"system": hl7, "code": "active", "display": "Active"}]}) == "active"
+    assert brief({"reference": "Practitioner/p1", "display": "Dr X"}) == "Practitioner/p1 (Dr X)"
+    assert brief({"start": "2020", "end": "2021"}) == "2020 to 2021"
+    assert brief({"given": ["Ann", "B"], "family": "Lee"}) == "Ann B Lee"
+    note = base64.b64encode(b"K 3.1, repeat BMP").decode()
+    assert brief({"contentType": "text/plain", "data": note}) == "[text/plain] K 3.1, repeat BMP"
+    race = {
+        "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
+        "extension": [{"url": "text", "valueString": "White"}],
+    }
+    assert brief(race) == "us-core-race: White"
+
+
+def test_flat_json_tool_result_rows_become_a_table() -> None:
+    value = {
+        "query": "warfarin",
+        "count": 2,
+        "results": [
+            {"id": "a1", "name": "INR", "value": 2.4},
+            {"id": "a2", "name": "INR", "value": 3.1},
+        ],
+        "warnings": [],
+    }
+    assert render_json(value).split("\n") == [
+        "query: warfarin",
+        "count: 2",
+        "results: 2 rows",
+        "all rows: name=INR",
+        "value | id",
+        "2.4 | a1",
+        "3.1 | a2",
+        "warnings: (none)",
+    ]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda kids: (
+        st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4)
+    ),
+    max_leaves=25,
+)
+IDS = st.lists(
+    st.from_regex(r"[A-Za-z0-9\-.]{1,20}", fullmatch=True), min_size=1, max_size=12, unique=True
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(JSON)
+def test_any_json_renders(value: Any) -> None:
+    assert isinstance(render_json(value), str)
+
+
+@settings(max_examples=100, deadline=None)
+@given(IDS, st.lists(st.sampled_from(["a", "b"]), min_size=12, max_size=12))
+def test_every_row_keeps_its_id(ids: list[str], patients: list[str]) -> None:
+    entries = [obs(i, n / 10, f"2025-01-{n + 1:02d}", patients[n]) for n, i in enumerate(ids)]
+    lines = render_json(bundle(entries, "code=x", len(ids))).split("\n")
+    rows = lines[-len(ids) :]
+    assert [r.rsplit(" | ", 1)[-1] for r in rows] == ids
