@@ -1,0 +1,136 @@
+"""Date search against a hand-written table from the FHIR R4 specification.
+
+The oracle here is the specification, not the engine: every expected set below was worked out by
+hand from FHIR R4 §3.1.1.4.2 (search.html#prefix) and §3.1.1.5.3 (search.html#date):
+
+- a date value is an implicit range at its precision (``2023`` = the whole year, ``2023-03`` =
+  the whole month, ``2023-03-15T10:00:00Z`` = that second, ``...:00.5Z`` = that tenth of a second);
+  a Period is the range from the start of ``start`` to the end of ``end``;
+- ``eq``: the search range fully contains the target range; ``ne``: it does not;
+- ``gt`` / ``lt``: the part of the timeline above / below the search range overlaps the target;
+- ``ge`` / ``le``: ``gt`` / ``lt`` or ``eq``;
+- ``sa`` / ``eb``: the target starts after / ends before the search range (no overlap);
+- times with an offset are compared as instants (``10:00+05:00`` is ``05:00Z``).
+
+medsim does not implement ``ap`` for dates (the spec leaves "approximately" to the server); it
+answers 400 rather than guessing, which the last tests pin down. Nothing here imports
+``medsim.fhir.dates``: a bug in its ranges or prefix rules cannot move the expected values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from medsim.fhir import FhirError
+from tests.fhir.helpers import all_ids
+
+SYSTEM = "urn:medsim:test:datespec"
+
+# letter -> effective[x] of one Observation. Comments give each value's range in UTC.
+TARGETS: dict[str, dict[str, Any]] = {
+    "A": {"effectiveDateTime": "2023-03-15T10:00:00Z"},  # 1 s at 10:00:00 on 15 Mar
+    "B": {"effectiveDateTime": "2023-03-15"},  # the whole of 15 Mar
+    "C": {"effectiveDateTime": "2023-03"},  # the whole of March (1 Mar .. 1 Apr)
+    "D": {"effectiveDateTime": "2023-03-31T23:59:59Z"},  # March's last second
+    "E": {"effectiveDateTime": "2023-04-01T00:00:00Z"},  # April's first second
+    "F": {"effectiveDateTime": "2023-02-28T23:59:59Z"},  # February's last second (2023: 28 days)
+    "G": {"effectivePeriod": {"start": "2023-03-10", "end": "2023-04-05"}},  # 10 Mar .. 6 Apr
+    "H": {"effectiveDateTime": "2024-02-29T12:00:00Z"},  # a leap day
+    "I": {"effectiveDateTime": "2023-03-15T10:00:00+05:00"},  # = 05:00:00Z on 15 Mar
+    "J": {"effectiveDateTime": "2023-03-16T02:00:00+05:00"},  # = 21:00:00Z on 15 Mar
+    "K": {"effectiveDateTime": "2023-03-14T22:00:00-05:00"},  # = 03:00:00Z on 15 Mar
+    "L": {"effectiveDateTime": "2023-03-01T00:00:00Z"},  # March's first second
+    "M": {"effectiveDateTime": "2023-03-15T10:00:00.5Z"},  # 10:00:00.5 .. 10:00:00.6
+}
+ALL = set(TARGETS)
+
+# (search value, the letters it must find), each worked out by hand from the rules above.
+CASES: list[tuple[str, set[str]]] = [
+    # month precision: March 2023 is [1 Mar 00:00, 1 Apr 00:00)
+    ("eq2023-03", {"A", "B", "C", "D", "I", "J", "K", "L", "M"}),  # not E (Apr), F (Feb), G (spans)
+    ("2023-03", {"A", "B", "C", "D", "I", "J", "K", "L", "M"}),  # no prefix = eq
+    ("ne2023-03", {"E", "F", "G", "H"}),
+    ("eq2023-02", {"F"}),  # 28 days: 1 Mar (L) is not in it
+    ("eq2024-02", {"H"}),  # 29 days in 2024
+    ("eq2024-02-29", {"H"}),
+    # year precision
+    ("eq2023", ALL - {"H"}),
+    ("ne2023", {"H"}),
+    ("sa2023", {"H"}),
+    ("eb2024", ALL - {"H"}),
+    # day precision: 15 Mar 2023 is [15 Mar 00:00, 16 Mar 00:00)
+    ("eq2023-03-15", {"A", "B", "I", "J", "K", "M"}),
+    ("ne2023-03-15", {"C", "D", "E", "F", "G", "H", "L"}),
+    ("gt2023-03-15", {"C", "D", "E", "G", "H"}),  # ends after 16 Mar 00:00
+    ("lt2023-03-15", {"C", "F", "G", "L"}),  # starts before 15 Mar 00:00
+    ("ge2023-03-15", ALL - {"F", "L"}),
+    ("le2023-03-15", {"A", "B", "C", "F", "G", "I", "J", "K", "L", "M"}),
+    ("sa2023-03-15", {"D", "E", "H"}),  # starts on or after 16 Mar 00:00
+    ("eb2023-03-15", {"F", "L"}),  # ends on or before 15 Mar 00:00
+    ("eq2023-03-31", {"D"}),  # the last day of March really is in March
+    ("eq2023-04-01", {"E"}),
+    # second precision and time zones
+    ("eq2023-03-15T10:00:00Z", {"A", "M"}),  # M's tenth of a second lies inside A's second
+    ("eq2023-03-15T05:00:00Z", {"I"}),
+    ("eq2023-03-15T10:00:00+05:00", {"I"}),
+    ("eq2023-03-15T16:00:00-05:00", {"J"}),  # 21:00Z
+    ("ge2023-03-15T21:00:00Z", {"B", "C", "D", "E", "G", "H", "J"}),
+    ("gt2023-03-31T23:59:59Z", {"E", "G", "H"}),  # C and D end exactly at 1 Apr 00:00
+    ("lt2023-03-01T00:00:00Z", {"F"}),
+    ("eq2023-03-15T10:00:00.5Z", {"M"}),
+]
+
+
+@pytest.fixture(scope="module")
+def loaded(spec_backend: Any) -> Iterator[tuple[Any, dict[str, str]]]:
+    """One episode holding the targets; returns it with id -> letter."""
+    ep = spec_backend.episode()
+    ids: dict[str, str] = {}
+    for letter, effective in TARGETS.items():
+        res = {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"coding": [{"system": SYSTEM, "code": "datespec"}]},
+            "subject": {"reference": "Patient/pat-6"},
+            "valueString": letter,
+            **effective,
+        }
+        ids[ep.create(res)["id"]] = letter
+    yield ep, ids
+    ep.reset()
+    ep.close()
+
+
+def _found(loaded: tuple[Any, dict[str, str]], params: list[tuple[str, str]]) -> set[str]:
+    ep, ids = loaded
+    got = all_ids(ep, "Observation", [("code", f"{SYSTEM}|datespec"), *params], count=100)
+    return {ids[i] for i in got}
+
+
+@pytest.mark.parametrize(("value", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_date_search_follows_the_spec_table(
+    loaded: tuple[Any, dict[str, str]], value: str, expected: set[str]
+) -> None:
+    assert _found(loaded, [("date", value)]) == expected
+
+
+def test_ne_is_the_complement_of_eq(loaded: tuple[Any, dict[str, str]]) -> None:
+    for value in ("2023", "2023-03", "2023-03-15", "2023-03-15T10:00:00Z"):
+        eq, ne = _found(loaded, [("date", f"eq{value}")]), _found(loaded, [("date", f"ne{value}")])
+        assert eq | ne == ALL and not eq & ne, value
+
+
+def test_two_bounds_are_anded(loaded: tuple[Any, dict[str, str]]) -> None:
+    # ge 15 Mar and lt 16 Mar: ends after 15 Mar 00:00 and starts before 16 Mar 00:00
+    got = _found(loaded, [("date", "ge2023-03-15"), ("date", "lt2023-03-16")])
+    assert got == {"A", "B", "C", "G", "I", "J", "K", "M"}
+
+
+@pytest.mark.parametrize("value", ["ap2023-03-15", "2023-02-29", "2023-13", "2023-03-32", "15/03"])
+def test_unsupported_or_impossible_dates_are_400(spec_ep: Any, value: str) -> None:
+    with pytest.raises(FhirError) as err:
+        spec_ep.search("Observation", {"date": value})
+    assert err.value.status == 400
