@@ -5,7 +5,8 @@ hand from FHIR R4 §3.1.1.4.2 (search.html#prefix) and §3.1.1.5.3 (search.html#
 
 - a date value is an implicit range at its precision (``2023`` = the whole year, ``2023-03`` =
   the whole month, ``2023-03-15T10:00:00Z`` = that second, ``...:00.5Z`` = that tenth of a second);
-  a Period is the range from the start of ``start`` to the end of ``end``;
+  a Period is the range from the start of ``start`` to the end of ``end`` (a missing end is
+  unbounded);
 - ``eq``: the search range fully contains the target range; ``ne``: it does not;
 - ``gt`` / ``lt``: the part of the timeline above / below the search range overlaps the target;
 - ``ge`` / ``le``: ``gt`` / ``lt`` or ``eq``;
@@ -44,43 +45,60 @@ TARGETS: dict[str, dict[str, Any]] = {
     "K": {"effectiveDateTime": "2023-03-14T22:00:00-05:00"},  # = 03:00:00Z on 15 Mar
     "L": {"effectiveDateTime": "2023-03-01T00:00:00Z"},  # March's first second
     "M": {"effectiveDateTime": "2023-03-15T10:00:00.5Z"},  # 10:00:00.5 .. 10:00:00.6
+    "N": {"effectiveDateTime": "2023-01-01T00:00:00Z"},  # 2023's first second
+    "O": {"effectiveDateTime": "2023-12-31T23:59:59Z"},  # 2023's last second
+    "P": {"effectiveDateTime": "2024-01-01T00:00:00Z"},  # 2024's first second
+    "Q": {"effectiveDateTime": "2023-03-15T10:00:00+05:30"},  # = 04:30:00Z on 15 Mar
+    "R": {"effectivePeriod": {"end": "2023-03-10"}},  # open start .. 11 Mar 00:00
 }
 ALL = set(TARGETS)
 
+
+def _s(letters: str) -> set[str]:
+    return set(letters.split())
+
+
 # (search value, the letters it must find), each worked out by hand from the rules above.
 CASES: list[tuple[str, set[str]]] = [
-    # month precision: March 2023 is [1 Mar 00:00, 1 Apr 00:00)
-    ("eq2023-03", {"A", "B", "C", "D", "I", "J", "K", "L", "M"}),  # not E (Apr), F (Feb), G (spans)
-    ("2023-03", {"A", "B", "C", "D", "I", "J", "K", "L", "M"}),  # no prefix = eq
-    ("ne2023-03", {"E", "F", "G", "H"}),
-    ("eq2023-02", {"F"}),  # 28 days: 1 Mar (L) is not in it
-    ("eq2024-02", {"H"}),  # 29 days in 2024
-    ("eq2024-02-29", {"H"}),
-    # year precision
-    ("eq2023", ALL - {"H"}),
-    ("ne2023", {"H"}),
-    ("sa2023", {"H"}),
-    ("eb2024", ALL - {"H"}),
+    # month precision: March 2023 is [1 Mar 00:00, 1 Apr 00:00); G spans into April, R has no start
+    ("eq2023-03", _s("A B C D I J K L M Q")),
+    ("2023-03", _s("A B C D I J K L M Q")),  # no prefix = eq
+    ("ne2023-03", _s("E F G H N O P R")),
+    ("eq2023-02", _s("F")),  # 28 days: 1 Mar (L) is not in it
+    ("eq2024-02", _s("H")),  # 29 days in 2024
+    ("eq2024-02-29", _s("H")),
+    # year precision: 2023 is [1 Jan 2023, 1 Jan 2024)
+    ("eq2023", ALL - _s("H P R")),
+    ("ne2023", _s("H P R")),
+    ("sa2023", _s("H P")),
+    ("eb2024", ALL - _s("H P")),
     # day precision: 15 Mar 2023 is [15 Mar 00:00, 16 Mar 00:00)
-    ("eq2023-03-15", {"A", "B", "I", "J", "K", "M"}),
-    ("ne2023-03-15", {"C", "D", "E", "F", "G", "H", "L"}),
-    ("gt2023-03-15", {"C", "D", "E", "G", "H"}),  # ends after 16 Mar 00:00
-    ("lt2023-03-15", {"C", "F", "G", "L"}),  # starts before 15 Mar 00:00
-    ("ge2023-03-15", ALL - {"F", "L"}),
-    ("le2023-03-15", {"A", "B", "C", "F", "G", "I", "J", "K", "L", "M"}),
-    ("sa2023-03-15", {"D", "E", "H"}),  # starts on or after 16 Mar 00:00
-    ("eb2023-03-15", {"F", "L"}),  # ends on or before 15 Mar 00:00
-    ("eq2023-03-31", {"D"}),  # the last day of March really is in March
-    ("eq2023-04-01", {"E"}),
+    ("eq2023-03-15", _s("A B I J K M Q")),
+    ("ne2023-03-15", _s("C D E F G H L N O P R")),
+    ("gt2023-03-15", _s("C D E G H O P")),  # ends after 16 Mar 00:00
+    ("lt2023-03-15", _s("C F G L N R")),  # starts before 15 Mar 00:00
+    ("ge2023-03-15", ALL - _s("F L N R")),
+    ("le2023-03-15", _s("A B C F G I J K L M N Q R")),
+    ("sa2023-03-15", _s("D E H O P")),  # starts on or after 16 Mar 00:00
+    ("eb2023-03-15", _s("F L N R")),  # ends on or before 15 Mar 00:00
+    ("eq2023-03-31", _s("D")),  # the last day of March really is in March
+    ("eq2023-04-01", _s("E")),
+    ("lt2023-03-11", _s("C F G L N R")),  # G's period starts at the start of 10 Mar
+    ("ge2023-04-05", _s("G H O P")),  # G's period ends at the end of 5 Apr
     # second precision and time zones
-    ("eq2023-03-15T10:00:00Z", {"A", "M"}),  # M's tenth of a second lies inside A's second
-    ("eq2023-03-15T05:00:00Z", {"I"}),
-    ("eq2023-03-15T10:00:00+05:00", {"I"}),
-    ("eq2023-03-15T16:00:00-05:00", {"J"}),  # 21:00Z
-    ("ge2023-03-15T21:00:00Z", {"B", "C", "D", "E", "G", "H", "J"}),
-    ("gt2023-03-31T23:59:59Z", {"E", "G", "H"}),  # C and D end exactly at 1 Apr 00:00
-    ("lt2023-03-01T00:00:00Z", {"F"}),
-    ("eq2023-03-15T10:00:00.5Z", {"M"}),
+    ("eq2023-03-15T10:00:00Z", _s("A M")),  # M's tenth of a second lies inside A's second
+    ("eq2023-03-15T05:00:00Z", _s("I")),
+    ("eq2023-03-15T10:00:00+05:00", _s("I")),
+    ("eq2023-03-15T16:00:00-05:00", _s("J")),  # 21:00Z
+    ("eq2023-03-15T04:30:00Z", _s("Q")),  # a half-hour offset
+    ("ge2023-03-15T21:00:00Z", _s("B C D E G H J O P")),
+    ("gt2023-03-15T10:00:00Z", _s("B C D E G H J O P")),  # not M: it ends inside that second
+    ("gt2023-03-31T23:59:59Z", _s("E G H O P")),  # C and D end exactly at 1 Apr 00:00
+    ("lt2023-03-01T00:00:00Z", _s("F N R")),
+    # fractional seconds: a value with n decimals is 10^-n s wide
+    ("eq2023-03-15T10:00:00.5Z", _s("M")),
+    ("eb2023-03-15T10:00:00.55Z", _s("F I K L N Q R")),  # M ends at .6, after .55
+    ("eb2023-03-15T10:00:00.595Z", _s("F I K L N Q R")),  # ... and after .595
 ]
 
 
@@ -126,7 +144,15 @@ def test_ne_is_the_complement_of_eq(loaded: tuple[Any, dict[str, str]]) -> None:
 def test_two_bounds_are_anded(loaded: tuple[Any, dict[str, str]]) -> None:
     # ge 15 Mar and lt 16 Mar: ends after 15 Mar 00:00 and starts before 16 Mar 00:00
     got = _found(loaded, [("date", "ge2023-03-15"), ("date", "lt2023-03-16")])
-    assert got == {"A", "B", "C", "G", "I", "J", "K", "M"}
+    assert got == _s("A B C G I J K M Q")
+
+
+def test_a_leap_second_is_a_valid_search_value(spec_ep: Any) -> None:
+    # FHIR's dateTime allows second 60; it falls inside the day like any other second
+    assert (
+        spec_ep.search("Observation", {"date": "eq2016-12-31T23:59:60Z"})["resourceType"]
+        == "Bundle"
+    )
 
 
 @pytest.mark.parametrize("value", ["ap2023-03-15", "2023-02-29", "2023-13", "2023-03-32", "15/03"])
