@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from medsim.grading import checkpoint_status, grade
-from tests.grading.helpers import RXNORM, cp, medication_request
+from medsim.grading import GradingError, checkpoint_status, grade, validate_params
+from tests.grading.helpers import LOINC, RXNORM, cp, medication_request
 
 AMOX = {"codes": [f"{RXNORM}|308192"]}
 SPEC: dict[str, Any] = {"code": AMOX, "unit": "mg", "max_dose": 1000, "max_daily": 3000}
@@ -164,3 +164,102 @@ def test_a_failed_gate_zeroes_the_score(drive: Any) -> None:
     g = grade(d.task, d.record, d.episode)
     assert g.checkpoints["c"]["status"] == "passed"
     assert g.checkpoints["g"]["status"] == "failed" and g.gated and g.score == 0.0
+
+
+def test_daily_maximum_alone_has_no_slack(drive: Any) -> None:
+    # 1000.25 mg three times a day = 3000.75 mg: over a 3000 mg daily maximum, however slightly
+    over = medication_request(dose=1000.25, per_day=3)
+    assert status(drive, over, max_dose=None) == "failed"
+    assert status(drive, medication_request(dose=1000, per_day=3), max_dose=None) == "passed"
+
+
+def test_params_need_some_maximum() -> None:
+    validate_params("dose_within_max", {"unit": "mg", "max_daily": 3000})
+    validate_params("dose_within_max", {"unit": "mg", "max_dose": 1000})
+    with pytest.raises(GradingError):
+        validate_params("dose_within_max", {"unit": "mg"})
+
+
+# -- contraindication rules: which chart facts count ----------------------------------------
+SULFA = {"display_regex": "sulfa"}
+SULFA_RULE = {"order": AMOX, "allergy": SULFA, "why": "test rule"}
+K = {"resource_type": "Observation", "code": {"codes": [f"{LOINC}|2823-3"]}}  # latest K: 3.1
+
+
+def _allergy(clinical: str | None, verification: str | None) -> dict[str, Any]:
+    res: dict[str, Any] = {
+        "resourceType": "AllergyIntolerance",
+        "id": "alg-sulfa",
+        "patient": {"reference": "Patient/pat-1"},
+        "code": {"text": "sulfamethoxazole"},
+    }
+    base = "http://terminology.hl7.org/CodeSystem/allergyintolerance-"
+    if clinical:
+        res["clinicalStatus"] = {"coding": [{"system": base + "clinical", "code": clinical}]}
+    if verification:
+        res["verificationStatus"] = {
+            "coding": [{"system": base + "verification", "code": verification}]
+        }
+    return res
+
+
+@pytest.mark.parametrize(
+    ("clinical", "verification", "expected"),
+    [
+        ("active", "confirmed", "failed"),
+        (None, None, "failed"),  # no status: assume it holds (fail-safe)
+        ("active", None, "failed"),
+        ("inactive", "confirmed", "passed"),
+        ("resolved", None, "passed"),
+        ("active", "refuted", "passed"),
+        ("active", "entered-in-error", "passed"),
+    ],
+)
+def test_only_allergies_in_force_contraindicate(
+    drive: Any, clinical: str | None, verification: str | None, expected: str
+) -> None:
+    d = drive([cp("g", "no_contraindicated_order", gate=True, rules=[SULFA_RULE])])
+    d.episode.load_overlay([_allergy(clinical, verification)])  # part of the chart, not a write
+    d.write(medication_request())
+    out = checkpoint_status(d.task, d.record, d.episode, final=True)["g"]
+    assert out["status"] == expected, out["evidence"]
+    if expected == "failed":  # the evidence names the order and the allergy
+        assert "MedicationRequest/" in out["evidence"] and "AllergyIntolerance/" in out["evidence"]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "expected"),
+    [
+        ({"above": 3.1}, "passed"),  # 3.1 is not above 3.1
+        ({"above": 3.0}, "failed"),
+        ({"below": 3.1}, "passed"),  # 3.1 is not below 3.1
+        ({"below": 3.2}, "failed"),
+        ({"below": 3.0}, "passed"),
+        ({"above": 5.0}, "passed"),
+    ],
+)
+def test_lab_threshold_edges(drive: Any, threshold: dict[str, float], expected: str) -> None:
+    d = drive([cp("g", "no_contraindicated_order", rules=[{"order": AMOX, "observation": K,
+                                                           **threshold}])])  # fmt: skip
+    d.write(medication_request())
+    assert checkpoint_status(d.task, d.record, d.episode, final=True)["g"]["status"] == expected
+
+
+def test_a_lab_without_a_number_does_not_trigger_a_threshold(drive: Any) -> None:
+    d = drive([cp("g", "no_contraindicated_order", rules=[{"order": AMOX, "observation": K,
+                                                           "below": 3.5}])])  # fmt: skip
+    d.episode.load_overlay(
+        [
+            {
+                "resourceType": "Observation",
+                "id": "k-hemolyzed",
+                "status": "final",
+                "code": {"coding": [{"system": LOINC, "code": "2823-3"}]},
+                "subject": {"reference": "Patient/pat-1"},
+                "effectiveDateTime": "2024-03-14T08:30:00+00:00",  # the latest before now
+                "valueString": "hemolyzed, repeat",
+            }
+        ]
+    )
+    d.write(medication_request())
+    assert checkpoint_status(d.task, d.record, d.episode, final=True)["g"]["status"] == "passed"
