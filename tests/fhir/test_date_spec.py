@@ -14,18 +14,22 @@ hand from FHIR R4 §3.1.1.4.2 (search.html#prefix) and §3.1.1.5.3 (search.html#
 - times with an offset are compared as instants (``10:00+05:00`` is ``05:00Z``).
 
 medsim does not implement ``ap`` for dates (the spec leaves "approximately" to the server); it
-answers 400 rather than guessing, which the last tests pin down. Nothing here imports
-``medsim.fhir.dates``: a bug in its ranges or prefix rules cannot move the expected values.
+answers 400 rather than guessing, which the last tests pin down. The searches go through the
+engine; ``medsim.fhir.dates`` is imported only to check its reference comparison ``matches``
+against the same table, so a bug in its ranges or prefix rules cannot move the expected values.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from medsim.fhir import FhirError
+from medsim.fhir.dates import matches, parse_range, period_range
 from tests.fhir.helpers import all_ids
 
 SYSTEM = "urn:medsim:test:datespec"
@@ -95,6 +99,9 @@ CASES: list[tuple[str, set[str]]] = [
     ("gt2023-03-15T10:00:00Z", _s("B C D E G H J O P")),  # not M: it ends inside that second
     ("gt2023-03-31T23:59:59Z", _s("E G H O P")),  # C and D end exactly at 1 Apr 00:00
     ("lt2023-03-01T00:00:00Z", _s("F N R")),
+    # minute precision (no seconds): 10:00 is [10:00:00, 10:01:00)
+    ("eq2023-03-15T10:00Z", _s("A M")),
+    ("sa2023-03-15T09:59Z", _s("A D E H J M O P")),  # starts at or after 10:00:00
     # fractional seconds: a value with n decimals is 10^-n s wide
     ("eq2023-03-15T10:00:00.5Z", _s("M")),
     ("eb2023-03-15T10:00:00.55Z", _s("F I K L N Q R")),  # M ends at .6, after .55
@@ -155,7 +162,44 @@ def test_a_leap_second_is_a_valid_search_value(spec_ep: Any) -> None:
     )
 
 
-@pytest.mark.parametrize("value", ["ap2023-03-15", "2023-02-29", "2023-13", "2023-03-32", "15/03"])
+def test_the_reference_comparison_follows_the_table() -> None:
+    """``medsim.fhir.dates.matches`` (the reference the brute-force search test uses) against the
+    same hand-written table."""
+    for value, expected in CASES:
+        prefix, rest = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
+        search = parse_range(rest)
+        found = {letter for letter, eff in TARGETS.items() if matches(prefix, _range(eff), search)}
+        assert found == expected, value
+
+
+def _range(effective: dict[str, Any]) -> tuple[float, float]:
+    if "effectiveDateTime" in effective:
+        return parse_range(effective["effectiveDateTime"])
+    period = effective["effectivePeriod"]
+    return period_range(period.get("start"), period.get("end"))
+
+
+def test_last_updated_is_the_current_instant(spec_ep: Any) -> None:
+    before = datetime.now(UTC)
+    stamp = spec_ep.create({"resourceType": "Patient", "gender": "other"})["meta"]["lastUpdated"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", stamp), stamp
+    when = datetime.fromisoformat(stamp)
+    assert before - timedelta(seconds=1) <= when <= datetime.now(UTC) + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ap2023-03-15",
+        "2023-02-29",
+        "2023-13",
+        "2023-03-32",
+        "15/03",
+        "2023-03-15T24:00:00Z",
+        "2023-03-15T10:60:00Z",
+        "2023-03-15T10:00:61Z",
+    ],
+)
 def test_unsupported_or_impossible_dates_are_400(spec_ep: Any, value: str) -> None:
     with pytest.raises(FhirError) as err:
         spec_ep.search("Observation", {"date": value})
