@@ -88,6 +88,8 @@ CASES: list[tuple[str, set[str]]] = [
     ("eq2023-03-31", _s("D")),  # the last day of March really is in March
     ("eq2023-04-01", _s("E")),
     ("lt2023-03-11", _s("C F G L N R")),  # G's period starts at the start of 10 Mar
+    ("ge2023-03-01", ALL - _s("F N")),  # F ends exactly where 1 Mar starts: not after it
+    ("le2023-02-28", _s("F N R")),  # L starts exactly where 28 Feb ends: not before it
     ("ge2023-04-05", _s("G H O P")),  # G's period ends at the end of 5 Apr
     # second precision and time zones
     ("eq2023-03-15T10:00:00Z", _s("A M")),  # M's tenth of a second lies inside A's second
@@ -95,6 +97,7 @@ CASES: list[tuple[str, set[str]]] = [
     ("eq2023-03-15T10:00:00+05:00", _s("I")),
     ("eq2023-03-15T16:00:00-05:00", _s("J")),  # 21:00Z
     ("eq2023-03-15T04:30:00Z", _s("Q")),  # a half-hour offset
+    ("eq2023-03-15T20:00:00+10:00", _s("A M")),  # a two-digit offset: 10:00Z
     ("ge2023-03-15T21:00:00Z", _s("B C D E G H J O P")),
     ("gt2023-03-15T10:00:00Z", _s("B C D E G H J O P")),  # not M: it ends inside that second
     ("gt2023-03-31T23:59:59Z", _s("E G H O P")),  # C and D end exactly at 1 Apr 00:00
