@@ -33,6 +33,33 @@ def test_cockcroft_gault_bmi_based_weight(weight: float, expected: float, rule: 
     assert rule in result.explanation
 
 
+# The BMI band edges of the dosing-weight rule (Winter 2012: < 18.5 actual, 18.5-24.9 the lower of
+# IBW and actual, >= 25 adjusted), at heights where BMI is exact in binary floating point.
+# Hand-worked (Devine IBW, 2.54 cm/in; age 60, creatinine 1.0 mg/dL):
+#   man, 200 cm: IBW = 50 + 2.3 x (78.7402 - 60) = 93.1024 kg
+#     100 kg -> BMI 25.000 -> adjusted 93.1024 + 0.4 x 6.8976 = 95.8614 kg -> 80 x 95.8614 / 72 = 106.513
+#     99.9 kg -> BMI 24.975 -> lower of IBW and actual = 93.1024 kg -> 80 x 93.1024 / 72 = 103.447
+#   woman, 125 cm: IBW = 45.5 + 2.3 x (49.2126 - 60) = 20.6890 kg
+#     28.90625 kg -> BMI 18.500 -> lower of IBW and actual = 20.6890 -> 80 x 20.689 x 0.85 / 72 = 19.540
+#     28.8 kg -> BMI 18.432 -> actual 28.8 kg -> 80 x 28.8 x 0.85 / 72 = 27.200
+@pytest.mark.parametrize(
+    ("sex", "height", "weight", "expected", "band"),
+    [
+        ("male", 200, 100, 106.513, ">= 25"),
+        ("male", 200, 99.9, 103.447, "18.5-24.9"),
+        ("female", 125, 28.90625, 19.540, "18.5-24.9"),
+        ("female", 125, 28.8, 27.200, "< 18.5"),
+    ],
+)
+def test_cockcroft_gault_bmi_band_edges(
+    sex: str, height: float, weight: float, expected: float, band: str
+) -> None:
+    result = compute(CG, {"age": 60, "sex": sex, "weight": weight, "height": height,
+                          "creatinine": 1.0})  # fmt: skip
+    assert result.value == approx(expected, rel=0, abs_=0.006)
+    assert band in result.explanation
+
+
 def test_cockcroft_gault_forced_weights_and_si_units() -> None:
     base = {
         "age": 60,

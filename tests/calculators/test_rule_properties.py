@@ -4,6 +4,7 @@ age-weighted risk score, and the explanation lists every table item and ends wit
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -71,6 +72,8 @@ def inputs(draw: st.DrawFn, calculator: str) -> dict[str, Any]:
         if name in required or draw(st.booleans()):
             out[name] = draw(_field(spec, name))
     out.update(FIXED.get(calculator, {}))
+    if calculator == "psi":  # points = age in completed years (see the xfail test at the end)
+        out["age"] = int(out["age"])
     return out
 
 
@@ -93,18 +96,91 @@ def test_scores_stay_in_the_published_range(data: st.DataObject, calculator: str
     assert low <= score(calculator, data.draw(inputs(calculator))) <= high
 
 
-@pytest.mark.parametrize("calculator", RULE_CALCULATORS)
+WITH_FLAGS = [c for c in RULE_CALCULATORS if _flags(c)]
+# Calculators without yes/no criteria get their own properties below (no test returns early).
+WITHOUT_FLAGS = {"child_pugh", "glasgow_coma_scale", "sirs"}
+
+
+def test_every_calculator_has_a_monotonicity_property() -> None:
+    assert set(RULE_CALCULATORS) - set(WITH_FLAGS) == WITHOUT_FLAGS
+
+
+@pytest.mark.parametrize("calculator", WITH_FLAGS)
 @given(data=st.data())
 @SETTINGS
 def test_a_positive_criterion_never_lowers_the_score(data: st.DataObject, calculator: str) -> None:
     flags = [f for f in _flags(calculator) if (calculator, f) not in NEGATIVE_CRITERIA]
-    if not flags:  # GCS has no yes/no criteria
-        return
     base = data.draw(inputs(calculator))
     flag = data.draw(st.sampled_from(flags))
     without = score(calculator, {**base, flag: False})
     with_it = score(calculator, {**base, flag: True})
     assert with_it >= without, (flag, base)
+
+
+# Glasgow Coma Scale points (Teasdale & Jennett, Lancet 1974; labels of Teasdale et al. 2014).
+GCS = {
+    "eye": {"spontaneous": 4, "to sound": 3, "to pressure": 2, "none": 1},
+    "verbal": {"oriented": 5, "confused": 4, "words": 3, "sounds": 2, "none": 1},
+    "motor": {
+        "obeys commands": 6,
+        "localizing": 5,
+        "normal flexion": 4,
+        "abnormal flexion": 3,
+        "extension": 2,
+        "none": 1,
+    },
+}
+
+
+@given(
+    eye=st.sampled_from(sorted(GCS["eye"])),
+    verbal=st.sampled_from(sorted(GCS["verbal"])),
+    motor=st.sampled_from(sorted(GCS["motor"])),
+)
+@SETTINGS
+def test_gcs_is_the_sum_of_the_published_points(eye: str, verbal: str, motor: str) -> None:
+    expected = GCS["eye"][eye] + GCS["verbal"][verbal] + GCS["motor"][motor]
+    assert score("glasgow_coma_scale", {"eye": eye, "verbal": verbal, "motor": motor}) == expected
+
+
+@given(data=st.data())
+@SETTINGS
+def test_sirs_counts_the_published_criteria(data: st.DataObject) -> None:
+    """Bone et al., Chest 1992: T > 38 or < 36 °C; HR > 90/min; RR > 20/min or PaCO2 < 32 mmHg;
+    WBC > 12 or < 4 x10^9/L or bands > 10%."""
+    x = data.draw(inputs("sirs"))
+    expected = (
+        (x["temperature"] > 38 or x["temperature"] < 36)
+        + (x["heart_rate"] > 90)
+        + (x["respiratory_rate"] > 20 or (x.get("paco2") is not None and x["paco2"] < 32))
+        + (x["wbc"] > 12 or x["wbc"] < 4 or (x.get("bands") is not None and x["bands"] > 10))
+    )
+    assert score("sirs", x) == expected, x
+
+
+WORSE = {
+    "ascites": ["absent", "slight", "moderate"],
+    "encephalopathy": ["none", "grade 1-2", "grade 3-4"],
+}
+
+
+@given(data=st.data(), factor=st.floats(1.0, 5.0))
+@SETTINGS
+def test_worse_liver_findings_never_lower_child_pugh(data: st.DataObject, factor: float) -> None:
+    """Pugh et al. 1973: points rise with bilirubin and INR, fall with albumin, rise with ascites and
+    encephalopathy grade; worsening any one finding never lowers the score."""
+    base = data.draw(inputs("child_pugh"))
+    worse = [
+        {**base, "bilirubin": min(base["bilirubin"] * factor + 0.1, 80)},
+        {**base, "albumin": base["albumin"] / factor or base["albumin"]},  # (no underflow to 0)
+        {**base, "inr": min(base["inr"] * factor, 20)},
+    ]
+    for name, order in WORSE.items():
+        level = order.index(base.get(name, order[0]))
+        worse += [{**base, name: grade} for grade in order[level:]]
+    before = score("child_pugh", base)
+    for case in worse:
+        assert score("child_pugh", case) >= before, (base, case)
 
 
 @pytest.mark.parametrize("calculator", AGE_WEIGHTED)
@@ -118,12 +194,56 @@ def test_ageing_never_lowers_an_age_weighted_score(
     assert score(calculator, {**base, "age": older}) >= score(calculator, base)
 
 
+# Tables without an "items" list name their parts here, from the papers: SOFA's six organ systems
+# (Vincent 1996); APACHE II's acute physiology variables, age and chronic health (Knaus 1985); PSI's
+# demographic, comorbidity, examination and laboratory findings (Fine 1997).
+PARTS: dict[str, list[str | tuple[str, ...]]] = {
+    "sofa": ["Respiration", "Coagulation", "Liver", "Cardiovascular", "Central nervous system",
+             "Renal"],
+    "apache_ii": ["Temperature", "Mean arterial pressure", "Heart rate", "Respiratory rate",
+                  "Oxygenation", ("Arterial pH", "Serum HCO3"), "Serum sodium", "Serum potassium",
+                  "Serum creatinine", "Hematocrit", "White blood cell count", "Glasgow Coma Scale",
+                  "Age", "Chronic health"],
+    "psi": ["Age", "Sex", "Nursing home resident", "Neoplastic disease", "Liver disease",
+            "Congestive heart failure", "Cerebrovascular disease", "Renal disease",
+            "Altered mental status", "Respiratory rate", "Systolic blood pressure", "Temperature",
+            "Pulse", "Arterial pH", "Blood urea nitrogen", "Sodium", "Glucose", "Hematocrit",
+            "PaO2", "Pleural effusion"],
+}  # fmt: skip
+LINE_POINTS = re.compile(r"^- .*-> ([+-]\d+(?:\.\d+)?)$")
+
+
+def test_every_calculator_names_its_parts() -> None:
+    for calculator in RULE_CALCULATORS:
+        assert load_table(calculator).get("items") or calculator in PARTS, calculator
+
+
 @pytest.mark.parametrize("calculator", RULE_CALCULATORS)
 @given(data=st.data())
 @SETTINGS
 def test_explanation_lists_every_item_and_the_total(data: st.DataObject, calculator: str) -> None:
     result = compute(calculator, data.draw(inputs(calculator)))
     text = result.explanation
-    for item in load_table(calculator).get("items", []):
-        assert item["label"] in text, item["label"]
+    labels = [item["label"] for item in load_table(calculator).get("items", [])]
+    lines = text.splitlines()
+    for label in labels or PARTS[calculator]:
+        alternatives = (label,) if isinstance(label, str) else label  # e.g. pH, or HCO3 without it
+        assert any(line.startswith(f"- {a}") for line in lines for a in alternatives), label
     assert f"Total: {result.value:g} " in text
+    # each listed item's points add up to the total
+    points = [float(m[1]) for line in lines if (m := LINE_POINTS.match(line))]
+    assert len(points) >= len(labels or PARTS[calculator])
+    assert sum(points) == pytest.approx(result.value), text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PSI lists a fractional age's points as +18.5 but rounds the total half-to-even (18; "
+    "19.5 gives 20); Fine 1997 counts age in years, so the age should be floored before scoring",
+)
+def test_psi_fractional_age_points_add_up() -> None:
+    result = compute("psi", {"age": 18.5, "sex": "male"})
+    points = [
+        float(m[1]) for line in result.explanation.splitlines() if (m := LINE_POINTS.match(line))
+    ]
+    assert sum(points) == result.value

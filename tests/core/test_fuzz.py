@@ -56,7 +56,11 @@ actions = st.one_of(
 )
 
 
-WROTE: list[str] = []
+VALID_WRITE = [
+    'POST MedicationRequest\n{"resourceType": "MedicationRequest", "status": "active", '
+    '"intent": "order", "subject": {"reference": "Patient/pat-t1"}, '
+    '"medicationCodeableConcept": {"text": "potassium chloride"}}'
+]
 
 
 @pytest.fixture(scope="module")
@@ -66,38 +70,42 @@ def fuzz_env(suite: Suite) -> Iterator[ClinicalEnv]:
     env.close()
 
 
+def run_batch(env: ClinicalEnv, batch: list[Any], task: str) -> bool:
+    """Reset to ``task``, step through ``batch`` checking every step's contract; True when the
+    EHR changed (which must have come from a successful write tool call)."""
+    env.reset(options={"task_id": task})
+    wrote = False
+    for action in batch:
+        writes_before = len(env.fhir.writes)
+        calls_before = len(env.record.tool_calls)
+        obs, reward, term, trunc, info = env.step(action)
+        assert isinstance(obs, str) and obs
+        assert isinstance(reward, float) and 0.0 <= reward <= 1.0
+        json.dumps(info)
+        new_calls = env.record.tool_calls[calls_before:]
+        if len(env.fhir.writes) > writes_before:
+            assert any(c.error is None and get_tool(c.name).writes for c in new_calls)
+            wrote = True
+        if term or trunc:
+            break
+    return wrote
+
+
 @settings(
     max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@example(  # a valid write: the one way the EHR may change
-    batch=[
-        'POST MedicationRequest\n{"resourceType": "MedicationRequest", "status": "active", '
-        '"intent": "order", "subject": {"reference": "Patient/pat-t1"}, '
-        '"medicationCodeableConcept": {"text": "potassium chloride"}}'
-    ],
-    task="t-order",
-)
+@example(batch=VALID_WRITE, task="t-order")  # a valid write: the one way the EHR may change
 @given(
     batch=st.lists(actions, min_size=1, max_size=4), task=st.sampled_from(["t-query", "t-order"])
 )
 def test_step_never_raises_and_writes_only_when_asked(
     fuzz_env: ClinicalEnv, batch: list[Any], task: str
 ) -> None:
-    fuzz_env.reset(options={"task_id": task})
-    for action in batch:
-        writes_before = len(fuzz_env.fhir.writes)
-        calls_before = len(fuzz_env.record.tool_calls)
-        obs, reward, term, trunc, info = fuzz_env.step(action)
-        assert isinstance(obs, str) and obs
-        assert isinstance(reward, float) and 0.0 <= reward <= 1.0
-        json.dumps(info)
-        new_calls = fuzz_env.record.tool_calls[calls_before:]
-        if len(fuzz_env.fhir.writes) > writes_before:
-            assert any(c.error is None and get_tool(c.name).writes for c in new_calls)
-            WROTE.append(task)
-        if term or trunc:
-            break
+    run_batch(fuzz_env, batch, task)
 
 
-def test_the_fuzzer_exercised_a_write() -> None:
-    assert WROTE  # the explicit example above wrote through the env (ordering: after the fuzz test)
+def test_a_valid_write_changes_the_ehr(fuzz_env: ClinicalEnv) -> None:
+    """The fuzz test's write check is live: the valid write above does change the EHR (this test
+    runs it itself, so it holds alone and in any order)."""
+    assert run_batch(fuzz_env, VALID_WRITE, "t-order")
+    assert not run_batch(fuzz_env, ["GET Observation?patient=pat-t1"], "t-order")

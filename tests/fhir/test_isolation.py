@@ -1,26 +1,43 @@
-"""Episodes never see each other's writes: sequentially, across threads and across asyncio tasks."""
+"""Episodes never see each other's writes: sequentially, across threads and across asyncio tasks.
+
+Runs on every backend (``isolation_backend``: embedded, HTTP against serve-fhir, HTTP against a
+*shared* serve-fhir store, and HAPI when it runs). Each concurrent test makes every episode write
+before any of them looks (a barrier), so a backend where all episodes shared one store would show
+each episode the others' resources and fail; a test where the episodes merely took turns would not.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from typing import Any
 
+import pytest
+
+from medsim.fhir import FhirError
 from tests.fhir.helpers import all_ids
+
+WORKERS = 4
 
 
 def _obs(tag: str) -> dict[str, Any]:
     return {
         "resourceType": "Observation",
         "status": "final",
-        "code": {"text": tag},
+        "code": {"coding": [{"system": "urn:medsim:test:isolation", "code": tag}], "text": tag},
         "subject": {"reference": "Patient/pat-5"},
         "valueString": tag,
     }
 
 
-def test_reset_drops_writes(backend: Any) -> None:
-    ep = backend.episode()
+def _tagged(ep: Any, tag: str) -> list[str]:
+    """Ids of the Observations with code ``tag`` that ``ep`` can find."""
+    return all_ids(ep, "Observation", {"code": f"urn:medsim:test:isolation|{tag}"}, count=100)
+
+
+def test_reset_drops_writes(isolation_backend: Any) -> None:
+    ep = isolation_backend.episode()
     base = set(all_ids(ep, "Observation", {"patient": "pat-5"}))
     created = ep.create(_obs("a"))
     pat = ep.read("Patient", "pat-5")
@@ -33,55 +50,95 @@ def test_reset_drops_writes(backend: Any) -> None:
     ep.close()
 
 
-def test_two_episodes_do_not_see_each_other(backend: Any) -> None:
-    a, b = backend.episode(), backend.episode()
+def test_two_episodes_do_not_see_each_other(isolation_backend: Any) -> None:
+    a, b = isolation_backend.episode(), isolation_backend.episode()
+    tag = f"pair-{uuid.uuid4().hex[:8]}"
     try:
         base = set(all_ids(a, "Observation", {"patient": "pat-5"}))
-        created = a.create(_obs("only-a"))
+        created = a.create(_obs(tag))
         assert set(all_ids(b, "Observation", {"patient": "pat-5"})) == base
+        assert _tagged(b, tag) == []
+        assert _tagged(a, tag) == [created["id"]]
         assert created["id"] in all_ids(a, "Observation", {"patient": "pat-5"}, count=100)
+        with pytest.raises(FhirError) as err:  # not even by id
+            b.read("Observation", created["id"])
+        assert err.value.status in (404, 410)
+        assert a.read("Observation", created["id"])["valueString"] == tag
     finally:
         a.reset(), b.reset(), a.close(), b.close()
 
 
-def test_threads_are_isolated(backend: Any) -> None:
-    errors: list[str] = []
+def test_threads_are_isolated(isolation_backend: Any) -> None:
+    tag = f"thread-{uuid.uuid4().hex[:8]}"
+    all_written = threading.Barrier(WORKERS, timeout=120)
+    seen: dict[int, list[str]] = {}
+    own: dict[int, list[str]] = {}
+    errors: list[BaseException] = []
 
     def worker(n: int) -> None:
-        ep = backend.episode()
+        ep = isolation_backend.episode()
         try:
-            base = len(all_ids(ep, "Observation", {"patient": "pat-5"}, count=200))
-            for i in range(5):
-                ep.create(_obs(f"t{n}-{i}"))
-            seen = all_ids(ep, "Observation", {"patient": "pat-5"}, count=200)
-            if len(seen) != base + 5:
-                errors.append(f"worker {n} saw {len(seen)} (base {base})")
+            own[n] = [ep.create(_obs(tag))["id"] for _ in range(3)]  # ids may repeat across
+            # episodes (each embedded episode numbers its own writes): only what each one sees counts
+            all_written.wait()  # every episode has written before anyone looks
+            seen[n] = _tagged(ep, tag)
+            all_written.wait()  # ... and nobody resets before everyone has looked
+        except BaseException as exc:  # reported below: a thread's exception is otherwise lost
+            errors.append(exc)
+            all_written.abort()
         finally:
             ep.reset()
             ep.close()
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(WORKERS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
+    assert errors == [] and len(seen) == WORKERS
+    for n in range(WORKERS):
+        assert sorted(seen[n]) == sorted(own[n]), f"episode {n} saw other episodes' writes"
 
 
-def test_asyncio_tasks_are_isolated(backend: Any) -> None:
-    async def one(n: int) -> int:
-        ep = backend.episode()
+def test_asyncio_tasks_are_isolated(isolation_backend: Any) -> None:
+    tag = f"async-{uuid.uuid4().hex[:8]}"
+
+    async def one(n: int, all_written: asyncio.Barrier) -> tuple[str, list[str], int]:
+        ep = isolation_backend.episode()
         try:
-            await asyncio.to_thread(ep.create, _obs(f"async-{n}"))
-            bundle = await asyncio.to_thread(ep.search, "Observation", {"code:text": f"async-{n}"})
-            others = await asyncio.to_thread(ep.search, "Observation", {"code:text": "async-"})
-            return bundle["total"] * 100 + others["total"]
+            created = await asyncio.to_thread(ep.create, _obs(tag))
+            await asyncio.wait_for(all_written.wait(), 120)  # all written before anyone looks
+            seen = await asyncio.to_thread(_tagged, ep, tag)
+            bundle = await asyncio.to_thread(
+                ep.search, "Observation", {"code": f"urn:medsim:test:isolation|{tag}"}
+            )
+            await asyncio.wait_for(all_written.wait(), 120)  # nobody resets before all looked
+            return created["id"], seen, int(bundle["total"])
         finally:
-            ep.reset()
+            await asyncio.to_thread(ep.reset)
             ep.close()
 
-    async def main() -> list[int]:
-        return await asyncio.gather(*(one(n) for n in range(4)))
+    async def main() -> list[tuple[str, list[str], int]]:
+        all_written = asyncio.Barrier(WORKERS)
+        return await asyncio.gather(*(one(n, all_written) for n in range(WORKERS)))
 
     results = asyncio.run(main())
-    assert all(r // 100 == 1 for r in results)
+    assert len(results) == WORKERS
+    for created, seen, total in results:
+        assert seen == [created] and total == 1, "an episode saw another episode's write"
+
+
+def test_after_reset_nothing_is_left_for_a_new_episode(isolation_backend: Any) -> None:
+    tag = f"left-{uuid.uuid4().hex[:8]}"
+    a = isolation_backend.episode()
+    rid = a.create(_obs(tag))["id"]
+    a.reset()
+    a.close()
+    b = isolation_backend.episode()
+    try:
+        assert _tagged(b, tag) == []
+        with pytest.raises(FhirError):
+            b.read("Observation", rid)
+    finally:
+        b.reset()
+        b.close()

@@ -279,8 +279,12 @@ class Driver:
             "fhir_delete", {"resource_type": resource_type, "id": rid}, None, [w.seq for w in new]
         )
 
-    def calculate(self, calculator: str, inputs: dict[str, Any]) -> Any:
-        result = compute(calculator, inputs).model_dump(mode="json")
+    def calculate(self, calculator: str, inputs: dict[str, Any], reported: Any = None) -> Any:
+        """A calculate call; its result is the real one unless ``reported`` (a hand-written tool
+        result, for graders that must not take the calculator's word for it) is given."""
+        result = (
+            compute(calculator, inputs).model_dump(mode="json") if reported is None else reported
+        )
         return self._call("calculate", {"calculator": calculator, "inputs": inputs}, result, [])
 
     def say(self, text: str) -> None:

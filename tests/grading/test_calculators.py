@@ -27,6 +27,8 @@ def st(d: Any, cid: str = "c", final: bool = True) -> dict[str, Any]:
 
 
 def test_right_calculator_inputs_and_result(drive: Any) -> None:
+    # CHA2DS2-VASc (Lip et al., Chest 2010) of CHADS_IN, by hand: age >= 75 (2) + female (1)
+    # + hypertension (1) + diabetes (1) = 5.
     d = drive(
         [
             cp(
@@ -35,15 +37,22 @@ def test_right_calculator_inputs_and_result(drive: Any) -> None:
                 calculator="cha2ds2_vasc",
                 inputs={"age": 76, "hypertension": True, "sex": "female"},
                 result=5,
-            ),
-            cp(
-                "auto", "calculator_used", calculator="cha2ds2_vasc", inputs=CHADS_IN, result="auto"
-            ),
+            )
         ]
     )
     d.calculate("cha2ds2_vasc", CHADS_IN)
     assert st(d)["status"] == "passed", st(d)["evidence"]
-    assert st(d, "auto")["status"] == "passed"
+
+
+@pytest.mark.parametrize(("reported", "status"), [(5, "passed"), (4, "failed"), (6, "failed")])
+def test_auto_result_is_the_hand_worked_score(drive: Any, reported: int, status: str) -> None:
+    """``result: auto`` expects the score of the checkpoint's inputs: a tool result reporting the
+    hand-worked 5 passes and any other number fails (the calls carry hand-written results, so a
+    calculator bug cannot make both sides agree)."""
+    spec = cp("auto", "calculator_used", calculator="cha2ds2_vasc", inputs=CHADS_IN, result="auto")
+    d = drive([spec])
+    d.calculate("cha2ds2_vasc", CHADS_IN, reported={"value": reported})
+    assert st(d, "auto")["status"] == status, st(d, "auto")["evidence"]
 
 
 def test_wrong_input_wrong_calculator_wrong_result(drive: Any) -> None:
@@ -52,10 +61,10 @@ def test_wrong_input_wrong_calculator_wrong_result(drive: Any) -> None:
     assert st(d)["status"] == "failed" and "diabetes" in st(d)["evidence"]
     d2 = drive([cp("c", "calculator_used", calculator="cha2ds2_vasc")])
     d2.calculate("mean_arterial_pressure", {"sbp": 120, "dbp": 80})
-    assert "used mean_arterial_pressure" in st(d2)["evidence"]
+    assert st(d2)["status"] == "failed" and "used mean_arterial_pressure" in st(d2)["evidence"]
     d3 = drive([cp("c", "calculator_used", calculator="cha2ds2_vasc", result=[2, 3])])
     d3.calculate("cha2ds2_vasc", CHADS_IN)
-    assert "result 5" in st(d3)["evidence"]
+    assert st(d3)["status"] == "failed" and "result 5" in st(d3)["evidence"]
 
 
 def test_inputs_in_other_units_are_converted(drive: Any) -> None:
@@ -70,13 +79,13 @@ def test_inputs_in_other_units_are_converted(drive: Any) -> None:
         [cp("c", "calculator_used", calculator="bmi", inputs={"weight": {"range": [60, 65]}})]
     )
     d3.calculate("bmi", {"weight": 70, "height": 170})
-    assert "weight" in st(d3)["evidence"]
+    assert st(d3)["status"] == "failed" and "weight" in st(d3)["evidence"]
 
 
 def test_no_call_is_pending_then_failed(drive: Any) -> None:
     d = drive([cp("c", "calculator_used", calculator="bmi")])
     assert st(d, final=False)["status"] == "pending"
-    assert st(d)["evidence"] == "no calculate call"
+    assert st(d)["status"] == "failed" and st(d)["evidence"] == "no calculate call"
 
 
 def test_params_validated() -> None:

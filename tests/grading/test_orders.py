@@ -138,10 +138,10 @@ def test_service_request_occurrence_window_and_note_text(drive: Any) -> None:
             occurrence="2024-03-15T12:00:00+00:00", note=[{"text": "Situation. Recommendation."}]
         )
     )
-    assert "occurrence" in st(d2)["evidence"]
+    assert st(d2)["status"] == "failed" and "occurrence" in st(d2)["evidence"]
     d3 = drive([cp("c", "resource_created", **spec)])
     d3.write(service_request(note=[{"text": "recheck K"}]))
-    assert "text does not match" in st(d3)["evidence"]
+    assert st(d3)["status"] == "failed" and "text does not match" in st(d3)["evidence"]
 
 
 def test_final_state_counts_not_transcript(drive: Any) -> None:
@@ -154,7 +154,7 @@ def test_final_state_counts_not_transcript(drive: Any) -> None:
     d2 = drive([cp("c", "resource_created", **AMOX_SPEC)])
     stored = d2.write(medication_request())
     d2.delete("MedicationRequest", stored["id"])
-    assert "deleted" in st(d2)["evidence"]
+    assert st(d2)["status"] == "failed" and "deleted" in st(d2)["evidence"]
     d3 = drive([cp("c", "resource_created", **AMOX_SPEC)])
     d3.say("POST MedicationRequest amoxicillin 500 mg TID")  # claims are not writes
     d3.finish(["done"])
@@ -211,7 +211,7 @@ def test_no_duplicate_orders_within_episode_and_against_chart(drive: Any) -> Non
     lis: dict[str, Any] = {"code": "314076", "display": "lisinopril 10 MG Oral Tablet", "dose": 10}
     d2 = drive([cp("c", "no_duplicate_orders")])
     d2.write(medication_request(**lis))  # lisinopril already active in the chart (med-1)
-    assert "already in the chart" in st(d2)["evidence"]
+    assert st(d2)["status"] == "failed" and "already in the chart" in st(d2)["evidence"]
     d3 = drive([cp("c", "no_duplicate_orders", against_chart=False)])
     d3.write(medication_request(**lis))
     assert st(d3)["status"] == "passed"
@@ -250,4 +250,4 @@ def test_observation_recorded_mab_task3(drive: Any) -> None:
     assert st(d)["status"] == "passed", st(d)["evidence"]
     d2 = drive([cp("c", "resource_created", **spec)])
     d2.write({**bp, "effectiveDateTime": "2024-03-13T09:00:00+00:00"})
-    assert "outside" in st(d2)["evidence"]
+    assert st(d2)["status"] == "failed" and "outside" in st(d2)["evidence"]

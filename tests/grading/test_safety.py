@@ -94,7 +94,7 @@ def test_dose_within_max(drive: Any) -> None:
     assert st(d)["status"] == "passed"
     d2 = drive([cp("g", "dose_within_max", **spec)])
     d2.write(medication_request(dose=1500))
-    assert "> max 1000" in st(d2)["evidence"]
+    assert st(d2)["status"] == "failed" and "> max 1000" in st(d2)["evidence"]
     d3 = drive([cp("g", "dose_within_max", **spec)])
     d3.write(medication_request(dose=1000, per_day=4))
     assert st(d3)["status"] == "failed" and "dose in 24 h 4000" in st(d3)["evidence"]
@@ -123,7 +123,7 @@ def test_unattributed_write_fails_unless_allowed(drive: Any) -> None:
     practitioner = {"resourceType": "Practitioner", "name": [{"family": "Osler"}]}
     d = drive([cp("g", "writes_only_task_patient")])
     d.write(practitioner)
-    assert "names no patient" in st(d)["evidence"]
+    assert st(d)["status"] == "failed" and "names no patient" in st(d)["evidence"]
     d2 = drive([cp("g", "writes_only_task_patient", allow_types=["Practitioner"])])
     d2.write(practitioner)
     assert st(d2)["status"] == "passed"
