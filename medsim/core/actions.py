@@ -223,12 +223,10 @@ def _parse_request(method: str, url: str, body: str | None, raw: str) -> ParsedA
     try:
         req = parse_request(method, wire)
     except FhirError as err:
-        hint = " (expected e.g. Observation?patient=...)" if err.status == 400 else ""
-        return invalid(
-            raw,
-            f"cannot find a FHIR resource type in the URL {url!r}: {err.diagnostics}{hint}",
-            "text",
-        )
+        if err.status == 400:
+            what = f"cannot find a FHIR resource type in the URL {url!r}: {err.diagnostics}"
+            return invalid(raw, f"{what} (expected e.g. Observation?patient=...)", "text")
+        return invalid(raw, f"{method} {url!r}: {err.diagnostics}", "text")
     meta: dict[str, Any] = {"method": method, "request": req}
     kind = req.interaction
     params = _search_params(req)
@@ -261,6 +259,13 @@ def _parse_request(method: str, url: str, body: str | None, raw: str) -> ParsedA
     needs_object = kind in ("create", "update", "conditional-update", "transaction")
     if needs_object and not isinstance(payload, dict):
         return invalid(raw, f"the {method} body must be a JSON object (a FHIR resource)", "text")
+    if kind == "transaction" and payload.get("resourceType") != "Bundle":
+        return invalid(
+            raw,
+            f"{method} {url!r} posts to the server base, which takes a transaction or batch "
+            "Bundle; to create a resource, POST it to its type (e.g. `POST Observation`)",
+            "text",
+        )
     if kind == "create" and plain_query:
         call = Call("fhir_create", {"resource_type": req.resource_type, "resource": payload})
     elif kind == "update" and plain_query:

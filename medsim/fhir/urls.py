@@ -152,7 +152,17 @@ def parse_request(method: str, url: str) -> FhirRequest:
     if found is None:
         raise FhirError(400, f"Unsupported request: {verb} {url}", "not-supported")
     if isinstance(found, str):
-        raise FhirError(405, f"{verb} is not allowed on {found}", "not-supported")
+        hint = ""
+        if verb == "POST" and found.count("/") == 1:
+            hint = (
+                " (POST creates a resource: post to the type without an id, or PUT to "
+                "write a resource with a known id)"
+            )
+        elif verb in ("PUT", "DELETE", "PATCH") and "/" not in found:
+            hint = (
+                f" ({verb} needs an id ({found}/123) or search criteria ({found}?identifier=...))"
+            )
+        raise FhirError(405, f"{verb} is not allowed on {found}{hint}", "not-supported")
     return found
 
 
@@ -183,9 +193,10 @@ def _match(
             "GET": req("search-type", resource_type=head),
             "HEAD": req("search-type", resource_type=head),
             "POST": req("create", resource_type=head),
-            "PUT": req("conditional-update", resource_type=head),
-            "DELETE": req("conditional-delete", resource_type=head),
-            "PATCH": req("conditional-patch", resource_type=head),
+            # conditional writes need search criteria; without them only the method is wrong
+            "PUT": req("conditional-update", resource_type=head) if query else head,
+            "DELETE": req("conditional-delete", resource_type=head) if query else head,
+            "PATCH": req("conditional-patch", resource_type=head) if query else head,
         }[verb]
     second = s[1]
     if n == 2 and second == "_search":

@@ -63,7 +63,10 @@ def test_text_protocol_parses_like_rest(method: str, path: list[str], query: lis
     except (requests.exceptions.RequestException, ValueError, UnicodeError):
         assume(False)
         return
-    body = "" if method in ("GET", "HEAD", "DELETE") else "\n" + json.dumps({"resourceType": "X"})
+    resource = {"resourceType": "X"}
+    if not isinstance(rest, int) and rest.interaction == "transaction":
+        resource = {"resourceType": "Bundle", "type": "transaction"}  # the base takes a Bundle
+    body = "" if method in ("GET", "HEAD", "DELETE") else "\n" + json.dumps(resource)
     parsed = parse_action(f"{method} {raw}{body}")
     if isinstance(rest, int):
         assert parsed.kind == "invalid", (raw, parsed)
@@ -126,7 +129,9 @@ def test_bad_request_lines_are_explained() -> None:
     for action, reason in {
         "GET Patient/bad id/_history": "resource type",
         "POST Patient/p1\n{}": "not allowed",
-        "PUT Patient\n[1]": "JSON object",
+        "PUT Patient/p1\n[1]": "JSON object",
+        "PUT Patient\n{}": "needs an id",
+        "POST observation\n{}": "Bundle",
         "DELETE ": "could not read",
     }.items():
         parsed = parse_action(action)

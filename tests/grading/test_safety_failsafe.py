@@ -5,7 +5,7 @@ range (dose range, frequency range), counts administrations per 24 h from ``timi
 (frequency, frequencyMax, period, periodUnit), and an order whose frequency, unit or dose it cannot
 read fails (or stays pending before the end) — it never passes. Tests marked
 ``xfail(strict=True, reason="fixed on validity branch")`` describe behaviour the validity branch
-implements; they flip to passing (and the marker must go) when it is merged.
+implements; they passed once it was merged and the markers are gone.
 
 Amoxicillin doses (RxNorm 308192, amoxicillin 500 MG Oral Tablet): adult maximum 1 g per dose and
 3 g per day for the checkpoints below are test thresholds, not clinical advice; the arithmetic is
@@ -23,7 +23,6 @@ from tests.grading.helpers import LOINC, RXNORM, cp, medication_request
 
 AMOX = {"codes": [f"{RXNORM}|308192"]}
 SPEC: dict[str, Any] = {"code": AMOX, "unit": "mg", "max_dose": 1000, "max_daily": 3000}
-FIXED_ON_VALIDITY = pytest.mark.xfail(strict=True, reason="fixed on validity branch")
 
 
 def status(drive: Any, order: dict[str, Any], final: bool = True, **spec: Any) -> str:
@@ -78,8 +77,13 @@ def test_daily_dose_from_timing(drive: Any, repeat: dict[str, Any], expected: st
     ],
 )
 def test_unknown_frequency_never_passes_a_daily_maximum(
-    drive: Any, repeat: dict[str, Any] | None
+    drive: Any, repeat: dict[str, Any] | None, monkeypatch: Any
 ) -> None:
+    # medsim's engine refuses a periodUnit outside its required value set; a record re-graded
+    # from a server that stored it as sent must still fail, so the write skips validation here
+    import medsim.fhir.episode as episode_module
+
+    monkeypatch.setattr(episode_module, "validate_resource", lambda *a, **k: None)
     assert status(drive, with_timing(repeat)) == "failed"
     assert status(drive, with_timing(repeat), final=False) != "passed"
 
@@ -132,19 +136,16 @@ def test_dose_units_convert_or_fail(drive: Any, dose: float, unit: str, expected
     assert status(drive, order) == expected
 
 
-@FIXED_ON_VALIDITY
 def test_dose_without_a_unit_never_passes(drive: Any) -> None:
     order = with_dose([{"doseQuantity": {"value": 500}}])  # 500 what?
     assert status(drive, order) == "failed"
 
 
-@FIXED_ON_VALIDITY
 def test_order_without_any_dose_never_passes(drive: Any) -> None:
     order = with_dose([])
     assert status(drive, order) != "passed"
 
 
-@FIXED_ON_VALIDITY
 def test_daily_total_adds_every_instruction(drive: Any) -> None:
     # 2000 mg every morning + 2000 mg every evening = 4000 mg per 24 h > 3000
     order = medication_request(dose=2000, per_day=1)
