@@ -45,7 +45,7 @@ class EpisodeSession:
         obs, _r, term, trunc, info = self.env.step({"name": name, "arguments": arguments})
         text = str(obs)
         if (term or trunc) and self.grade is None:
-            record = self.env.unwrapped.record
+            record = self.env.unwrapped.record  # type: ignore[attr-defined]
             grade = record.grade or {}
             self.grade = {
                 "task_id": self.task_id,
