@@ -23,7 +23,7 @@ from medsim.train.rewards import CompletionReward
 
 def task_prompts(env_id: str) -> list[dict[str, Any]]:
     """One dataset row per task: the conversation the env opens with, and the task id."""
-    env = medsim.make(env_id)
+    env: Any = medsim.make(env_id)
     rows = []
     for task_id in env.unwrapped.task_ids:
         _obs, info = env.reset(options={"task_id": task_id})
@@ -64,9 +64,10 @@ def build(args: argparse.Namespace) -> Any:
         seed=args.seed,
         dataloader_num_workers=0,
     )
+    reward: Any = CompletionReward(args.env)  # list[float] where TRL allows list[float | None]
     return GRPOTrainer(
         model=model,
-        reward_funcs=CompletionReward(args.env),
+        reward_funcs=reward,
         args=config,
         train_dataset=Dataset.from_list(rows),
         processing_class=tokenizer,
