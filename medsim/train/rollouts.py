@@ -30,6 +30,7 @@ from medsim.agents.chat import ChatAgent
 from medsim.grading.record import EpisodeRecord
 from medsim.llm.messages import assistant_message
 from medsim.llm.types import ChatResponse, Message, Tool, Usage
+from medsim.train.scaffold import RubricScaffold, ScaffoldSchedule
 from medsim.train.tokens import tokenize_transcript
 
 Policy = Callable[[list[Message], list[Tool] | None], Any]
@@ -195,11 +196,15 @@ async def arollout(
     tokenizer: Any = None,
     agent_factory: Callable[[Any], Any] | None = None,
     env_kwargs: dict[str, Any] | None = None,
+    scaffold: ScaffoldSchedule | None = None,
+    train_step: int = 0,
 ) -> list[Rollout]:
     """Run ``group_size`` rollouts for each seed (or task id) of ``env_id``; see the module doc.
 
     Give ``policy`` (a callable) or ``agent_factory(env) -> agent``. ``env_kwargs`` go to
     ``medsim.make`` (e.g. ``reward="dense"``, ``max_steps=8``, ``live_checkpoints=False``).
+    ``scaffold`` shows rubric hints by that schedule at ``train_step``
+    (:mod:`medsim.train.scaffold`; graders never see them).
     Returns the rollouts in order: group 0's G rollouts, then group 1's, ...
     """
     if (policy is None) == (agent_factory is None):
@@ -218,7 +223,11 @@ async def arollout(
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(len(units)):
         queue.put_nowait(i)
-    envs = [medsim.make(env_id, **(env_kwargs or {})) for _ in range(min(concurrency, len(units)))]
+    envs: list[Any] = [
+        medsim.make(env_id, **(env_kwargs or {})) for _ in range(min(concurrency, len(units)))
+    ]
+    if scaffold is not None:
+        envs = [RubricScaffold(env, scaffold, train_step) for env in envs]
 
     async def worker(env: Any) -> None:
         agent = make_agent(env)
