@@ -79,6 +79,14 @@ def connect(address: str | None) -> None:
         )
 
 
+def spawn_workers(spec: EvalSpec, n: int, crash_marker: str | None = None) -> list[Any]:
+    """``n`` EnvWorker actors (Ray must be initialised; see :func:`connect`)."""
+    import ray
+
+    actor = ray.remote(num_cpus=1, max_restarts=0)(EnvWorker)
+    return [actor.remote(spec, crash_marker) for _ in range(n)]
+
+
 def run_units_on_ray(
     spec: EvalSpec,
     units: list[tuple[str, int]],
@@ -87,21 +95,28 @@ def run_units_on_ray(
     num_workers: int = 2,
     max_attempts: int = 3,
     crash_marker: str | None = None,
+    workers: list[Any] | None = None,
 ) -> list[tuple[EpisodeRow, int]]:
     """Run ``(task_id, trial)`` units on ``num_workers`` Ray actors; returns ``(row, worker
-    pid)`` per unit, in unit order (see the module docstring)."""
+    pid)`` per unit, in unit order (see the module docstring). ``workers`` (from
+    :func:`spawn_workers`) reuses live actors across calls; they are left running then (the
+    caller kills them), while actors started here are killed at the end."""
     import ray
     from ray.exceptions import RayActorError
 
     if num_workers < 1:
         raise ValueError(f"num_workers must be >= 1, not {num_workers}")
     connect(address)
-    actor = ray.remote(num_cpus=1, max_restarts=0)(EnvWorker)
+    owned = workers is None
 
     def spawn() -> Any:
-        return actor.remote(spec, crash_marker)
+        return spawn_workers(spec, 1, crash_marker)[0]
 
-    idle = [spawn() for _ in range(min(num_workers, max(len(units), 1)))]
+    idle = (
+        list(workers)
+        if workers is not None
+        else spawn_workers(spec, min(num_workers, max(len(units), 1)), crash_marker)
+    )
     queue: deque[int] = deque(range(len(units)))
     pending: dict[Any, tuple[int, Any]] = {}
     failures: dict[int, int] = {}
@@ -131,5 +146,6 @@ def run_units_on_ray(
             idle.append(worker)
     finally:
         for worker in idle + [w for _, w in pending.values()]:
-            ray.kill(worker)
+            if owned or (workers is not None and worker not in workers):
+                ray.kill(worker)
     return [results[i] for i in range(len(units))]
