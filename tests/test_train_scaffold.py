@@ -139,21 +139,16 @@ def test_grading_is_unchanged_and_judges_never_see_hints() -> None:
 
 def test_rollouts_with_scaffold_carry_the_hints() -> None:
     task = rubric_task()
-    (early,) = rollout(
-        "Demo-v0",
-        seeds=[0],
-        agent_factory=lambda env: ReferenceAgent([task]),
-        env_kwargs={"tasks": [task]},
-        scaffold=ScaffoldSchedule("linear", total_steps=2),
-        train_step=0,
-    )
-    (late,) = rollout(
-        "Demo-v0",
-        seeds=[0],
-        agent_factory=lambda env: ReferenceAgent([task]),
-        env_kwargs={"tasks": [task]},
-        scaffold=ScaffoldSchedule("linear", total_steps=2),
-        train_step=2,
+    early, late = (
+        rollout(
+            "Demo-v0",
+            seeds=[0],
+            agent_factory=lambda env: ReferenceAgent([task]),
+            env_kwargs={"tasks": [task]},
+            scaffold=ScaffoldSchedule("linear", total_steps=2),
+            train_step=step,
+        )[0]
+        for step in (0, 2)
     )
     assert SENTINEL in early.messages[1]["content"]
     assert SENTINEL not in late.messages[1]["content"]
