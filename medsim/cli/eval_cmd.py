@@ -38,6 +38,13 @@ def register(subparsers: Any) -> None:
         help="results database URL (default sqlite:///OUT/results.db), "
         "e.g. postgresql://user@host/db for a shared run",
     )
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run episodes on Ray actors: 'local' (a cluster on this machine), 'auto' or "
+        "ray://HOST:10001 (docs/training.md)",
+    )
+    p.add_argument("--ray-workers", type=int, default=2, help="Ray env workers (default 2)")
     p.add_argument("--run-name", help="run name in the database (default: OUT's folder name)")
     p.add_argument("--temperature", type=float)
     p.add_argument("--reasoning-effort", help="passed through to the API (e.g. low|medium|high)")
@@ -135,6 +142,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         client_options=client_options,
         retry_infra=not args.no_retry_infra,
         progress=not args.quiet,
+        ray=args.ray,
+        ray_workers=args.ray_workers,
     )
     try:
         outcome = run_eval(spec)

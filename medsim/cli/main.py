@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "grade_cmd",
     "eval_cmd",
     "play_cmd",
+    "mcp_cmd",
 ]
 
 

@@ -54,6 +54,10 @@ class EvalSpec:
     #: build the agent for one worker's env yourself (programmatic use; ``agent`` is then only
     #: the label stored in the run config)
     agent_factory: Callable[[Any], Any] | None = None
+    #: run the episodes on Ray actors (``"local"``, ``"auto"`` or ``ray://host:port``;
+    #: medsim.train.ray_pool) instead of the local event loop; ``ray_workers`` actors
+    ray: str | None = None
+    ray_workers: int = 2
 
     @property
     def name(self) -> str:
@@ -218,13 +222,44 @@ async def run_eval_async(
     queue: asyncio.Queue[tuple[str, int, int]] = asyncio.Queue()
     for unit in todo:
         queue.put_nowait(unit)
+    infra = 0
+
+    def commit(row: EpisodeRow, attempt: int) -> None:
+        nonlocal infra
+        row.attempt = attempt
+        if not db.add(row):  # another writer recorded this attempt first
+            return
+        infra += row.status == INFRA_ERROR
+        progress.episode(
+            success=row.success,
+            tokens=row.prompt_tokens + row.completion_tokens,
+            cost=row.cost_usd,
+            infra=row.status == INFRA_ERROR,
+        )
+        if on_row is not None:
+            on_row(row)
+
+    if spec.ray is not None:
+        from medsim.train.ray_pool import run_units_on_ray
+
+        try:
+            units = [(task_id, trial) for task_id, trial, _ in todo]
+            rows = run_units_on_ray(spec, units, address=spec.ray, num_workers=spec.ray_workers)
+            for (row, _pid), (_t, _trial, attempt) in zip(rows, todo, strict=True):
+                commit(row, attempt)
+        finally:
+            progress.draw(final=True)
+            first_env.close()
+            db.close()
+        return EvalOutcome(
+            spec.name, db.url, len(task_ids) * spec.trials, len(todo), already, infra
+        )
+
     envs = [first_env] + [
         _make_env(spec) for _ in range(min(spec.concurrency, max(len(todo), 1)) - 1)
     ]
-    infra = 0
 
     async def worker(env: Any) -> None:
-        nonlocal infra
         agent = (
             spec.agent_factory(env)
             if spec.agent_factory
@@ -241,19 +276,7 @@ async def run_eval_async(
                 task_id, trial, attempt = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            row = await _episode(env, agent, task_id, trial, spec)
-            row.attempt = attempt
-            if not db.add(row):  # another writer recorded this attempt first
-                continue
-            infra += row.status == INFRA_ERROR
-            progress.episode(
-                success=row.success,
-                tokens=row.prompt_tokens + row.completion_tokens,
-                cost=row.cost_usd,
-                infra=row.status == INFRA_ERROR,
-            )
-            if on_row is not None:
-                on_row(row)
+            commit(await _episode(env, agent, task_id, trial, spec), attempt)
             await asyncio.sleep(0)  # let other workers' API calls progress
 
     try:
