@@ -59,6 +59,13 @@ ENVS: tuple[EnvEntry, ...] = (
         description="84 calculation questions (21 calculators) whose inputs must be found in "
         "the patient's FHIR record; process checkpoints for calculator, inputs and retrieval.",
     ),
+    EnvEntry(
+        id="PhysicianBench-v0",
+        entry_point="medsim.environments.physicianbench:make_env",
+        suite="medsim.environments.physicianbench:SUITE",
+        description="PhysicianBench-style e-consults from scenario templates (split='test' "
+        "curated, split='train' other patients); workbench tools, workspace, no server.",
+    ),
 )
 
 

@@ -41,6 +41,9 @@ class CheckpointSpec(BaseModel):
     weight: float = Field(default=1.0, ge=0)
     gate: bool = False  # safety gate: when it fails the task score is 0
     description: str = ""
+    #: What the checkpoint measures, for reports (PhysicianBench: data_retrieval,
+    #: clinical_reasoning, action_execution, documentation). Free text; no effect on grading.
+    category: str | None = None
 
 
 class Scoring(BaseModel):
@@ -73,6 +76,9 @@ class TaskMetadata(BaseModel):
     tags: list[str] = Field(default_factory=list)
     source: str = ""
     issues: list[str] = Field(default_factory=list)
+    #: Suite-specific descriptive data (a suite validates its own shape, e.g. PhysicianBench's
+    #: task type, requesting clinician, citations and review record). Never read by graders.
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class Task(BaseModel):

@@ -12,6 +12,7 @@ from medsim.grading.checkpoints import (  # noqa: F401  (importing registers the
     retrieval,
     safety,
     sequence,
+    workspace,
 )
 from medsim.grading.checkpoints.registry import (
     CheckResult,

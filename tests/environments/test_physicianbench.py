@@ -1,0 +1,103 @@
+"""PhysicianBench-v0: every curated task's reference solution scores 1.0 and every negative
+control less; train instances are patient-disjoint from the test split, deterministic, and pass
+the same test; the AUTHORING guide's example is the real template."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import medsim
+from medsim.core.validate import validate_tasks
+from medsim.environments.physicianbench import SUITE, make_env
+from medsim.tasks.schema import Task
+
+ROOT = Path(__file__).resolve().parents[2] / "environments" / "physicianbench"
+TASK_TYPES = {
+    "diagnosis_interpretation",
+    "medication_prescribing",
+    "treatment_planning",
+    "workup_risk_stratification",
+}
+CATEGORIES = {"data_retrieval", "clinical_reasoning", "action_execution", "documentation"}
+
+
+@pytest.fixture(scope="module")
+def test_tasks() -> list[Task]:
+    return SUITE.tasks()
+
+
+def test_make_works_without_server_or_key() -> None:
+    env = medsim.make("PhysicianBench-v0")
+    obs, info = env.reset(seed=0)
+    assert "E-consult" in obs and info["task_id"].startswith("pb-")
+    names = {t["function"]["name"] for t in info["tools"]}
+    assert {"write_file", "terminology_search", "fhir_observation_search_labs"} <= names
+    env.close()
+
+
+def test_every_curated_task_reference_and_controls(test_tasks: list[Task]) -> None:
+    reports = validate_tasks(SUITE, test_tasks)
+    for report in reports:
+        assert report.ok, (report.task_id, report.problems)
+        assert report.scores["reference"] == 1.0
+        controls = {k: v for k, v in report.scores.items() if k != "reference"}
+        assert len(controls) >= 2, report.task_id
+        assert all(v < 1.0 for v in controls.values()), (report.task_id, controls)
+
+
+def test_task_metadata_is_complete(test_tasks: list[Task]) -> None:
+    for task in test_tasks:
+        details = task.metadata.details
+        assert task.workflow in TASK_TYPES and details["task_type"] == task.workflow
+        assert 5 <= sum(1 for c in task.checkpoints if not c.gate) <= 9, task.id
+        assert any(c.gate for c in task.checkpoints), task.id
+        assert {c.category for c in task.checkpoints} <= CATEGORIES, task.id
+        cited = {c["id"] for c in details["citations"]}
+        for cid, refs in details["checkpoint_citations"].items():
+            assert refs and set(refs) <= cited, (task.id, cid, refs)
+        for spec in task.checkpoints:  # decisions and values cite their source
+            if spec.category == "clinical_reasoning" or spec.grader == "dose_within_max":
+                assert spec.id in details["checkpoint_citations"], (task.id, spec.id)
+        for cit in details["citations"]:
+            assert re.search(r"(19|20)\d\d", cit["source"]), cit  # a year in every source
+        assert {"reviewer", "date", "checked", "changed"} <= set(details["review"])
+
+
+def test_train_split_is_patient_disjoint_and_deterministic() -> None:
+    train = SUITE.train_tasks(8)
+    test_patients = SUITE.test_patients()
+    assert test_patients == {t.patient for t in SUITE.tasks()}
+    assert not {t.patient for t in train} & test_patients
+    again = SUITE.train_tasks(8, 0)
+    assert [t.model_dump() for t in train] == [t.model_dump() for t in again]
+    other = SUITE.train_tasks(8, 1)
+    assert [t.model_dump() for t in train] != [t.model_dump() for t in other]
+    assert {t.split for t in train} == {"train"}
+
+
+def test_train_split_env_same_seed_same_instance() -> None:
+    env = make_env(split="train", train_count=3)
+    first, _ = env.reset(seed=4)
+    tid = env.task.id
+    second, _ = env.reset(seed=4)
+    assert first == second and env.task.id == tid and env.task.split == "train"
+    env.close()
+    with pytest.raises(ValueError, match="split"):
+        make_env(split="dev")
+
+
+def test_train_sample_reference_and_controls() -> None:
+    sample = SUITE.train_tasks(3, seed=7)
+    reports = validate_tasks(SUITE, sample)
+    for report in reports:
+        assert report.ok, (report.task_id, report.problems)
+
+
+def test_authoring_example_is_the_real_template() -> None:
+    doc = (ROOT / "AUTHORING.md").read_text(encoding="utf-8")
+    example = (ROOT / "templates" / "subclinical_hypothyroidism.yaml").read_text(encoding="utf-8")
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert block == example
