@@ -169,6 +169,7 @@ class Eligibility(BaseModel):
     exclude_conditions: list[str] = Field(default_factory=list)
     exclude_medications: list[str] = Field(default_factory=list)
     exclude_ingredients: list[str] = Field(default_factory=list)
+    require_any_ingredient: list[str] = Field(default_factory=list)  # on at least one (if given)
     exclude_allergies: list[str] = Field(default_factory=list)
     exclude_any_allergy: bool = False
     #: LOINC code -> [low, high]: the patient's latest cohort value must exist and lie inside.
@@ -187,6 +188,8 @@ class Eligibility(BaseModel):
             out.append(f"lacks conditions {missing}")
         if self.require_any_condition and not p.conditions & set(self.require_any_condition):
             out.append("has none of the required conditions")
+        if self.require_any_ingredient and not p.ingredients & set(self.require_any_ingredient):
+            out.append("takes none of the required drugs")
         for label, have, banned in (
             ("condition", p.conditions, self.exclude_conditions),
             ("medication", p.medications, self.exclude_medications),

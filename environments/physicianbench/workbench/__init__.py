@@ -1,6 +1,8 @@
 """The PhysicianBench-v0 workbench: importing this package registers its tools.
 
-Nine read tools and four write tools shaped like PhysicianBench's (``read``, ``write``), plus
+Nine read tools and four write tools shaped like PhysicianBench's (``read``, ``write``), a
+fifth write tool to discontinue a medication order (PhysicianBench has none; clinicians stop
+drugs every day), plus
 medsim's ``write_file`` (per-episode workspace) and ``terminology_search``. Tasks list the tools
 they allow by name; :data:`WORKBENCH` is the default list every PhysicianBench task gets.
 """
@@ -21,6 +23,7 @@ READ_TOOLS = (
 )
 WRITE_TOOLS = (
     "fhir_medication_request_create",
+    "fhir_medication_request_discontinue",
     "fhir_communication_create_message",
     "fhir_service_request_create",
     "fhir_appointment_create",

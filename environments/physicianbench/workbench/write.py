@@ -197,6 +197,40 @@ def fhir_medication_request_create(
     return dict(episode(fhir).create(body))
 
 
+@tool(writes=True, examples={"order_id": ["med-0001-000001"]})
+def fhir_medication_request_discontinue(
+    patient: PatientId,
+    order_id: Annotated[str, Field(pattern=r"^(MedicationRequest/)?[A-Za-z0-9\-.]{1,64}$")],
+    reason: str,
+    fhir: Any = None,
+) -> Json:
+    """Discontinue one of the patient's active medication orders (status becomes "stopped").
+
+    Args:
+        patient: The patient id, e.g. "pat-0001".
+        order_id: The MedicationRequest id, from fhir_medication_request_search_orders.
+        reason: Why it is stopped, e.g. "Hyperkalemia (K 6.2 mmol/L)".
+    """
+    rid = order_id.split("/", 1)[-1]
+    current = dict(episode(fhir).read("MedicationRequest", rid))
+    owner = str((current.get("subject") or {}).get("reference", ""))
+    if owner != f"Patient/{patient_ref(patient)}":
+        raise ToolError(
+            f"MedicationRequest/{rid} belongs to {owner or 'no patient'}, not "
+            f"Patient/{patient_ref(patient)}; nothing was changed",
+            kind="invalid_arguments",
+        )
+    if current.get("status") not in ("active", "on-hold", "draft"):
+        raise ToolError(
+            f"MedicationRequest/{rid} is {current.get('status')!r}, not active; nothing was changed",
+            kind="invalid_arguments",
+        )
+    current.pop("meta", None)
+    current["status"] = "stopped"
+    current["statusReason"] = {"text": reason}
+    return dict(episode(fhir).update("MedicationRequest", rid, current))
+
+
 @tool(writes=True, examples={"recipient": ["prac-0011"]})
 def fhir_communication_create_message(
     patient: PatientId,
@@ -345,6 +379,7 @@ def fhir_appointment_create(
 
 __all__ = [
     "fhir_appointment_create",
+    "fhir_medication_request_discontinue",
     "fhir_communication_create_message",
     "fhir_medication_request_create",
     "fhir_service_request_create",
