@@ -101,3 +101,42 @@ def test_authoring_example_is_the_real_template() -> None:
     example = (ROOT / "templates" / "subclinical_hypothyroidism.yaml").read_text(encoding="utf-8")
     block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
     assert block == example
+
+
+def test_reference_solutions_run_without_tool_errors(test_tasks: list[Task]) -> None:
+    """A physician's chart review: no failed call, and a median of at least 20 tool calls."""
+    env = medsim.make("PhysicianBench-v0")
+    lengths = []
+    for task in test_tasks:
+        env.reset(options={"task_id": task.id})
+        for action in task.reference_solution:
+            *_, info = env.step(action)
+            assert info["error"] is None, (task.id, action, info["error"])
+        lengths.append(len(task.reference_solution))
+    env.close()
+    assert sorted(lengths)[len(lengths) // 2] >= 20, lengths
+
+
+def test_random_agent_scores_near_zero(test_tasks: list[Task]) -> None:
+    from medsim.agents.random_agent import RandomAgent
+    from medsim.core.rollout import run_episode
+
+    env = make_env(max_steps=12)
+    agent = RandomAgent(env.action_space, seed=0)
+    scores = [run_episode(env, agent, task_id=t.id, seed=0).score for t in test_tasks]
+    env.close()
+    assert sum(scores) / len(scores) < 0.1, scores
+    assert max(scores) < 0.3, scores
+
+
+def test_without_judge_rubric_is_flagged_ungraded(test_tasks: list[Task]) -> None:
+    task = next(t for t in test_tasks if t.rubric)
+    env = medsim.make("PhysicianBench-v0")
+    env.reset(options={"task_id": task.id})
+    for action in task.reference_solution:
+        _, reward, *_, info = env.step(action)
+    assert reward == 1.0
+    assert info["reward_breakdown"]["rubric/ungraded"] == 0.0
+    grade = env.unwrapped.record.grade
+    assert grade["rubric"]["ungraded"] == [c.id for c in task.rubric]
+    env.close()
