@@ -35,7 +35,7 @@ import jinja2
 import numpy as np
 import yaml
 from jinja2.nativetypes import NativeEnvironment
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from medsim.data.overlay import resolve_relative
 from medsim.tasks.builders import BUILDERS
@@ -60,6 +60,13 @@ class Instance(BaseModel):
     now: datetime
     params: dict[str, Any] = Field(default_factory=dict)
     split: str = "test"
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.utcoffset() is None:
+            raise ValueError("must include a timezone, e.g. 2025-03-04T09:00:00+00:00")
+        return value
 
 
 class TrainSpec(BaseModel):

@@ -140,3 +140,36 @@ def test_without_judge_rubric_is_flagged_ungraded(test_tasks: list[Task]) -> Non
     grade = env.unwrapped.record.grade
     assert grade["rubric"]["ungraded"] == [c.id for c in task.rubric]
     env.close()
+
+
+def test_readme_counts_match_the_suite(test_tasks: list[Task]) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- counts: (.*?) -->", text)
+    assert found is not None
+    counts = dict(item.split("=") for item in found.group(1).split())
+    gates = sum(1 for t in test_tasks for c in t.checkpoints if c.gate)
+    scored = sum(1 for t in test_tasks for c in t.checkpoints if not c.gate)
+    assert counts == {
+        "templates": str(len(SUITE.templates())),
+        "tasks": str(len(test_tasks)),
+        "checkpoints": str(scored),
+        "gates": str(gates),
+    }
+    for tpl in SUITE.templates():
+        assert f"`{tpl.template}`" in text, tpl.template
+
+
+def test_cli_lists_and_demos_the_suite(capsys: pytest.CaptureFixture[str]) -> None:
+    from medsim.cli.main import main
+
+    assert main(["tasks", "list", "PhysicianBench-v0"]) == 0
+    out = capsys.readouterr().out
+    assert "pb-af-apixaban-01" in out and "medication_prescribing" in out
+    assert "cardiology" in out and "retrieval" in out and "gates" in out
+    assert main(["tasks", "list", "PhysicianBench-v0", "--split", "train"]) == 0
+    out = capsys.readouterr().out
+    assert "-train-0000" in out and "train" in out
+    args = ["demo", "--env", "PhysicianBench-v0", "--task", "pb-subclinical-hypothyroid-01"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "write_file(" in out and "all reference solutions score 1.0" in out
