@@ -4,6 +4,7 @@ the same test; the AUTHORING guide's example is the real template."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -90,7 +91,10 @@ def test_train_split_env_same_seed_same_instance() -> None:
 
 
 def test_train_sample_reference_and_controls() -> None:
-    sample = SUITE.train_tasks(3, seed=7)
+    """3 train instances per template (MEDSIM_PB_TRAIN=30 runs the whole train split)."""
+    per_template = int(os.environ.get("MEDSIM_PB_TRAIN", "3"))
+    sample = SUITE.train_tasks(per_template, seed=7 if per_template == 3 else 0)
+    assert len(sample) == per_template * len(SUITE.templates())
     reports = validate_tasks(SUITE, sample)
     for report in reports:
         assert report.ok, (report.task_id, report.problems)
