@@ -75,6 +75,13 @@ ENVS: tuple[EnvEntry, ...] = (
         description="MedAgentBench's 10 task categories x 30 patients (+ train split) on the "
         "cohort at 2023-11-13; text protocol or function calling, POSTs executed or recorded.",
     ),
+    EnvEntry(
+        id="PhysicianBench-v0",
+        entry_point="medsim.environments.physicianbench:make_env",
+        suite="medsim.environments.physicianbench:SUITE",
+        description="PhysicianBench-style e-consults from scenario templates (split='test' "
+        "curated, split='train' other patients); workbench tools, workspace, no server.",
+    ),
 )
 
 

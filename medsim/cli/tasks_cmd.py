@@ -32,6 +32,7 @@ def register(subparsers: Any) -> None:
     )
     p_val.add_argument("suite")
     p_val.add_argument("--static", action="store_true", help="skip running the reference solutions")
+    p_val.add_argument("--split", choices=["train", "dev", "test"])
     p_val.add_argument(
         "--data", help="EHR data (Bundle/NDJSON file or folder) instead of the cohort"
     )
@@ -76,26 +77,43 @@ def _check_has_task_files(path: Path) -> None:
     )
 
 
-def _load(ref: str) -> tuple[Any, list[Any]]:
+def _load(ref: str, split: str | None = None) -> tuple[Any, list[Any]]:
     from medsim.tasks.loader import TaskLoadError
 
     suite = _suite(ref)
     try:
-        return suite, suite.tasks(validate=False)
-    except TaskLoadError as exc:
+        if split == "train" and hasattr(suite, "train_tasks"):  # template suites generate them
+            return suite, suite.train_tasks(validate=False)
+        tasks = suite.tasks(validate=False)
+    except (TaskLoadError, ValueError) as exc:
         raise SystemExit(f"medsim tasks: {exc}") from None
+    return suite, [t for t in tasks if split is None or t.split == split]
+
+
+def _checks(task: Any) -> str:
+    """Checkpoint count, with gates and per-category counts when the task declares categories."""
+    gates = sum(1 for c in task.checkpoints if c.gate)
+    counts: dict[str, int] = {}
+    for c in task.checkpoints:
+        if c.category and not c.gate:
+            counts[c.category] = counts.get(c.category, 0) + 1
+    parts = [f"{n} {k.rsplit('_', 1)[-1]}" for k, n in sorted(counts.items())]
+    if gates:
+        parts.append(f"{gates} gate{'s' if gates > 1 else ''}")
+    return f"{len(task.checkpoints)}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    suite, tasks = _load(args.suite)
-    split = args.split or getattr(suite, "default_split", None)
-    rows = [t for t in tasks if split is None or t.split == split]
-    width = max((len(t.id) for t in rows), default=2)
-    print(f"{'id':<{width}}  split  workflow            specialty           patient    checks")
+    suite = _suite(args.suite)
+    _, rows = _load(args.suite, args.split or getattr(suite, "default_split", None))
+    w_id = max((len(t.id) for t in rows), default=2)
+    w_wf = max((len(t.workflow) for t in rows), default=8)
+    w_sp = max((len(t.specialty) for t in rows), default=9)
+    print(f"{'id':<{w_id}}  split  {'workflow':<{w_wf}}  {'specialty':<{w_sp}}  patient    checks")
     for t in rows:
         print(
-            f"{t.id:<{width}}  {t.split:<5}  {t.workflow:<18}  {t.specialty:<18}  "
-            f"{t.patient:<9}  {len(t.checkpoints)}"
+            f"{t.id:<{w_id}}  {t.split:<5}  {t.workflow:<{w_wf}}  {t.specialty:<{w_sp}}  "
+            f"{t.patient:<9}  {_checks(t)}"
         )
     print(f"{len(rows)} task(s)")
     categories = Counter(
@@ -124,7 +142,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from medsim.core.validate import validate_tasks
 
-    suite, tasks = _load(args.suite)
+    suite, tasks = _load(args.suite, args.split)
     agent_factory = None
     if not args.static:
         from medsim.agents.oracle import ScriptedAgent

@@ -71,6 +71,8 @@ def run_rubric(
         {
             "status": "not judged",
             "score": None,
+            # reported as ungraded, never as passed or failed; the score is over the rest
+            "ungraded": [c.id for c in criteria if c.verifier is None],
             "errors": ["the rubric has LLM-judged criteria and no judge was given"],
         },
     )

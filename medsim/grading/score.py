@@ -134,6 +134,10 @@ def combine(
                 breakdown["rubric/clip" if rubric.criteria else "rubric"] = clipped - raw
     elif not any(not s.gate for s in task.checkpoints) and not task.rubric:
         breakdown["gates"] = 1.0  # a task made only of gates: passing them is the task
+    if rubric is not None and not scored:
+        # the flag users see in info["reward_breakdown"]: judged items were not graded and the
+        # score is over the rule-verified checkpoints (0.0 keeps the breakdown's sum exact)
+        breakdown["rubric/ungraded"] = 0.0
     base = sum(breakdown.values())
     failed_gates = [
         s.id for s in task.checkpoints if s.gate and outcomes[s.id]["status"] != "passed"

@@ -56,6 +56,9 @@ class CheckpointSpec(_Data):
     #: (params, parsed params) once the grader registry validated them (at task load); kept
     #: here so graders do not re-validate every step. Not part of the task data.
     _validated: tuple[dict[str, Any], Any] | None = PrivateAttr(default=None)
+    #: What the checkpoint measures, for reports (PhysicianBench: data_retrieval,
+    #: clinical_reasoning, action_execution, documentation). Free text; no effect on grading.
+    category: str | None = None
 
 
 class Scoring(BaseModel):
@@ -91,6 +94,9 @@ class TaskMetadata(BaseModel):
     tags: list[str] = Field(default_factory=list)
     source: str = ""
     issues: list[str] = Field(default_factory=list)
+    #: Suite-specific descriptive data (a suite validates its own shape, e.g. PhysicianBench's
+    #: task type, requesting clinician, citations and review record). Never read by graders.
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class Task(_Data):

@@ -69,6 +69,13 @@ ALL = [
         include_finish_note=True,
         mentions=[{"expected": {"value": 3.1}}],
     ),
+    cp(
+        "reply",
+        "workspace_file",
+        path="output/reply.md",
+        regex=["k"],
+        quantities=[{"expected": {"value": 3.1}, "unit_regex": "mmol"}],
+    ),
 ]
 
 LEAF = (
@@ -199,12 +206,15 @@ def junk_records(draw: st.DrawFn) -> EpisodeRecord:
     calls = [
         ToolCall(
             step=i,
-            name=draw(st.sampled_from(["fhir_search", "calculate", "GET"])),
+            name=draw(st.sampled_from(["fhir_search", "calculate", "GET", "write_file"])),
             arguments={
                 "calculator": draw(st.sampled_from(["bmi", "x", 5])),
+                "file_path": draw(st.sampled_from(["output/reply.md", "../x", 3]) | JUNK),
                 **draw(
                     st.dictionaries(
-                        st.sampled_from(["inputs", "weight", "height", "x"]), JUNK, max_size=3
+                        st.sampled_from(["inputs", "weight", "height", "x", "content", "mode"]),
+                        JUNK,
+                        max_size=3,
                     )
                 ),
             },

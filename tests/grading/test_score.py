@@ -161,6 +161,8 @@ def test_llm_rubric_without_judge_drops_out(drive: Any) -> None:
     d.finish([3.1])
     g = grade(d.task, d.record, d.episode)
     assert g.rubric is not None and g.rubric["status"] == "not judged"
+    assert g.rubric["ungraded"] == ["q1"]  # the LLM criterion: never passed or failed
+    assert g.breakdown["rubric/ungraded"] == 0.0  # the flag in info["reward_breakdown"]
     assert g.score == pytest.approx(0.75)  # checkpoints only
     check_sum(g)
 

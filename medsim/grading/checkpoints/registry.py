@@ -146,7 +146,16 @@ class Grader:
 #: graders by naming their modules in ``Suite.grader_modules``.
 BUILTIN_MODULES = tuple(
     f"medsim.grading.checkpoints.{family}"
-    for family in ("answers", "calculators", "notes", "orders", "retrieval", "safety", "sequence")
+    for family in (
+        "answers",
+        "calculators",
+        "notes",
+        "orders",
+        "retrieval",
+        "safety",
+        "sequence",
+        "workspace",
+    )
 )
 
 GRADERS: NamedRegistry[Grader] = NamedRegistry(

@@ -40,14 +40,17 @@ class Retrieved:
 
 def retrieved(record: EpisodeRecord, patient_id: str | None = None) -> Iterator[Retrieved]:
     """Resources the agent saw in successful, non-writing tool calls (in step order); optionally
-    only those about ``patient_id``. The episode's own writes are never "retrieved data"."""
-    written = record.written_ids()
+    only those about ``patient_id``. The episode's own writes are never "retrieved data": a
+    resource it created never counts, and a chart resource it changed counts only when it was
+    read before the episode's first write to it (reading an order, then stopping it)."""
+    written = record.written()
     for call in record.successful_calls():
         if call.write_seqs:
             continue
         for res in iter_resources(call.result):
             key = (str(res.get("resourceType")), str(res.get("id", "")))
-            if key in written:
+            own = written.get(key)
+            if own is not None and (own.created or call.step >= own.first_step):
                 continue
             if patient_id is not None and patient_id not in patients_of(res):
                 continue

@@ -1,0 +1,60 @@
+"""PhysicianBench-v0: e-consult tasks (PhysicianBench, HealthRex 2026) on medsim's own workbench.
+
+Every task is an instance of a scenario template (``templates/*.yaml``, format in AUTHORING.md):
+a requesting clinician asks a question about one patient; the agent reads the chart across
+several encounters and notes, acts (orders, messages) and writes its reply into the episode
+workspace. ``split="test"`` (default) gives the curated instances, ``split="train"`` instances
+of the same templates on other cohort patients (patient-disjoint from every test instance).
+No server and no API key are needed: the EHR is medsim's embedded FHIR engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from medsim.core.env import ClinicalEnv
+from medsim.core.template_suite import TemplateSuite
+from medsim.environments.physicianbench.workbench import WORKBENCH
+
+SYSTEM_PROMPT = (
+    "You are a subspecialist physician answering an electronic consultation (e-consult) from a "
+    "colleague about one of their patients. You work in the patient's electronic health record "
+    "(FHIR R4) through the tools: review the chart thoroughly (problems, medications, "
+    "allergies, labs over time, vitals, notes from several encounters), place any orders the "
+    "situation needs, reply to the requesting clinician, and write the deliverable files the "
+    "task asks for with write_file. Codes matter: look them up with terminology_search rather "
+    "than guessing; a search with a wrong code finds nothing. Call finish when you are done."
+)
+
+SUITE = TemplateSuite(
+    name="physicianbench",
+    tasks_dir=Path(__file__).parent / "templates",
+    description="PhysicianBench-style e-consult tasks from scenario templates (workbench tools, "
+    "workspace deliverables, rule-verified checkpoints and safety gates).",
+    plain_text="error",
+    system_prompt=SYSTEM_PROMPT,
+    tool_modules=("medsim.environments.physicianbench.workbench",),
+    extras={"template_context": {"workbench": list(WORKBENCH)}},
+)
+
+SPLITS = ("test", "train")
+
+
+def make_env(split: str = "test", train_count: int | None = None, **kwargs: Any) -> ClinicalEnv:
+    """The PhysicianBench-v0 environment.
+
+    Args:
+        split: "test" (curated instances, default) or "train" (template instances on other
+            cohort patients; same seed, same instance).
+        train_count: Train instances per template (default: each template's ``train.count``).
+        **kwargs: Passed to :class:`ClinicalEnv` (``fhir``, ``reward``, ``judge`` ...).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    if "tasks" not in kwargs:
+        kwargs["tasks"] = SUITE.tasks() if split == "test" else SUITE.train_tasks(train_count)
+    return ClinicalEnv(SUITE, split=split, **kwargs)
+
+
+__all__ = ["SUITE", "SYSTEM_PROMPT", "make_env"]
