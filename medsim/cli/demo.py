@@ -1,5 +1,6 @@
-"""``medsim demo``: the oracle and one negative control on every Demo-v0 task, on the embedded
-EHR and synthetic cohort (no server, no API key), with a readable summary and a scores table."""
+"""``medsim demo``: the oracle and one negative control on every Demo-v0 task (or another env's,
+``--env PhysicianBench-v0 --task pb-af-apixaban-01``), on the embedded EHR and synthetic cohort
+(no server, no API key), with a readable summary and a scores table."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo", help="run the reference agent on Demo-v0 (no key needed)"
     )
+    parser.add_argument("--env", default=ENV_ID, help=f"environment id (default {ENV_ID})")
     parser.add_argument("--task", help="only this task id")
     parser.add_argument("--full", action="store_true", help="print whole transcripts")
     parser.set_defaults(func=cmd_demo)
@@ -40,6 +42,8 @@ def summarize_result(result: Any, error: str | None) -> str:
             return f"{kind}/{result.get('id')}"
         if result.get("status") == "finished":
             return "finished"
+        if isinstance(result.get("entries"), list):  # a paginated workbench search
+            return f"{len(result['entries'])} of {result.get('total', '?')} entries"
     return _short(result, 70)
 
 
@@ -66,11 +70,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from medsim.agents.oracle import OracleAgent
     from medsim.core.rollout import run_episode
 
-    env = medsim.make(ENV_ID)
+    env_id = getattr(args, "env", ENV_ID)
+    env = medsim.make(env_id)
     core = env.unwrapped
     tasks = [t for t in core.tasks if args.task in (None, t.id)]  # type: ignore[attr-defined]
     if not tasks:
-        raise SystemExit(f"medsim demo: no task {args.task!r} in {ENV_ID}")
+        raise SystemExit(f"medsim demo: no task {args.task!r} in {env_id}")
     rows: list[tuple[str, str, float, str, float]] = []
     for task in tasks:
         print(

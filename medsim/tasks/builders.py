@@ -72,8 +72,10 @@ def lab(
     id: str | None = None,
     interpretation: str | None = None,
 ) -> str:
-    """A final laboratory Observation for a labs.yaml key (``creatinine``, ``egfr`` ...)."""
-    spec = _entry(_terms("labs.yaml")["labs"], key, "lab")
+    """A final laboratory Observation for a labs.yaml key (``creatinine``, ``egfr`` ...) or one
+    of the extra labs of lookup.yaml (``ferritin`` ...)."""
+    table = {**(_terms("lookup.yaml").get("labs") or {}), **_terms("labs.yaml")["labs"]}
+    spec = _entry(table, key, "lab")
     unit = str(spec["unit"])
     res: Json = {
         "resourceType": "Observation",
@@ -300,6 +302,50 @@ def procedure(
     return _dump(_with(res, id=id, encounter=_ref("Encounter", encounter)))
 
 
+def allergy(key: str, recorded: str, id: str | None = None) -> str:
+    """An active, confirmed AllergyIntolerance for an allergies.yaml key (``sulfonamide`` ...)."""
+    spec = _entry(_terms("allergies.yaml")["allergies"], key, "allergy")
+    system, code, display = spec["code"]
+    res: Json = {
+        "resourceType": "AllergyIntolerance",
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "verificationStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                    "code": "confirmed",
+                }
+            ]
+        },
+        "type": spec.get("type", "allergy"),
+        "category": [spec.get("category", "medication")],
+        "criticality": spec.get("criticality", "low"),
+        "code": {
+            "coding": [{"system": system, "code": str(code), "display": display}],
+            "text": spec.get("text", display),
+        },
+        "patient": PATIENT,
+        "recordedDate": recorded,
+    }
+    reactions = [
+        {
+            "manifestation": [{"coding": [{"system": SNOMED, "code": str(r[0]), "display": r[1]}]}],
+            "severity": r[2],
+        }
+        for r in spec.get("reactions") or []
+    ]
+    if reactions:
+        res["reaction"] = reactions[:1]
+    return _dump(_with(res, id=id))
+
+
 def encounter(
     id: str,
     kind: str,
@@ -394,6 +440,7 @@ BUILDERS = {
     "condition": condition,
     "medication": medication,
     "procedure": procedure,
+    "allergy": allergy,
     "encounter": encounter,
     "note": note,
 }

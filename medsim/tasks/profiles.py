@@ -38,9 +38,7 @@ class Profile:
     ] = ()  # Practitioner ids of the patient's encounters, most seen first
     latest: tuple[tuple[str, float], ...] = ()  # LOINC code -> latest numeric value in the cohort
     pcp_name: str = ""  # display name of practitioners[0]
-    #: active MedicationRequests as (id, RxNorm code, display, authoredOn), so a template can
-    #: stop or supersede one of the patient's own orders (e.g. a held drug) by its id
-    orders: tuple[tuple[str, str, str, str], ...] = ()
+    orders: tuple[tuple[str, str], ...] = ()  # (RxNorm code, MedicationRequest id) of active orders
 
     def value(self, loinc: str) -> float | None:
         """The latest numeric value of ``loinc`` in the patient's cohort record, if any."""
@@ -68,9 +66,7 @@ class Profile:
             "pcp": self.practitioners[0] if self.practitioners else None,
             "pcp_name": self.pcp_name,
             "latest": dict(self.latest),
-            "orders": [
-                {"id": i, "code": c, "display": d, "authored": a} for i, c, d, a in self.orders
-            ],
+            "orders": dict(self.orders),
         }
 
 
@@ -98,7 +94,7 @@ def profiles() -> dict[str, Profile]:
     seen: dict[str, dict[str, int]] = {}
     values: dict[str, dict[str, tuple[str, float]]] = {}
     names: dict[str, str] = {}
-    orders: dict[str, list[tuple[str, str, str, str]]] = {}
+    orders: dict[str, dict[str, str]] = {}
     for res in iter_resources():
         rtype = res.get("resourceType")
         if rtype == "Patient":
@@ -119,15 +115,8 @@ def profiles() -> dict[str, Profile]:
         elif rtype == "MedicationRequest" and res.get("status") == "active":
             concept = res.get("medicationCodeableConcept") or {}
             meds.setdefault(pid, set()).update(_codes(concept))
-            first = (concept.get("coding") or [{}])[0]
-            orders.setdefault(pid, []).append(
-                (
-                    str(res.get("id", "")),
-                    str(first.get("code", "")),
-                    str(first.get("display", concept.get("text", ""))),
-                    str(res.get("authoredOn", "")),
-                )
-            )
+            for code in _codes(concept):
+                orders.setdefault(pid, {})[code] = str(res.get("id", ""))
             for coding in concept.get("coding") or []:
                 words.setdefault(pid, set()).update(str(coding.get("display", "")).lower().split())
         elif rtype == "AllergyIntolerance" and _active(res):
@@ -163,7 +152,7 @@ def profiles() -> dict[str, Profile]:
             practitioners=tuple(k for k, _ in ranked),
             latest=tuple(sorted((k, v[1]) for k, v in values.get(pid, {}).items())),
             pcp_name=names.get(ranked[0][0], "") if ranked else "",
-            orders=tuple(sorted(orders.get(pid, []))),
+            orders=tuple(sorted(orders.get(pid, {}).items())),
         )
     return out
 

@@ -27,6 +27,7 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ import jinja2
 import numpy as np
 import yaml
 from jinja2.nativetypes import NativeEnvironment
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from medsim.data.overlay import resolve_relative
 from medsim.tasks.builders import BUILDERS
@@ -59,6 +60,13 @@ class Instance(BaseModel):
     now: datetime
     params: dict[str, Any] = Field(default_factory=dict)
     split: str = "test"
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.utcoffset() is None:
+            raise ValueError("must include a timezone, e.g. 2025-03-04T09:00:00+00:00")
+        return value
 
 
 class TrainSpec(BaseModel):
@@ -96,6 +104,17 @@ class Template(BaseModel):
     path: str = ""
 
 
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The task loader's rules (dates stay strings) on libyaml's C parser when available:
+    rendered task bodies are large and the pure-Python parser dominates instantiation."""
+
+
+_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+
 _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
 )
@@ -124,6 +143,17 @@ for _env in (_ENV, _NATIVE):
     _env.globals["calc"] = _calc
     _env.filters["b64"] = _b64
     _env.filters["json"] = _tojson
+
+
+@lru_cache(maxsize=64)
+def _compiled(source: str) -> jinja2.Template:
+    """The compiled task body (compiling is most of the cost of an instance)."""
+    return _ENV.from_string(source)
+
+
+@lru_cache(maxsize=1024)
+def _expression(source: str) -> jinja2.Template:
+    return _NATIVE.from_string("{{ " + source + " }}")
 
 
 def load_template(path: str | Path) -> Template:
@@ -206,7 +236,7 @@ def _context(tpl: Template, inst: Instance, profile: Profile | None, extra: Json
     }
     for name, expr in tpl.derived.items():
         try:
-            ctx[name] = _NATIVE.from_string("{{ " + expr + " }}").render(**ctx)
+            ctx[name] = _expression(expr).render(**ctx)
         except jinja2.TemplateError as exc:
             raise TemplateError(f"{tpl.path}: derived {name!r}: {exc}") from None
     return ctx
@@ -233,13 +263,13 @@ def instantiate(tpl: Template, inst: Instance, extra: Json | None = None) -> Tas
     profile = profiles().get(inst.patient)
     ctx = _context(tpl, inst, profile, extra or {})
     try:
-        text = _ENV.from_string(tpl.task).render(**ctx)
+        text = _compiled(tpl.task).render(**ctx)
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{where}: rendering failed: {exc}") from None
     except ValueError as exc:  # a builder refused its arguments
         raise TemplateError(f"{where}: {exc}") from None
     try:
-        body = yaml.load(text, Loader=_Loader)  # noqa: S506
+        body = yaml.load(text, Loader=_FastLoader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise TemplateError(f"{where}: rendered task is not valid YAML: {exc}") from None
     if not isinstance(body, dict):

@@ -105,11 +105,15 @@ def _from_clinical() -> list[Concept]:
 def _from_lookup() -> list[Concept]:
     data = _load("lookup.yaml")
     systems = data["systems"]
-    return [
+    out = [
         Concept(systems[key], str(row[0]), str(row[1]), str(row[2]) if len(row) > 2 else "")
         for key, rows in data["codes"].items()
         for row in rows
     ]
+    for key, lab in (data.get("labs") or {}).items():
+        syn = f"{lab.get('short', '')}; {key.replace('_', ' ')}; {lab.get('unit', '')}"
+        out.append(Concept(LOINC, str(lab["loinc"]), str(lab["display"]), syn))
+    return out
 
 
 @cache

@@ -101,3 +101,75 @@ def test_authoring_example_is_the_real_template() -> None:
     example = (ROOT / "templates" / "subclinical_hypothyroidism.yaml").read_text(encoding="utf-8")
     block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
     assert block == example
+
+
+def test_reference_solutions_run_without_tool_errors(test_tasks: list[Task]) -> None:
+    """A physician's chart review: no failed call, and a median of at least 20 tool calls."""
+    env = medsim.make("PhysicianBench-v0")
+    lengths = []
+    for task in test_tasks:
+        env.reset(options={"task_id": task.id})
+        for action in task.reference_solution:
+            *_, info = env.step(action)
+            assert info["error"] is None, (task.id, action, info["error"])
+        lengths.append(len(task.reference_solution))
+    env.close()
+    assert sorted(lengths)[len(lengths) // 2] >= 20, lengths
+
+
+def test_random_agent_scores_near_zero(test_tasks: list[Task]) -> None:
+    from medsim.agents.random_agent import RandomAgent
+    from medsim.core.rollout import run_episode
+
+    env = make_env(max_steps=12)
+    agent = RandomAgent(env.action_space, seed=0)
+    scores = [run_episode(env, agent, task_id=t.id, seed=0).score for t in test_tasks]
+    env.close()
+    assert sum(scores) / len(scores) < 0.1, scores
+    assert max(scores) < 0.3, scores
+
+
+def test_without_judge_rubric_is_flagged_ungraded(test_tasks: list[Task]) -> None:
+    task = next(t for t in test_tasks if t.rubric)
+    env = medsim.make("PhysicianBench-v0")
+    env.reset(options={"task_id": task.id})
+    for action in task.reference_solution:
+        _, reward, *_, info = env.step(action)
+    assert reward == 1.0
+    assert info["reward_breakdown"]["rubric/ungraded"] == 0.0
+    grade = env.unwrapped.record.grade
+    assert grade["rubric"]["ungraded"] == [c.id for c in task.rubric]
+    env.close()
+
+
+def test_readme_counts_match_the_suite(test_tasks: list[Task]) -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- counts: (.*?) -->", text)
+    assert found is not None
+    counts = dict(item.split("=") for item in found.group(1).split())
+    gates = sum(1 for t in test_tasks for c in t.checkpoints if c.gate)
+    scored = sum(1 for t in test_tasks for c in t.checkpoints if not c.gate)
+    assert counts == {
+        "templates": str(len(SUITE.templates())),
+        "tasks": str(len(test_tasks)),
+        "checkpoints": str(scored),
+        "gates": str(gates),
+    }
+    for tpl in SUITE.templates():
+        assert f"`{tpl.template}`" in text, tpl.template
+
+
+def test_cli_lists_and_demos_the_suite(capsys: pytest.CaptureFixture[str]) -> None:
+    from medsim.cli.main import main
+
+    assert main(["tasks", "list", "PhysicianBench-v0"]) == 0
+    out = capsys.readouterr().out
+    assert "pb-af-apixaban-01" in out and "medication_prescribing" in out
+    assert "cardiology" in out and "retrieval" in out and "gates" in out
+    assert main(["tasks", "list", "PhysicianBench-v0", "--split", "train"]) == 0
+    out = capsys.readouterr().out
+    assert "-train-0000" in out and "train" in out
+    args = ["demo", "--env", "PhysicianBench-v0", "--task", "pb-subclinical-hypothyroid-01"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "write_file(" in out and "all reference solutions score 1.0" in out
