@@ -58,6 +58,12 @@ _UNIT_ALIASES: dict[str, str] = {
     "/[hpf]": "/[HPF]",
     "{beats}/min": "beats/min",
     "{breaths}/min": "/min",
+    # international units of a drug dose (UCUM [iU]); prescribers write "units" / "IU"
+    "[iu]": "[iU]",
+    "iu": "[iU]",
+    "unit": "[iU]",
+    "units": "[iU]",
+    "internationalunits": "[iU]",
     "mg/dl": "mg/dL",
     "mg/l": "mg/L",
     "g/dl": "g/dL",

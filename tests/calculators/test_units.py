@@ -30,10 +30,18 @@ def test_parse_quantity_rejects(raw: object) -> None:
     ("spelling", "canonical"),
     [("mm hg", "mmHg"), ("MMHG", "mmHg"), ("beats per minute", "beats/min"), ("msec", "ms"),
      ("lbs", "lb"), ("umol/L", "µmol/L"), ("μmol/l", "µmol/L"), ("kg/m^2", "kg/m²"),
-     ("mcg/hr", "µg/h"), ("uIU/mL", "µIU/mL"), ("x10^9/L", "10^9/L")],
+     ("mcg/hr", "µg/h"), ("uIU/mL", "µIU/mL"), ("x10^9/L", "10^9/L"), ("units", "[iU]"),
+     ("IU", "[iU]"), ("[iU]", "[iU]"), ("International units", "[iU]")],
 )  # fmt: skip
 def test_aliases(spelling: str, canonical: str) -> None:
     assert normalize_unit(spelling) == canonical
+
+
+def test_international_units_compare_across_spellings() -> None:
+    assert convert(240, "units", "[iU]") == 240
+    assert convert(5000, "IU", "units") == 5000
+    with pytest.raises(ValueError):
+        convert(240, "units", "mg")
 
 
 @pytest.mark.parametrize(
