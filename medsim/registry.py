@@ -60,6 +60,13 @@ ENVS: tuple[EnvEntry, ...] = (
         "the patient's FHIR record; process checkpoints for calculator, inputs and retrieval.",
     ),
     EnvEntry(
+        id="MedAgentBench-v0",
+        entry_point="medsim.environments.medagentbench:make_env",
+        suite="medsim.environments.medagentbench:SUITE",
+        description="MedAgentBench's 10 task categories x 30 patients (+ train split) on the "
+        "cohort at 2023-11-13; text protocol or function calling, POSTs executed or recorded.",
+    ),
+    EnvEntry(
         id="PhysicianBench-v0",
         entry_point="medsim.environments.physicianbench:make_env",
         suite="medsim.environments.physicianbench:SUITE",

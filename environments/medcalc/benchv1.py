@@ -3,7 +3,8 @@
 Each of the 1,047 rows of ``medsim/data/medcalc/test_data_v1.0.csv`` becomes a task: its patient
 note and question, graded by MedCalc-Bench's rule with the row's own Ground Truth and Lower/Upper
 Limits. The reference solution answers the row's label; the negative control answers a wrong
-value. Rows whose label medsim's calculators dispute (``label_disagreements.json``) say so in
+value (its ``answer`` checkpoint must fail). The rows keep MedCalc-Bench's own limits: without
+structured inputs, no wrong-method answers can be computed to narrow them (docs/medcalc.md). Rows whose label medsim's calculators dispute (``label_disagreements.json``) say so in
 ``metadata.issues``: there, a correct calculation may be graded wrong.
 
 Data: MedCalc-Bench v1.0 (Khandekar et al., NeurIPS 2024 Datasets and Benchmarks), CC BY-SA 4.0;
@@ -67,7 +68,12 @@ def row_task(row: dict[str, str], issues: dict[int, dict[str, Any]]) -> dict[str
         "checkpoints": [rule.checkpoint()],
         "reference_solution": [finish(_answer(rule.kind, row["Ground Truth Answer"]))],
         "negative_controls": [
-            {"name": "wrong_answer", "actions": [finish(wrong)], "why": f"answers {wrong!r}"}
+            {
+                "name": "wrong_answer",
+                "actions": [finish(wrong)],
+                "why": f"answers {wrong!r}",
+                "must_fail": ["answer"],
+            }
         ],
         "metadata": {
             "tags": [category, f"medcalc-{mid}", "medcalc-bench-v1.0", row["Note Type"].lower()],

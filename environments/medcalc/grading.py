@@ -11,6 +11,8 @@ answer the same way (to pick negative controls that really are wrong) and makes 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -26,6 +28,9 @@ from medsim.calculators.conformance import (
 )
 
 RuleKind = Literal["date", "weeks_days", "integer", "range"]
+#: The smallest half-width a decimal rule may have, as a fraction of the truth: an answer given
+#: to three significant digits is within 0.5 % of it.
+RESOLUTION = 0.005
 _FMT = "%m/%d/%Y"
 
 
@@ -44,6 +49,34 @@ class AnswerRule:
         lower = "" if self.low is None else repr(self.low)
         upper = "" if self.high is None else repr(self.high)
         return grade(self.medcalc_id, str(answer), str(self.truth), lower, upper)
+
+    def narrowed(self, wrong: Iterable[Any]) -> AnswerRule | None:
+        """This rule with its limits narrowed so that every wrong-method answer in ``wrong`` is
+        rejected (issue 21): a decimal rule accepts truth +/- half the distance to the nearest
+        wrong answer, never more than MedCalc-Bench's limits. None when a wrong answer lies within
+        the resolution (0.5 % of the truth): the case cannot tell the methods apart and must be
+        redrawn. A wrong answer equal to the truth is no mistake for this case (the uncorrected
+        calcium when the albumin is exactly 4.0 g/dL; TBW 0.6 for a young man) and is ignored.
+        Integer, date and exact rules are returned unchanged (a wrong method that lands on the
+        same score or date is likewise no mistake for that case)."""
+        if self.kind != "range" or self.low is None or self.high is None or self.low == self.high:
+            return self
+        truth = float(self.truth)
+        same = 1e-9 * max(abs(truth), 1.0)
+        distances = [
+            abs(float(w) - truth)
+            for w in wrong
+            if isinstance(w, int | float) and not isinstance(w, bool) and math.isfinite(w)
+        ]
+        distances = [d for d in distances if d > same]
+        if not distances:
+            return self
+        half = min(distances) / 2
+        if half < RESOLUTION * max(abs(truth), 1.0):
+            return None
+        slack = min(half, (self.high - self.low) / 2)
+        low, high = round(truth - slack, 6), round(truth + slack, 6)
+        return AnswerRule(self.medcalc_id, self.kind, self.truth, low, high)
 
     def wrong(self) -> Any:
         """A plausible answer the rule marks wrong (the "plain wrong answer" control)."""
@@ -91,8 +124,9 @@ class AnswerRule:
         return _spec(
             "value_reported",
             {"range": [self.low, self.high]},
-            f"The answer lies in [{self.low}, {self.high}] (MedCalc-Bench Lower/Upper Limit "
-            f"around the truth {self.truth}).",
+            f"The answer lies in [{self.low}, {self.high}] around the truth {self.truth} "
+            "(at most MedCalc-Bench's Lower/Upper Limit; generated tasks narrow it to half the "
+            "distance to the nearest wrong method's answer, docs/medcalc.md).",
         )
 
 

@@ -19,9 +19,11 @@ Inputs are validated (and units converted) before the function runs; errors name
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -84,7 +86,18 @@ class Calculator:
 
     @property
     def description(self) -> str:
-        return inspect.getdoc(self.fn) or self.name
+        """The method (the function's docstring), ending with the version paragraph."""
+        doc = inspect.getdoc(self.fn) or self.name
+        return f"{doc}\n\n{self.version}" if self.version else doc
+
+    @property
+    def version(self) -> str:
+        """Which version of the rule this implements and whether a newer one replaced it
+        (``data/versions.yaml``); empty when the table has no entry."""
+        entry = _versions().get(self.id)
+        if not entry:
+            return ""
+        return f"Version: {entry['version']}. Newer or replacing rules: {entry['current']}."
 
     def input_schema(self) -> dict[str, Any]:
         return self.inputs.model_json_schema()
@@ -97,11 +110,20 @@ class Calculator:
             "category": self.category,
             "output": self.output,
             "unit": self.unit,
+            "version": self.version,
             "input_schema": self.input_schema(),
         }
 
 
 _REGISTRY: dict[str, Calculator] = {}
+
+
+@functools.cache
+def _versions() -> dict[str, dict[str, str]]:
+    import yaml
+
+    text = resources.files("medsim.calculators.data").joinpath("versions.yaml").read_text("utf-8")
+    return dict(yaml.safe_load(text))
 
 
 def calculator(

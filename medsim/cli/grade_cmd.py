@@ -75,6 +75,16 @@ def _default_data(record: EpisodeRecord) -> Path | None:
         return Path(cohort.cohort_path())  # type: ignore[attr-defined]
 
 
+def _import_suite_graders(record: EpisodeRecord) -> None:
+    """Register the record's suite's own tools and graders (a suite may define checkpoints)."""
+    try:
+        from medsim.registry import get_suite
+
+        get_suite(record.suite).import_tools()
+    except Exception:  # an unknown suite: its graders, if any, are reported as unknown below
+        return
+
+
 def rebuild_store(record: EpisodeRecord, task: Any, fhir: str, data: str | None) -> Any:
     """An episode holding the base data, the task overlay and the record's writes, replayed."""
     from medsim.fhir import shared_backend
@@ -103,6 +113,7 @@ def regrade(path: Path, record: EpisodeRecord, args: argparse.Namespace) -> dict
     """One record's saved and new grade."""
     from medsim.grading.score import grade
 
+    _import_suite_graders(record)
     task = _task(record, path)
     store = None if args.no_store else rebuild_store(record, task, args.fhir, args.data)
     try:

@@ -8,7 +8,17 @@ import importlib
 import sys
 
 # module name under medsim.cli -> registers one or more sub-commands
-COMMAND_MODULES = ["demo", "fhir_cmd", "data_cmd", "tasks_cmd", "hapi_cmd", "calc_cmd", "grade_cmd"]
+COMMAND_MODULES = [
+    "demo",
+    "fhir_cmd",
+    "data_cmd",
+    "tasks_cmd",
+    "hapi_cmd",
+    "calc_cmd",
+    "grade_cmd",
+    "eval_cmd",
+    "play_cmd",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,8 @@ def _checks(task: Any) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    _, rows = _load(args.suite, args.split)
+    suite = _suite(args.suite)
+    _, rows = _load(args.suite, args.split or getattr(suite, "default_split", None))
     w_id = max((len(t.id) for t in rows), default=2)
     w_wf = max((len(t.workflow) for t in rows), default=8)
     w_sp = max((len(t.specialty) for t in rows), default=9)
@@ -91,6 +93,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{t.patient:<9}  {_checks(t)}"
         )
     print(f"{len(rows)} task(s)")
+    categories = Counter(
+        tag for t in rows for tag in t.metadata.tags if tag.startswith("category:")
+    )
+    if categories:
+        print(", ".join(f"{tag.split(':', 1)[1]} {n}" for tag, n in sorted(categories.items())))
     return 0
 
 

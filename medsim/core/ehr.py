@@ -18,7 +18,7 @@ def open_ehr(fhir: Any, data: Any, suite: Suite) -> Any:
 
     if fhir is None or fhir == "embedded":
         path = suite.default_data() if data is DEFAULT else data
-        return shared_backend("embedded", path)
+        return shared_backend("embedded", path, max_page_size=suite.max_page_size)
     return open_backend(fhir, data=None if data is DEFAULT else data)
 
 

@@ -87,6 +87,8 @@ class ClinicalEnv(gym.Env[str, Any]):
         self.render_mode = render_mode
         suite.import_tools()
         chosen = list(tasks) if tasks is not None else suite.tasks()
+        if split is None and tasks is None:
+            split = suite.default_split
         if split is not None:
             chosen = [t for t in chosen if t.split == split]
         if not chosen:
@@ -119,6 +121,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         self._steps = 0
         self._error: ErrorInfo = None
         self._usage: dict[str, Any] = {}
+        self._reported = 0  # transcript messages already sent in an info (lean info)
 
     # ---- public views ------------------------------------------------------------------------
 
@@ -186,7 +189,8 @@ class ClinicalEnv(gym.Env[str, Any]):
         )
         self._record.usage = self._usage  # the same dict: usage stays live in the record
         self.scorer.start(task, self._record, self._episode)
-        return prompt, self._info()
+        self._reported = 0
+        return prompt, self._info(tools=True)
 
     def episode_services(self, task: Task) -> dict[str, Any]:
         """Extra objects tools of this episode may use (``ToolContext.services``): a hook for
@@ -346,16 +350,21 @@ class ClinicalEnv(gym.Env[str, Any]):
 
     # ---- info, render, close -----------------------------------------------------------------
 
-    def _info(self) -> dict[str, Any]:
+    def _info(self, tools: bool = False) -> dict[str, Any]:
+        """Lean info: only the transcript messages added since the last info, the tool schemas
+        at reset only (``None`` = unchanged), the whole transcript once the episode is over."""
         record = self.record
+        new = record.messages[self._reported :]
+        self._reported = len(record.messages)
         return {
             "task_id": record.task_id,
-            "messages": list(record.messages),
-            "tools": list(self._schemas[record.task_id]),
+            "messages": list(new),
+            "tools": list(self._schemas[record.task_id]) if tools else None,
             "checkpoints": self.scorer.status(),
             "reward_breakdown": self.scorer.breakdown(),
             "error": dict(self._error) if self._error else None,
             "usage": dict(self._usage),
+            "transcript": list(record.messages) if self._done else None,
         }
 
     def add_usage(

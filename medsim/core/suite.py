@@ -39,6 +39,10 @@ class Suite:
     #: Default EHR data (path) for the embedded backend; None means medsim's synthetic cohort.
     data: Callable[[], Path | None] | None = None
     prompt_template: str = "{instruction}{context_block}"
+    #: Split used when none is asked for (``make`` and ``medsim tasks list``); None = all tasks.
+    default_split: str | None = None
+    #: Largest ``_count`` the embedded engine honours for this suite (None: the engine's default).
+    max_page_size: int | None = None
     extras: dict[str, object] = field(default_factory=dict)
 
     def tasks(self) -> list[Task]:

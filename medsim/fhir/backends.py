@@ -9,7 +9,7 @@ from typing import Any
 from medsim.fhir.embedded import EmbeddedBackend
 from medsim.fhir.interface import FhirBackend
 
-_SHARED: dict[tuple[str, str], FhirBackend] = {}
+_SHARED: dict[tuple[str, str, str], FhirBackend] = {}
 _LOCK = threading.Lock()
 
 
@@ -29,10 +29,17 @@ def open_backend(
     return spec
 
 
-def shared_backend(spec: str | None = None, data: str | Path | None = None) -> FhirBackend:
-    """One backend per (spec, data) per process, so many envs share one loaded base."""
-    key = (spec or "embedded", str(Path(data).resolve()) if data is not None else "")
+def shared_backend(
+    spec: str | None = None, data: str | Path | None = None, max_page_size: int | None = None
+) -> FhirBackend:
+    """One backend per (spec, data, max_page_size) per process, so many envs share one base."""
+    key = (
+        spec or "embedded",
+        str(Path(data).resolve()) if data is not None else "",
+        str(max_page_size or ""),
+    )
     with _LOCK:
         if key not in _SHARED:
-            _SHARED[key] = open_backend(spec, data)
+            extra = {"max_page_size": max_page_size} if max_page_size else {}
+            _SHARED[key] = open_backend(spec, data, **extra)
         return _SHARED[key]

@@ -66,9 +66,12 @@ class EmbeddedBackend:
         validate: bool = False,
         page_size: int = 20,
         use_cache: bool = True,
+        max_page_size: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.page_size = page_size
+        #: Largest ``_count`` honoured (None: ``query.MAX_COUNT``).
+        self.max_page_size = max_page_size
         self._validate = validate
         self._lock = threading.Lock()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None

@@ -102,7 +102,7 @@ class EmbeddedEpisode:
 
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
         check_type(resource_type)
-        query = parse_query(resource_type, params)
+        query = parse_query(resource_type, params, max_count=self.backend.max_page_size)
         with self._lock:
             return self._search(query)
 

@@ -125,7 +125,9 @@ def unescape(value: str) -> str:
     return re.sub(r"\\([,|$\\])", r"\1", value)
 
 
-def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:
+def parse_query(
+    resource_type: str, params: Any, *, _depth: int = 0, max_count: int | None = None
+) -> Query:
     known = params_for(resource_type)
     q = Query(resource_type)
     for name, value in normalize_params(params):
@@ -134,7 +136,7 @@ def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:
                 f"parameter {name!r}: value longer than {MAX_VALUE_LENGTH} characters", "too-long"
             )
         if name in CONTROL:
-            _control(q, name, value)
+            _control(q, name, value, max_count or MAX_COUNT)
             continue
         base, _, modifier = name.partition(":")
         chain_rest = None
@@ -253,7 +255,7 @@ def _value(param: SearchParam, modifier: str, raw: str, ref_type: str | None) ->
     )
 
 
-def _control(q: Query, name: str, value: str) -> None:
+def _control(q: Query, name: str, value: str, max_count: int = MAX_COUNT) -> None:
     if name == "_sort":
         q.sort = []
         for key in value.split(","):
@@ -271,7 +273,7 @@ def _control(q: Query, name: str, value: str) -> None:
             raise bad(f'{name} must be a non-negative integer, got "{value}"')
         n = int(value)
         if name == "_count":
-            q.count = min(n, MAX_COUNT)
+            q.count = min(n, max_count)
         else:
             q.offset = n
     elif name in ("_include", "_revinclude"):

@@ -64,6 +64,28 @@ def _with(resource: Json, **extra: Any) -> Json:
     return resource
 
 
+def _measurement(category: tuple[str, str], spec: Json, text: str, value: float, when: str) -> Json:
+    """A final Observation with a UCUM quantity for a labs.yaml / vitals.yaml entry."""
+    unit = str(spec["unit"])
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "category": _category(*category),
+        "code": {
+            "coding": [{"system": LOINC, "code": str(spec["loinc"]), "display": spec["display"]}],
+            "text": text,
+        },
+        "subject": PATIENT,
+        "effectiveDateTime": when,
+        "valueQuantity": {
+            "value": value,
+            "unit": spec.get("unit_display", unit),
+            "system": UCUM,
+            "code": unit,
+        },
+    }
+
+
 def lab(
     key: str,
     value: float,
@@ -76,36 +98,11 @@ def lab(
     of the extra labs of lookup.yaml (``ferritin`` ...)."""
     table = {**(_terms("lookup.yaml").get("labs") or {}), **_terms("labs.yaml")["labs"]}
     spec = _entry(table, key, "lab")
-    unit = str(spec["unit"])
-    res: Json = {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": _category("laboratory", "Laboratory"),
-        "code": {
-            "coding": [{"system": LOINC, "code": str(spec["loinc"]), "display": spec["display"]}],
-            "text": spec["short"],
-        },
-        "subject": PATIENT,
-        "effectiveDateTime": when,
-        "issued": when,
-        "valueQuantity": {
-            "value": value,
-            "unit": spec.get("unit_display", unit),
-            "system": UCUM,
-            "code": unit,
-        },
-    }
+    res = _measurement(("laboratory", "Laboratory"), spec, str(spec["short"]), value, when)
+    res["issued"] = when
     if interpretation:
-        res["interpretation"] = [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
-                        "code": interpretation,
-                    }
-                ]
-            }
-        ]
+        system = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+        res["interpretation"] = [{"coding": [{"system": system, "code": interpretation}]}]
     return _dump(_with(res, id=id, encounter=_ref("Encounter", encounter)))
 
 
@@ -116,24 +113,7 @@ def vital(
     spec = _entry(_terms("vitals.yaml")["vitals"], key, "vital sign")
     if "components" in spec:
         raise BuilderError(f"{key} has components; use blood_pressure(sbp, dbp, when)")
-    unit = str(spec["unit"])
-    res: Json = {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": _category("vital-signs", "Vital Signs"),
-        "code": {
-            "coding": [{"system": LOINC, "code": str(spec["loinc"]), "display": spec["display"]}],
-            "text": spec["display"],
-        },
-        "subject": PATIENT,
-        "effectiveDateTime": when,
-        "valueQuantity": {
-            "value": value,
-            "unit": spec.get("unit_display", unit),
-            "system": UCUM,
-            "code": unit,
-        },
-    }
+    res = _measurement(("vital-signs", "Vital Signs"), spec, str(spec["display"]), value, when)
     return _dump(_with(res, id=id, encounter=_ref("Encounter", encounter)))
 
 

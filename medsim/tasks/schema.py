@@ -57,13 +57,16 @@ class Scoring(BaseModel):
 
 
 class NegativeControl(BaseModel):
-    """A scripted wrong trajectory that must score ``<= max_score`` and below 1.0."""
+    """A scripted wrong trajectory that must score ``<= max_score`` and below 1.0; the
+    checkpoints named in ``must_fail`` must not pass in its run (e.g. a wrong method's answer
+    must fail the ``answer`` checkpoint, not only lower the score)."""
 
     model_config = _STRICT
 
     name: str = Field(min_length=1)
     actions: list[Action]
     max_score: float = Field(default=0.99, ge=0, le=1)
+    must_fail: list[str] = Field(default_factory=list)
     why: str
 
 
@@ -125,6 +128,14 @@ class Task(BaseModel):
                 raise ValueError(f"duplicate {label} {', '.join(dupes)}")
         if not self.checkpoints and not self.rubric:
             raise ValueError("a task needs at least one checkpoint or rubric criterion")
+        known = {c.id for c in self.checkpoints}
+        for control in self.negative_controls:
+            unknown = sorted(set(control.must_fail) - known)
+            if unknown:
+                raise ValueError(
+                    f"negative control {control.name}: must_fail names unknown checkpoint(s) "
+                    f"{', '.join(unknown)}"
+                )
         return self
 
     def negative_control(self, name: str) -> NegativeControl:

@@ -13,7 +13,16 @@ from medsim.core.env import ClinicalEnv
 from medsim.core.rollout import ScriptedAgent, run_episode
 from medsim.core.suite import Suite
 
-INFO_KEYS = {"task_id", "messages", "tools", "checkpoints", "reward_breakdown", "error", "usage"}
+INFO_KEYS = {
+    "task_id",
+    "messages",
+    "tools",
+    "checkpoints",
+    "reward_breakdown",
+    "error",
+    "usage",
+    "transcript",
+}
 SEARCH_ARGS = {
     "resource_type": "Observation",
     "params": {"patient": "pat-t1", "code": "http://loinc.org|2823-3"},

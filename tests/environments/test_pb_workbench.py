@@ -104,11 +104,19 @@ def test_bad_read_arguments(ctx: ToolContext, args: dict[str, Any], fragment: st
 
 @pytest.mark.parametrize(
     ("words", "per_day"),
-    [("twice daily", 2), ("BID", 2), ("once daily", 1), ("q8h", 3), ("every 12 hours", 2)],
+    [
+        ("twice daily", 2),
+        ("BID", 2),
+        ("once daily", 1),
+        ("q8h", 3),
+        ("every 12 hours", 2),
+        ("every other day", 0.5),
+        ("once weekly", 1 / 7),
+    ],
 )
 def test_frequency_words_become_timing(words: str, per_day: float) -> None:
     repeat = timing(words)["repeat"]
-    unit_per_day = {"d": 1, "h": 24}[repeat["periodUnit"]]
+    unit_per_day = {"d": 1, "h": 24, "wk": 1 / 7}[repeat["periodUnit"]]
     assert repeat["frequency"] * unit_per_day / repeat["period"] == per_day
 
 

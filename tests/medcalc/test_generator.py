@@ -126,10 +126,13 @@ def test_v0_is_not_built_from_the_medcalc_bench_notes() -> None:
 def test_controls_exist_and_cover_the_mistakes() -> None:
     names = Counter(c.name for t in V0_SUITE.tasks() for c in t.negative_controls)
     assert names["wrong_answer"] == 550
-    assert names["wrong_unit"] >= 200 and names["missed_input"] >= 450
+    # only real unit confusions (issue 21): fewer than the 250 that included bicarbonate in mg/dL
+    assert names["wrong_unit"] >= 140 and names["missed_input"] >= 450
+    assert sum(n for k, n in names.items() if k.startswith("wrong_method_")) >= 350
     ehr_names = Counter(c.name for t in EHR_SUITE.tasks() for c in t.negative_controls)
     assert ehr_names["no_lookup"] == ehr_names["wrong_answer"] == len(EHR_SUITE.tasks())
-    assert ehr_names["wrong_unit"] >= 30 and ehr_names["missed_input"] >= 70
+    assert ehr_names["wrong_unit"] >= 25 and ehr_names["missed_input"] >= 70
+    assert ehr_names["wrong_calculator"] == 32  # every task of a calculator with alternatives
 
 
 def test_ehr_instruction_names_only_patient_and_question() -> None:
@@ -151,9 +154,7 @@ def test_evaluate_arithmetic_and_comparisons(a: int, b: int, c: int) -> None:
     assert evaluate("-a >= b or a != b", env) == (-a >= b or a != b)
 
 
-@pytest.mark.parametrize(
-    "expr", ["__import__('os')", "a.real", "[a]", "a if b else c", "lambda: 1", "a +"]
-)
+@pytest.mark.parametrize("expr", ["__import__('os')", "a.real", "[a]", "a[0]", "lambda: 1", "a +"])
 def test_evaluate_refuses_anything_else(expr: str) -> None:
     with pytest.raises(SpecError):
         evaluate(expr, {"a": 1, "b": 2, "c": 3})

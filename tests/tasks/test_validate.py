@@ -84,3 +84,67 @@ def test_cli_list_show_validate(tmp_path: Path, capsys: pytest.CaptureFixture[st
         main(["tasks", "show", tasks, "zzz"])
     with pytest.raises(SystemExit, match="unknown suite"):
         main(["tasks", "list", "no-such-suite"])
+
+
+@pytest.mark.parametrize(
+    "now,instruction,problem",
+    [
+        ("2025-01-15T09:00:00-05:00", "Repeat the potassium tomorrow at 08:00.", "without a time"),
+        ("2025-01-15T09:00:00-05:00", "Repeat it tomorrow at 08:00 UTC.", "not the offset"),
+        ("2025-01-15T09:00:00-05:00", "Repeat it tomorrow at 08:00 (UTC+01:00).", "not the offset"),
+        ("2025-01-15T09:00:00-05:00", "Repeat it at 2025-01-16T08:00.", "has no UTC offset"),
+        ("2025-01-15T09:00:00-05:00", "Repeat it tomorrow at 08:00 (UTC-05:00).", None),
+        ("2025-01-15T09:00:00+00:00", "Repeat it tomorrow at 08:00 UTC.", None),
+        ("2025-01-15T09:00:00-05:00", "Repeat it at 2025-01-16T08:00:00-05:00.", None),
+        ("2025-01-15T09:00:00-05:00", "Report the latest potassium.", None),
+        ("2025-01-15T09:00:00-05:00", "Recheck it tomorrow at 8 am.", "without a time"),
+        ("2025-01-15T09:00:00-05:00", "Recheck it tomorrow at 8 a.m. (UTC-05:00).", None),
+    ],
+)
+def test_instruction_times_state_their_zone(
+    now: str, instruction: str, problem: str | None
+) -> None:
+    """Issue 21: "tomorrow at 08:00" for a patient in Ohio was graded in UTC."""
+    from medsim.core.validate import time_zone_problems
+    from medsim.tasks.schema import Task
+
+    window = {"after": "@today+P1DT7H59M", "before": "@today+P1DT8H1M"}
+    order = {"resource_type": "ServiceRequest", "occurrence": window}
+    checkpoints = [{"id": "repeat", "grader": "resource_created", "params": order}]
+    data = {**fixture_task("query.yaml"), "now": now, "instruction": instruction}
+    task = Task.model_validate({**data, "checkpoints": checkpoints})
+    assert time_zone_problems(task.model_copy(update={"checkpoints": []})) == []  # no @today
+    found = " | ".join(time_zone_problems(task))
+    if problem is None:
+        assert found == ""
+    else:
+        assert problem in found
+
+
+def test_must_fail_checkpoints_and_calculation_controls(tmp_path: Path) -> None:
+    """Issue 21: a wrong method's control must fail the answer checkpoint itself, not merely
+    score below 1 through some other checkpoint; a calculation task needs such a control."""
+    base = fixture_task("query.yaml")
+    lucky = {**base, "id": "lucky"}
+    lucky["negative_controls"] = [
+        {  # the right value without looking: scores < 1, but its answer passes
+            "name": "no_lookup",
+            "actions": [{"name": "finish", "arguments": {"answer": [3.2, "x"]}}],
+            "must_fail": ["value"],
+            "why": "answers the right number without looking",
+        }
+    ]
+    calc = {**base, "id": "calc", "workflow": "calculation"}  # only a control without must_fail
+    reports = {r.task_id: r for r in validate_tasks(suite_with(tmp_path, lucky, calc))}
+    assert reports["lucky"].scores["no_lookup"] < 1.0
+    assert "passes checkpoint 'value' (must_fail)" in " ".join(reports["lucky"].problems)
+    assert "wrong-method control" in " ".join(reports["calc"].problems)
+
+
+def test_must_fail_names_a_checkpoint() -> None:
+    from medsim.tasks.schema import Task
+
+    data = fixture_task("query.yaml")
+    data["negative_controls"][0]["must_fail"] = ["nope"]
+    with pytest.raises(ValueError, match="unknown checkpoint"):
+        Task.model_validate(data)

@@ -3,7 +3,8 @@ a wrong answer (by the task's own rule).
 
 * **wrong unit**: an input the note/chart gives in another unit passed as a bare number (read
   as the canonical unit), or a canonical-unit number passed with a confusable unit label
-  (``data/controls.yaml`` ``confusions``: kg/lb, cm/in, mg/dL/mmol/L ...);
+  (``data/controls.yaml`` ``confusions``, per input: creatinine mg/dL vs µmol/L, weight kg vs
+  lb, height cm vs in ... only confusions that really happen);
 * **missed input**: an optional input left out (a finding not reported counts as absent, a
   default is used), or a required one replaced by a "normal" value (``normal_values``);
 * **wrong answer**: see :meth:`AnswerRule.wrong`.
@@ -34,13 +35,18 @@ class Mistake:
     why: str
 
 
-def _try(calc_id: str, inputs: dict[str, Any], rule: AnswerRule) -> Any | None:
-    """The calculator's answer for ``inputs`` when valid and graded wrong, else None."""
+def _value(calc_id: str, inputs: dict[str, Any]) -> Any | None:
+    """The calculator's answer for ``inputs``, or None when it refuses them."""
     try:
-        value = compute(calc_id, inputs).value
+        return compute(calc_id, inputs).value
     except CalculatorError:
         return None
-    return None if rule.is_correct(value) else value
+
+
+def _try(calc_id: str, inputs: dict[str, Any], rule: AnswerRule) -> Any | None:
+    """The calculator's answer for ``inputs`` when valid and graded wrong, else None."""
+    value = _value(calc_id, inputs)
+    return None if value is None or rule.is_correct(value) else value
 
 
 def _number(reported: Any) -> float | None:
@@ -51,42 +57,51 @@ def _number(reported: Any) -> float | None:
     return None
 
 
-def wrong_unit(
+def unit_confusions(
     calc_id: str,
     reported: Mapping[str, Any],
     units: Mapping[str, str],
     confusions: Mapping[str, list[str]],
-    rule: AnswerRule,
     rng: random.Random,
-) -> Mistake | None:
-    """An input passed in the wrong unit (see the module doc); None when no such mistake
-    changes the answer."""
+) -> list[Mistake]:
+    """Every real unit confusion of the reported inputs that the calculator accepts, in a seeded
+    order (see the module doc; ``confusions`` is keyed by input name)."""
     ignored: list[str] = []
     relabelled: list[tuple[str, str]] = []
     for name, rep in reported.items():
         if isinstance(rep, dict) and "unit" in rep:
             ignored.append(name)
         elif _number(rep) is not None and name in units:
-            relabelled.extend((name, u) for u in confusions.get(units[name], []))
+            relabelled.extend((name, u) for u in confusions.get(name, []))
     rng.shuffle(ignored)
     rng.shuffle(relabelled)
+    out: list[Mistake] = []
     for name in ignored:
         rep = reported[name]
         inputs = {**reported, name: rep["value"]}
-        value = _try(calc_id, inputs, rule)
+        value = _value(calc_id, inputs)
         if value is not None:
             why = (
                 f"passes {name} = {rep['value']} without its unit ({rep['unit']}), so it is read "
                 f"as {units.get(name)}"
             )
-            return Mistake(name, inputs, value, why)
+            out.append(Mistake(name, inputs, value, why))
     for name, unit in relabelled:
         number = _number(reported[name])
         inputs = {**reported, name: {"value": number, "unit": unit}}
-        value = _try(calc_id, inputs, rule)
+        value = _value(calc_id, inputs)
         if value is not None:
             why = f"passes {name} = {number} as {unit} although it is in {units[name]}"
-            return Mistake(name, inputs, value, why)
+            out.append(Mistake(name, inputs, value, why))
+    return out
+
+
+def wrong_unit(mistakes: list[Mistake], rule: AnswerRule) -> Mistake | None:
+    """The first unit confusion (of :func:`unit_confusions`) the rule marks wrong; None when
+    no real confusion changes the answer."""
+    for mistake in mistakes:
+        if not rule.is_correct(mistake.value):
+            return mistake
     return None
 
 

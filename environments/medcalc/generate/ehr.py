@@ -18,17 +18,20 @@ from typing import Any
 from medsim.calculators import CalculatorError, compute, get
 from medsim.calculators.units import convert
 
-from ..grading import rule_for
+from ..grading import AnswerRule, rule_for
+from . import plausible
 from . import resources as fhir
 from .chart import PatientChart, cohort_charts
 from .data import load
 from .ehr_steps import Plan, controls, reference_actions, retrieval_checkpoints
+from .methods import WrongAnswer, wrong_answers
 from .sampling import Redraw, draw_value, evaluate
 from .v0 import FORMAT_HINT, schema_units
 
 SUITE = "medcalc_ehr"
 TOOLS = ["fhir_search", "fhir_read", "list_calculators", "calculate", "finish"]
 MAX_ATTEMPTS = 300
+PATIENT_ATTEMPTS = 25  # draws per patient before another one is chosen
 INSTRUCTION = (
     "Patient {patient}. {question} Use the most recent results in the patient's electronic "
     "health record (FHIR) as of now. {hint}"
@@ -93,14 +96,22 @@ class EhrBuilder:
             raise RuntimeError(f"{self.calc.id}: no eligible cohort patient")
         chart = rng.choice(patients)
         error = ""
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt and attempt % PATIENT_ATTEMPTS == 0:  # this patient's chart will not do
+                chart = rng.choice(patients)
             try:
                 plan = self.plan(chart, now, rng)
                 plan.truth = compute(self.calc.id, plan.inputs).value
             except (Redraw, CalculatorError) as exc:
                 error = str(exc)
                 continue
-            return self.build_task(n, plan, rng)
+            alternatives = self.spec.get("alternatives", [])
+            answers = wrong_answers(self.calc.id, plan.inputs, self.units, alternatives)
+            rule = rule_for(self.calc, plan.truth).narrowed(a.value for a in answers)
+            if rule is None:
+                error = "a wrong method's answer is too close to the truth"
+                continue
+            return self.build_task(n, plan, rule, answers, rng)
         raise RuntimeError(f"{self.calc.id}: no valid case in {MAX_ATTEMPTS} draws ({error})")
 
     def plan(self, chart: PatientChart, now: datetime, rng: random.Random) -> Plan:
@@ -123,6 +134,9 @@ class EhrBuilder:
                 plan.derives[name] = str(spec["derive"])
                 values[name] = bool(evaluate(str(spec["derive"]), values))
             else:
+                if "obs" in spec and spec["obs"] in self.cfg["observations"]:
+                    loinc = str(self.cfg["observations"][spec["obs"]]["loinc"])
+                    spec = plausible.narrowed_spec(spec, loinc, chart.id, now)
                 value = draw_value(spec, rng, values, now.date())
                 if "min" in spec and value < spec["min"] or "max" in spec and value > spec["max"]:
                     raise Redraw(f"{name} = {value} out of range")
@@ -134,9 +148,18 @@ class EhrBuilder:
         for expr in self.spec.get("require", []):
             if not evaluate(expr, values):
                 raise Redraw(f"requirement {expr!r} failed")
-        self.chart_observations(plan, inputs_spec, values, shown_units, rng)
+        times = self.chart_observations(plan, inputs_spec, values, shown_units, rng)
+        charted = {
+            name: spec["obs"]
+            for name, spec in inputs_spec.items()
+            if isinstance(spec, dict) and "obs" in spec
+        }
+        plan.overlay += plausible.derived_observations(
+            self.cfg, chart.id, values, charted, times, chart.age(now), chart.gender
+        )
         for name in self.spec.get("context", []):
             self.add_context(plan, name, chart, now)
+        plausible.check(plan.overlay, chart.id, now)
         plan.values = values
         plan.inputs = {k: plan.shown.get(k, v) for k, v in values.items() if not k.startswith("_")}
         return plan
@@ -200,8 +223,9 @@ class EhrBuilder:
         values: dict[str, Any],
         shown_units: dict[str, str],
         rng: random.Random,
-    ) -> None:
-        """Overlay Observations for every charted input (one panel for the blood pressure)."""
+    ) -> dict[str, str]:
+        """Overlay Observations for every charted input (one panel for the blood pressure);
+        returns the overlay time of each category (laboratory, vital-signs)."""
         obs_cfg = self.cfg["observations"]
         lab_time = f"@now-PT{rng.randint(2, 11)}H"
         vital_time = f"@now-PT{rng.randint(1, 5)}H"
@@ -233,12 +257,19 @@ class EhrBuilder:
         for panel_name, components in panels.items():
             pcfg = self.cfg["panels"][panel_name]
             plan.overlay.append(fhir.panel(pcfg, self.cfg["loinc"], components, vital_time))
+        return {"laboratory": lab_time, "vital-signs": vital_time}
 
     # ---- the task ----------------------------------------------------------------------------
 
-    def build_task(self, n: int, plan: Plan, rng: random.Random) -> dict[str, Any]:
+    def build_task(
+        self,
+        n: int,
+        plan: Plan,
+        rule: AnswerRule,
+        answers: list[WrongAnswer],
+        rng: random.Random,
+    ) -> dict[str, Any]:
         calc = self.calc
-        rule = rule_for(calc, plan.truth)
         pid = plan.patient.id
         expected = compute(calc.id, plan.inputs).inputs
         checkpoints: list[dict[str, Any]] = [
@@ -282,7 +313,9 @@ class EhrBuilder:
             "overlay": plan.overlay,
             "checkpoints": checkpoints,
             "reference_solution": reference,
-            "negative_controls": controls(plan, rule, self.cfg, self.units, self.required, rng),
+            "negative_controls": controls(
+                plan, rule, self.cfg, self.units, self.required, rng, answers
+            ),
             "metadata": {
                 "difficulty": "hard" if plan.present or len(plan.concepts) >= 4 else "medium",
                 "tags": [calc.category, calc.id, f"medcalc-{calc.medcalc_id}", "ehr"],

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from medsim.calculators import CalculatorError, compute, get
+from medsim.calculators import CalculatorError, compute
 
 from ..grading import AnswerRule
 from .chart import PatientChart
-from .controls import wrong_unit
+from .controls import unit_confusions, wrong_unit
 from .data import load
+from .methods import WrongAnswer, wrong_method_controls
 from .sampling import evaluate
 from .v0 import call, control, finish
 
@@ -179,21 +180,24 @@ def controls(
     units: dict[str, str],
     required: set[str],
     rng: random.Random,
+    answers: list[WrongAnswer],
 ) -> list[dict[str, Any]]:
-    """The task's negative controls (see the module doc)."""
+    """The task's negative controls (see the module doc); each one's answer must fail."""
     steps = retrieval_steps(plan, cfg)
     retrieve = [a for _, a in steps]
     wrong = rule.wrong()
+    fail = ["answer"]
     out = [
-        control("no_lookup", [finish(wrong)], f"answers {wrong!r} without reading the chart"),
+        control("no_lookup", [finish(wrong)], f"answers {wrong!r} without reading the chart", fail),
         control(
             "wrong_answer",
             [*retrieve, call(plan.calc_id, plan.inputs), finish(wrong)],
             f"does every step right but reports {wrong!r}",
+            fail,
         ),
     ]
     confusions = load("controls.yaml")["confusions"]
-    unit = wrong_unit(plan.calc_id, plan.inputs, units, confusions, rule, rng)
+    unit = wrong_unit(unit_confusions(plan.calc_id, plan.inputs, units, confusions, rng), rule)
     if unit is not None:
         out.append(
             control(
@@ -215,21 +219,31 @@ def controls(
                     [*kept, call(plan.calc_id, inputs), finish(value)],
                     f"skips the {what.replace('obs:', '')} lookup and assumes normal/absent: "
                     f"the calculator returns {value}",
+                    fail,
                 )
             )
             break
-    spec = cfg["calculators"][plan.calc_id]
-    for alt in spec.get("alternatives", []):
-        fields = set(get(alt).inputs.model_fields)
-        inputs = {k: v for k, v in plan.inputs.items() if k in fields}
-        value = _graded_wrong(alt, inputs, rule)
-        if value is not None:
+    # The wrong calculator (ehr.yaml alternatives) and every other wrong method: the accepted
+    # range was narrowed so that each of them is rejected (methods.py), so none is dropped.
+    alternatives = set(cfg["calculators"][plan.calc_id].get("alternatives", []))
+    for a in answers:
+        if (
+            a.calculator is not None
+            and a.calculator in alternatives
+            and a.calculator != plan.calc_id
+            and not rule.is_correct(a.value)
+        ):
             out.append(
                 control(
                     "wrong_calculator",
-                    [*retrieve, call(alt, inputs), finish(value)],
-                    f"uses {alt} instead of {plan.calc_id}: {value}",
+                    [*retrieve, call(a.calculator, a.inputs), finish(a.value)],
+                    f"uses {a.calculator} instead of {plan.calc_id}: {a.value}",
+                    fail,
                 )
             )
             break
+    others = [
+        a for a in answers if a.calculator not in alternatives or a.calculator == plan.calc_id
+    ]
+    out.extend(wrong_method_controls(others, rule, retrieve))
     return out

@@ -29,6 +29,7 @@ _BIN = {
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
 }
 _CMP = {
     ast.Lt: operator.lt,
@@ -49,7 +50,8 @@ class Redraw(Exception):
 
 
 def evaluate(expr: str, env: Mapping[str, Any]) -> Any:
-    """A tiny safe evaluator: numbers, strings, names, + - * /, comparisons, and/or/not."""
+    """A tiny safe evaluator: numbers, strings, names, + - * / **, comparisons, and/or/not,
+    ``a if cond else b``."""
 
     def ev(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
@@ -66,6 +68,8 @@ def evaluate(expr: str, env: Mapping[str, Any]) -> Any:
             return -ev(node.operand)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return not ev(node.operand)
+        if isinstance(node, ast.IfExp):
+            return ev(node.body) if ev(node.test) else ev(node.orelse)
         if isinstance(node, ast.BoolOp):
             values = [ev(v) for v in node.values]
             return all(values) if isinstance(node.op, ast.And) else any(values)

@@ -15,8 +15,9 @@ from typing import Any
 from medsim.calculators import Calculator, CalculatorError, catalog, compute, get
 
 from ..grading import AnswerRule, rule_for
-from .controls import missed_input, wrong_unit
+from .controls import missed_input, unit_confusions, wrong_unit
 from .data import load
+from .methods import WrongAnswer, wrong_answers, wrong_method_controls
 from .notes import NoteWriter
 from .sampling import Draw, Redraw, draw_case
 
@@ -106,7 +107,12 @@ class CaseBuilder:
             except CalculatorError as exc:
                 error = str(exc)
                 continue
-            return self._task(n, now, d, rendered.text, rendered.reported, truth, rng)
+            answers = wrong_answers(self.calc.id, rendered.reported, self.units)
+            rule = rule_for(self.calc, truth).narrowed(a.value for a in answers)
+            if rule is None:
+                error = "a wrong method's answer is too close to the truth"
+                continue
+            return self._task(n, now, d, rendered.text, rendered.reported, rule, answers, rng)
         raise RuntimeError(f"{self.calc.id}: no computable case in {MAX_ATTEMPTS} draws ({error})")
 
     def _task(
@@ -116,11 +122,12 @@ class CaseBuilder:
         d: Draw,
         note: str,
         reported: dict[str, Any],
-        truth: Any,
+        rule: AnswerRule,
+        answers: list[WrongAnswer],
         rng: random.Random,
     ) -> dict[str, Any]:
         calc = self.calc
-        rule = rule_for(calc, truth)
+        truth = rule.truth
         question = " ".join(str(self.spec["question"]).split()).format(**d.values)
         instruction = INSTRUCTION.format(note=note, question=question, hint=FORMAT_HINT[rule.kind])
         reference = [call(calc.id, reported), finish(truth)]
@@ -152,7 +159,10 @@ class CaseBuilder:
             "max_steps": 8,
             "checkpoints": checkpoints,
             "reference_solution": reference,
-            "negative_controls": self.controls_for(reported, rule, rng),
+            "negative_controls": [
+                *self.controls_for(reported, rule, rng),
+                *wrong_method_controls(answers, rule),
+            ],
             "metadata": {
                 "difficulty": difficulty(calc, len(reported), bool(units_used)),
                 "tags": tags,
@@ -169,13 +179,16 @@ class CaseBuilder:
     ) -> list[dict[str, Any]]:
         calc_id = self.calc.id
         out: list[dict[str, Any]] = []
-        unit = wrong_unit(calc_id, reported, self.units, self.controls["confusions"], rule, rng)
+        unit = wrong_unit(
+            unit_confusions(calc_id, reported, self.units, self.controls["confusions"], rng), rule
+        )
         if unit is not None:
             out.append(
                 control(
                     "wrong_unit",
                     [call(calc_id, unit.inputs), finish(unit.value)],
                     f"{unit.why}: the calculator returns {unit.value}",
+                    must_fail=["answer"],
                 )
             )
         missed = missed_input(
@@ -187,11 +200,17 @@ class CaseBuilder:
                     "missed_input",
                     [call(calc_id, missed.inputs), finish(missed.value)],
                     f"{missed.why}: the calculator returns {missed.value}",
+                    must_fail=["answer"],
                 )
             )
         wrong = rule.wrong()
         out.append(
-            control("wrong_answer", [finish(wrong)], f"answers {wrong!r} without calculating")
+            control(
+                "wrong_answer",
+                [finish(wrong)],
+                f"answers {wrong!r} without calculating",
+                must_fail=["answer"],
+            )
         )
         return out
 
@@ -206,8 +225,14 @@ def finish(answer: Any) -> dict[str, Any]:
     return {"name": "finish", "arguments": {"answer": answer}}
 
 
-def control(name: str, actions: list[Any], why: str) -> dict[str, Any]:
-    return {"name": name, "actions": actions, "why": why}
+def control(
+    name: str, actions: list[Any], why: str, must_fail: list[str] | None = None
+) -> dict[str, Any]:
+    """A negative control; ``must_fail`` names checkpoints its run must not pass."""
+    out: dict[str, Any] = {"name": name, "actions": actions, "why": why}
+    if must_fail:
+        out["must_fail"] = list(must_fail)
+    return out
 
 
 def difficulty(calc: Calculator, n_inputs: int, converted: bool) -> str:

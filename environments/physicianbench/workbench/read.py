@@ -46,7 +46,10 @@ def _observations(
 ) -> Json:
     check_date(date_from, "date_from")
     check_date(date_to, "date_to")
-    found = collect(fhir, "Observation", {"patient": patient_ref(patient), "category": category})
+    query = {"patient": patient_ref(patient), "category": category}
+    if code:  # let the server filter (a comma is FHIR's OR); codes_match below re-checks
+        query["code"] = ",".join(c.strip().rsplit("|", 1)[-1] for c in code.split(",") if c.strip())
+    found = collect(fhir, "Observation", query)
 
     def keep(r: Json) -> bool:
         return (

@@ -45,6 +45,13 @@ FREQUENCY_ALIASES = {
     "qhs": ["qhs", "at bedtime", "nightly"],
     "q8h": ["q8h", "every 8 hours"],
     "q12h": ["q12h", "every 12 hours"],
+    "qod": ["qod", "every other day", "alternate days", "on alternate days", "every 48 hours"],
+    "weekly": ["weekly", "once weekly", "once a week", "every week"],
+}
+#: Frequencies the cohort's terminology does not define (same shape as its ``frequencies``).
+EXTRA_FREQUENCIES = {
+    "qod": {"frequency": 1, "period": 2, "unit": "d"},
+    "weekly": {"frequency": 1, "period": 1, "unit": "wk"},
 }
 ROUTE_ALIASES = {
     "po": "oral",
@@ -69,7 +76,7 @@ def _med_terms() -> dict[str, Any]:
 def timing(frequency: str) -> Json:
     """FHIR Timing for a written frequency; structured when the words are recognised."""
     words = " ".join(frequency.lower().replace("-", " ").split())
-    table = _med_terms()["frequencies"]
+    table = {**EXTRA_FREQUENCIES, **_med_terms()["frequencies"]}
     for key, spellings in FREQUENCY_ALIASES.items():
         if words in spellings or words == str(table[key].get("code", "")).lower():
             spec = table[key]

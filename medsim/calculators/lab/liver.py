@@ -81,7 +81,7 @@ class MeldNaInputs(CalculatorInputs):
 
 @calculator(
     id="meld_na",
-    name="MELD Na (UNOS/OPTN)",
+    name="MELD-Na (2016 OPTN version; replaced by MELD 3.0 in 2023)",
     medcalc_id=23,
     category="lab",
     output="integer",
@@ -93,7 +93,7 @@ class MeldNaInputs(CalculatorInputs):
         "Dialysis at least twice in the past week": "dialysis_twice_past_week",
         "Continuous veno-venous hemodialysis for ≥24 hours in the past week": "cvvhd_24h_past_week",
     },
-    aliases=("meld-na", "meldna"),
+    aliases=("meld-na", "meldna", "MELD Na (UNOS/OPTN)"),  # the last: MedCalc-Bench's name
 )
 def meld_na(x: MeldNaInputs) -> Result:
     """MELD(i) = 0.957 ln(Cr) + 0.378 ln(bili) + 1.120 ln(INR) + 0.643, rounded to the tenth and
@@ -104,7 +104,10 @@ def meld_na(x: MeldNaInputs) -> Result:
 
     Sources: Kim WR, Biggins SW, Kremers WK, et al. "Hyponatremia and mortality among patients on
     the liver-transplant waiting list." N Engl J Med. 2008;359(10):1018-1026; OPTN/UNOS policy 9.1
-    (MELD-Na as implemented January 2016).
+    (MELD-Na as implemented January 2016). This is not the current OPTN score: OPTN allocates
+    livers by MELD 3.0 since July 2023 (Kim WR, Mannalithara A, Heimbach JK, et al. "MELD 3.0:
+    the model for end-stage liver disease updated for the modern era." Gastroenterology.
+    2021;161(6):1887-1895).
     """
     lines = []
     dialysed = x.dialysis_twice_past_week or x.cvvhd_24h_past_week

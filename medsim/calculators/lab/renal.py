@@ -163,7 +163,10 @@ def mdrd_gfr(x: MdrdInputs) -> Result:
 
     Source: Levey AS, Coresh J, Greene T, et al. "Using standardized serum creatinine values in the
     Modification of Diet in Renal Disease study equation for estimating glomerular filtration
-    rate." Ann Intern Med. 2006;145(4):247-254. Race not given: coefficient 1 (stated).
+    rate." Ann Intern Med. 2006;145(4):247-254. Race not given: coefficient 1 (stated). The race
+    coefficient is applied as published; the 2021 NKF-ASN Task Force recommends against race in
+    eGFR equations and the race-free CKD-EPI 2021 equation instead (Delgado C, Baweja M, Crews DC,
+    et al. Am J Kidney Dis. 2022;79(2):268-288).
     """
     sex_factor = 0.742 if x.sex == "female" else 1.0
     race_factor = 1.212 if x.race == "black" else 1.0

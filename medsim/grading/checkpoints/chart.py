@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -223,22 +224,47 @@ def _patient_field(ctx: GradeContext, name: str) -> Expected:
     return Expected(value is not None, value, None, f"Patient.{name} = {value!r}")
 
 
-def _observation(ctx: GradeContext, q: ObservationQuery) -> Expected:
+@dataclass(frozen=True)
+class ObservationRow:
+    """One chart resource a query selects: its clinical time, value (converted to the query's
+    unit when it has one), unit, the time as written in the chart, and its reference."""
+
+    time: datetime
+    value: Any
+    unit: str | None
+    written_time: str
+    ref: str
+
+
+def observation_rows(ctx: GradeContext, q: ObservationQuery) -> list[ObservationRow]:
+    """The rows ``q`` selects in its window, oldest first (ties by id)."""
     lo = resolve_time(q.since, ctx.now) if q.since else None
     hi = resolve_time(q.until, ctx.now)
-    rows: list[tuple[Any, Any, str]] = []  # (time, value, id)
+    rows: list[ObservationRow] = []
     for res in chart(ctx, q.resource_type, q.code):
         t = resource_time(res)
         if t is None or t > hi or (lo is not None and t < lo):
             continue
         value, unit = _obs_value(res)
-        if q.field == "value" and isinstance(value, float) and q.unit is not None:
+        if isinstance(value, float) and q.unit is not None:
             converted = to_unit(value, unit, q.unit, q.analyte)
             if converted is None:
                 continue
             value, unit = converted, q.unit
-        shown = value if q.field == "value" else t.isoformat()
-        rows.append((t, shown, f"{q.resource_type}/{res.get('id')}"))
+        written = next(
+            (str(res[k]) for k in ("effectiveDateTime", "issued") if isinstance(res.get(k), str)),
+            t.isoformat(),
+        )
+        rows.append(ObservationRow(t, value, unit, written, f"{q.resource_type}/{res.get('id')}"))
+    rows.sort(key=lambda r: (r.time, r.ref))
+    return rows
+
+
+def _observation(ctx: GradeContext, q: ObservationQuery) -> Expected:
+    rows = [
+        (r.time, r.value if q.field == "value" else r.time.isoformat(), r.ref)
+        for r in observation_rows(ctx, q)
+    ]
     window = f"{q.since or 'any time'} .. {q.until}"
     label = f"{q.code.describe()} in {window}"
     if q.agg == "count":

@@ -9,10 +9,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from medsim.grading.checkpoints.chart import ExpectedValue, NeedsStore, compute_expected
+from medsim.grading.checkpoints.chart import (
+    ExpectedValue,
+    NeedsStore,
+    ObservationRow,
+    compute_expected,
+    observation_rows,
+)
 from medsim.grading.checkpoints.fhirdata import CodeMatch, patients_of, resource_text
+from medsim.grading.checkpoints.note_text import (
+    CURRENT,
+    SUPERSEDED,
+    Quantity,
+    date_forms,
+    has_date,
+    quantities,
+)
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -21,12 +35,19 @@ from medsim.grading.checkpoints.registry import (
     passed,
     pending,
 )
-from medsim.grading.checkpoints.values import Approx, numbers_in, to_unit
+from medsim.grading.checkpoints.values import Approx, to_unit
 
 
 class Mention(BaseModel):
     """The note mentions a value: a number within tolerance of ``expected`` (computed from the
-    chart or literal), or the expected text (case-insensitive)."""
+    chart or literal), or the expected text (case-insensitive).
+
+    ``with_unit``: the number is written with a unit convertible to ``unit`` (or the chart's).
+    ``with_date``: the sentence stating it also gives the date of that result (an ``observation``
+    query with ``agg: latest`` / ``earliest``), in the patient's local date (the task's "now"
+    offset) or as the chart writes it. ``current_only``: the value is not marked as superseded
+    ("previously 8.4 %"), and no earlier result of the same query is called the latest / current
+    one. See docs/grading.md ("Notes")."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,6 +56,19 @@ class Mention(BaseModel):
     rel_tolerance: float = Field(default=0.0, ge=0)
     unit: str | None = None  # the unit the note is expected to use
     required_if_absent: bool = False  # chart lacks the value: fail (True) or skip (False)
+    with_unit: bool = False
+    with_date: bool = False
+    current_only: bool = False
+
+    @model_validator(mode="after")
+    def _dated_query(self) -> Mention:
+        obs = self.expected.observation
+        dated = obs is not None and obs.field == "value" and obs.agg in ("latest", "earliest")
+        if self.with_date and not dated:
+            raise ValueError("with_date needs an observation query with agg latest or earliest")
+        if self.current_only and not (dated and obs is not None and obs.agg == "latest"):
+            raise ValueError("current_only needs an observation query with agg latest")
+        return self
 
 
 class NoteWrittenParams(BaseModel):
@@ -62,18 +96,63 @@ def _mention_problem(text: str, m: Mention, ctx: GradeContext) -> str | None:
     exp = compute_expected(ctx, m.expected)
     if not exp.found:
         return f"{exp.evidence} (required)" if m.required_if_absent else None
-    if isinstance(exp.value, int | float) and not isinstance(exp.value, bool):
-        want = float(exp.value)
-        if m.unit is not None:
-            converted = to_unit(want, exp.unit, m.unit)
-            want = converted if converted is not None else want
-        approx = Approx(value=want, tolerance=m.tolerance, rel_tolerance=m.rel_tolerance)
-        if any(approx.check(n)[0] for n in numbers_in(text)):
+    if not (isinstance(exp.value, int | float) and not isinstance(exp.value, bool)):
+        if str(exp.value).casefold() in text.casefold():
             return None
-        return f"does not mention {approx.describe()} ({exp.evidence})"
-    if str(exp.value).casefold() in text.casefold():
-        return None
-    return f"does not mention {exp.value!r}"
+        return f"does not mention {exp.value!r}"
+    unit = m.unit or exp.unit
+    want = float(exp.value)
+    if m.unit is not None:
+        converted = to_unit(want, exp.unit, m.unit)
+        want = converted if converted is not None else want
+    approx = Approx(value=want, tolerance=m.tolerance, rel_tolerance=m.rel_tolerance)
+    query = m.expected.observation
+    rows = observation_rows(ctx, query) if query is not None else []
+    target = (
+        rows[0] if query is not None and query.agg == "earliest" else rows[-1] if rows else None
+    )
+    dates = date_forms(target.time, target.written_time, ctx.now) if target else []
+    stated = [q for q in quantities(text) if _same(approx, q, unit, m.with_unit)]
+    if not stated:
+        shown = f"{approx.describe()}{f' {unit}' if m.with_unit and unit else ''}"
+        return f"does not mention {shown} ({exp.evidence})"
+    if m.current_only:
+        stated = [q for q in stated if not SUPERSEDED.search(q.before)]
+        if not stated:
+            return f"states {approx.describe()} only as a previous value ({exp.evidence})"
+    if m.with_date and not any(has_date(q.sentence, dates) for q in stated):
+        return f"does not give {approx.describe()} with its date {dates[0]} ({exp.evidence})"
+    if m.current_only:
+        return _superseded_as_current(text, rows[:-1], approx, unit, m.with_unit)
+    return None
+
+
+def _same(approx: Approx, q: Quantity, unit: str | None, with_unit: bool) -> bool:
+    """A quantity in the note is the expected value (in a convertible unit when one is needed)."""
+    if with_unit:
+        if q.unit is None or unit is None:
+            return False
+        got = to_unit(q.value, q.unit, unit)
+        return got is not None and approx.check(got)[0]
+    return approx.check(q.value)[0]
+
+
+def _superseded_as_current(
+    text: str, earlier: list[ObservationRow], latest: Approx, unit: str | None, with_unit: bool
+) -> str | None:
+    """An earlier result stated in a sentence that calls it the latest / current one."""
+    for row in earlier:
+        if not isinstance(row.value, int | float) or latest.check(float(row.value))[0]:
+            continue  # same number as the latest: nothing to confuse
+        old = Approx(value=float(row.value), tolerance=1e-9)
+        for q in quantities(text):
+            if (
+                _same(old, q, unit, with_unit)
+                and CURRENT.search(q.sentence)
+                and not SUPERSEDED.search(q.before)
+            ):
+                return f"reports the superseded {row.value:g} ({row.ref}) as current"
+    return None
 
 
 def note_problem(text: str, p: NoteWrittenParams, ctx: GradeContext) -> str | None:

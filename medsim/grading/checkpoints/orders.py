@@ -41,12 +41,16 @@ ACTIVE = ["active", "draft", "on-hold"]
 
 
 class Window(BaseModel):
-    """A time window; bounds are "@now", "@today+P1DT8H" ... or ISO dateTimes (inclusive)."""
+    """A time window; bounds are "@now", "@today+P1DT8H" ... or ISO dateTimes (inclusive).
+    ``@today`` is midnight of the task's "now" in now's own UTC offset, so a task whose "now"
+    carries the patient's local offset grades "tomorrow at 08:00" in local time. With
+    ``required: false`` a missing time is accepted (only a time that is given must fit)."""
 
     model_config = ConfigDict(extra="forbid")
 
     after: str | None = None
     before: str | None = None
+    required: bool = True
 
     @field_validator("after", "before")
     @classmethod
@@ -54,6 +58,8 @@ class Window(BaseModel):
         return validate_time_spec(v) if v is not None else v
 
     def contains(self, value: Any, now: datetime) -> bool:
+        if value is None and not self.required:
+            return True
         dt = parse_datetime(value)
         if dt is None:
             return False
@@ -80,7 +86,9 @@ class ResourceSpec(BaseModel):
     intent: list[str] = Field(default_factory=list)
     priority: list[str] = Field(default_factory=list)
     dosage: DosageMatch = Field(default_factory=DosageMatch)
-    authored: Window | None = Field(default_factory=lambda: Window(after="@now"))
+    # authoredOn is checked only when the order has one: an instruction rarely asks for it, and a
+    # correct order without it must not score like no order (issue 21).
+    authored: Window | None = Field(default_factory=lambda: Window(after="@now", required=False))
     occurrence: Window | None = None
     effective: Window | None = None  # the clinical time (effective[x], issued, recordedDate ...)
     encounter_required: bool = False
@@ -113,21 +121,27 @@ class ResourceSpec(BaseModel):
             and res.get("resourceType") in ("MedicationRequest", "ServiceRequest")
             and not self.authored.contains(res.get("authoredOn"), ctx.now)
         ):
-            return f"authoredOn {res.get('authoredOn')!r} outside {self.authored.model_dump()}"
+            bounds = self.authored.model_dump(exclude_none=True, exclude={"required"})
+            return f"authoredOn {res.get('authoredOn')!r} outside {bounds}"
         if self.occurrence is not None:
             occ = res.get("occurrenceDateTime") or member(res, "occurrencePeriod").get("start")
             if not self.occurrence.contains(occ, ctx.now):
-                return f"occurrence {occ!r} outside {self.occurrence.model_dump(exclude_none=True)}"
+                bounds = self.occurrence.model_dump(exclude_none=True, exclude={"required"})
+                return f"occurrence {occ!r} outside {bounds}"
         if self.effective is not None:
             when = resource_time(res)
-            if when is None or not self.effective.contains(when.isoformat(), ctx.now):
-                return f"time {when} outside {self.effective.model_dump(exclude_none=True)}"
+            if not self.effective.contains(when.isoformat() if when else None, ctx.now):
+                bounds = self.effective.model_dump(exclude_none=True, exclude={"required"})
+                return f"time {when} outside {bounds}"
         if self.encounter_required and not res.get("encounter"):
             return "no encounter"
         if not self.dosage.empty:
             reasons = [self.dosage.check(i) for i in instructions(res)] or ["no dosageInstruction"]
             if all(r is not None for r in reasons):
                 return str(reasons[0])
+            amount = self.dosage.order_problem(res)
+            if amount is not None:
+                return amount
         text = resource_text(res)
         for rx in self.text_regex:
             if not re.search(rx, text, re.IGNORECASE):

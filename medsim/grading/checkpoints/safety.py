@@ -17,7 +17,7 @@ from medsim.grading.checkpoints.chart import (
     chart,
     compute_expected,
 )
-from medsim.grading.checkpoints.dosage import doses, instructions, per_day
+from medsim.grading.checkpoints.dosage import amounts
 from medsim.grading.checkpoints.fhirdata import (
     CodeMatch,
     Json,
@@ -36,7 +36,6 @@ from medsim.grading.checkpoints.registry import (
     passed,
     pending,
 )
-from medsim.grading.checkpoints.values import to_unit
 from medsim.grading.record import WrittenResource
 
 ORDERED = [*ACTIVE, "completed"]
@@ -165,40 +164,49 @@ class MaxDoseParams(BaseModel):
     resource_type: str = "MedicationRequest"
     code: CodeMatch = Field(default_factory=CodeMatch)
     unit: str
-    max_dose: float | None = None  # per administration
-    max_daily: float | None = None  # dose x administrations per day (timing.repeat)
+    max_dose: float | None = None  # per administration (the high end of a dose range)
+    max_daily: float | None = None  # in any 24 h: dose x administrations (timing)
+    max_total: float | None = None  # over the whole order: dose x count / bounds
     analyte: str | None = None
     statuses: list[str] = Field(default_factory=lambda: list(ORDERED))
 
     @model_validator(mode="after")
     def _some_max(self) -> MaxDoseParams:
-        if self.max_dose is None and self.max_daily is None:
-            raise ValueError("give max_dose and/or max_daily")
+        if self.max_dose is None and self.max_daily is None and self.max_total is None:
+            raise ValueError("give max_dose, max_daily and/or max_total")
         return self
 
 
+_LIMITS = (
+    ("per_dose", "max_dose", "dose"),
+    ("per_24h", "max_daily", "dose in 24 h"),
+    ("total", "max_total", "total dose"),
+)
+
+
 def _dose_problem(w: WrittenResource, p: MaxDoseParams) -> str | None:
+    """Why the order breaks a limit, or cannot be checked against one (fail-safe)."""
     assert w.resource is not None
-    for ins in instructions(w.resource):
-        for _, high, unit in doses(ins):
-            dose = to_unit(high, unit, p.unit, p.analyte)
-            if dose is None:
-                return f"dose unit {unit!r} cannot be compared with {p.unit}"
-            if p.max_dose is not None and dose > p.max_dose + 1e-9:
-                return f"dose {dose:g} {p.unit} > max {p.max_dose:g}"
-            n = per_day(ins)
-            if p.max_daily is not None:
-                if n is None:
-                    return "frequency unknown (no timing.repeat): daily dose cannot be checked"
-                if dose * n > p.max_daily + 1e-9:
-                    return f"daily dose {dose * n:g} {p.unit} > max {p.max_daily:g}"
+    got = amounts(w.resource, p.unit, p.analyte)
+    for attr, limit_name, what in _LIMITS:
+        limit = getattr(p, limit_name)
+        if limit is None:
+            continue
+        value = getattr(got, attr)
+        if value is None:
+            return f"{what} cannot be checked: {got.why.get(attr, 'unknown')}"
+        if value > limit + 1e-9 * max(1.0, limit):
+            return f"{what} {value:g} {p.unit} > max {limit:g}"
     return None
 
 
 @checkpoint("dose_within_max", params=MaxDoseParams)
 def dose_within_max(ctx: GradeContext, **params: Any) -> CheckResult:
-    """Every matching order's dose is at most ``max_dose`` (and dose x frequency at most
-    ``max_daily``) in ``unit``; a dose in a unit that cannot be converted fails (fail-safe)."""
+    """Every matching order's dose (the high end of a range) is at most ``max_dose``, its dose in
+    any 24 h (dose x administrations from ``timing``) at most ``max_daily`` and its total over the
+    order (``count`` / ``bounds``) at most ``max_total``, in ``unit``. Fail-safe: a dose with a
+    missing or unconvertible unit, an unreadable frequency, or an open-ended order under
+    ``max_total`` fails."""
     p = MaxDoseParams.model_validate(params)
     for w in _orders(ctx, p.resource_type, p.code, p.statuses):
         problem = _dose_problem(w, p)
