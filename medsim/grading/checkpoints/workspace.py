@@ -65,12 +65,17 @@ class WorkspaceFileParams(BaseModel):
         except WorkspaceError as exc:
             raise ValueError(exc.message) from None
 
-    @field_validator("regex", "must_not")
-    @classmethod
-    def _compiles(cls, v: list[str]) -> list[str]:
-        for rx in v:
-            re.compile(rx)
-        return v
+    # regex / must_not compile: NoteWrittenParams's own validator runs in rules()
+    _check_rules = field_validator("regex", "must_not")(NoteWrittenParams._compiles.__func__)  # type: ignore[attr-defined]
+
+    def rules(self) -> NoteWrittenParams:
+        """The note content rules this file must meet (shared with ``note_written``)."""
+        return NoteWrittenParams(
+            regex=self.regex,
+            must_not=self.must_not,
+            mentions=self.mentions,
+            min_length=self.min_length,
+        )
 
 
 def quantity_problem(text: str, q: Quantity, ctx: GradeContext) -> str | None:
@@ -96,11 +101,8 @@ def workspace_file(ctx: GradeContext, **params: Any) -> CheckResult:
     if text is None:
         what = f"no file {p.path} in the workspace (files: {sorted(files) or 'none'})"
         return failed(what) if ctx.final else pending(what + " yet")
-    rules = NoteWrittenParams(
-        regex=p.regex, must_not=p.must_not, mentions=p.mentions, min_length=p.min_length
-    )
     try:
-        problem = note_problem(text, rules, ctx)
+        problem = note_problem(text, p.rules(), ctx)
         for q in p.quantities:
             problem = problem or quantity_problem(text, q, ctx)
     except NeedsStore as exc:
