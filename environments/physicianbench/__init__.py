@@ -11,11 +11,13 @@ No server and no API key are needed: the EHR is medsim's embedded FHIR engine.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from medsim.core.env import ClinicalEnv
 from medsim.core.template_suite import TemplateSuite
-from medsim.environments.physicianbench.workbench import WORKBENCH
+from medsim.environments.physicianbench.workbench.names import WORKBENCH
+
+if TYPE_CHECKING:
+    from medsim.core.env import ClinicalEnv  # imported when an env is made: listings stay fast
 
 SYSTEM_PROMPT = (
     "You are a subspecialist physician answering an electronic consultation (e-consult) from a "
@@ -34,7 +36,12 @@ SUITE = TemplateSuite(
     "workspace deliverables, rule-verified checkpoints and safety gates).",
     plain_text="error",
     system_prompt=SYSTEM_PROMPT,
-    tool_modules=("medsim.environments.physicianbench.workbench",),
+    tool_modules=(
+        "medsim.environments.physicianbench.workbench.read",
+        "medsim.environments.physicianbench.workbench.write",
+        "medsim.tools.terminology",
+        "medsim.tools.workspace",
+    ),
     extras={"template_context": {"workbench": list(WORKBENCH)}},
 )
 
@@ -50,6 +57,8 @@ def make_env(split: str = "test", train_count: int | None = None, **kwargs: Any)
         train_count: Train instances per template (default: each template's ``train.count``).
         **kwargs: Passed to :class:`ClinicalEnv` (``fhir``, ``reward``, ``judge`` ...).
     """
+    from medsim.core.env import ClinicalEnv
+
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
     if "tasks" not in kwargs:

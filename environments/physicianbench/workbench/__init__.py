@@ -1,4 +1,5 @@
-"""The PhysicianBench-v0 workbench: importing this package registers its tools.
+"""The PhysicianBench-v0 workbench: the tool modules ``read`` and ``write`` register its tools
+(the suite lists them in ``tool_modules``; importing this package alone registers nothing).
 
 Nine read tools and four write tools shaped like PhysicianBench's (``read``, ``write``), a
 fifth write tool to discontinue a medication order (PhysicianBench has none; clinicians stop
@@ -7,40 +8,6 @@ medsim's ``write_file`` (per-episode workspace) and ``terminology_search``. Task
 they allow by name; :data:`WORKBENCH` is the default list every PhysicianBench task gets.
 """
 
-from medsim.environments.physicianbench.workbench import read, write  # noqa: F401
-from medsim.tools import terminology, workspace  # noqa: F401
-
-READ_TOOLS = (
-    "fhir_patient_search_demographics",
-    "fhir_condition_search_problems",
-    "fhir_medication_request_search_orders",
-    "fhir_observation_search_labs",
-    "fhir_observation_search_vitals",
-    "fhir_observation_search_social_history",
-    "fhir_procedure_search_orders",
-    "fhir_document_reference_search_clinical_notes",
-    "fhir_service_request_search",
-)
-WRITE_TOOLS = (
-    "fhir_medication_request_create",
-    "fhir_medication_request_discontinue",
-    "fhir_communication_create_message",
-    "fhir_service_request_create",
-    "fhir_appointment_create",
-)
-#: Every tool a PhysicianBench task offers (the 13 workbench tools, the workspace, terminology,
-#: medsim's generic FHIR tools, the calculator, finish).
-WORKBENCH = (
-    *READ_TOOLS,
-    *WRITE_TOOLS,
-    "write_file",
-    "terminology_search",
-    "fhir_search",
-    "fhir_read",
-    "fhir_create",
-    "fhir_update",
-    "calculate",
-    "finish",
-)
+from medsim.environments.physicianbench.workbench.names import READ_TOOLS, WORKBENCH, WRITE_TOOLS
 
 __all__ = ["READ_TOOLS", "WORKBENCH", "WRITE_TOOLS"]
