@@ -7,6 +7,7 @@ Point tables: ``data/child_pugh.json``, ``data/centor_mcisaac.json``,
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from pydantic import Field
@@ -174,13 +175,14 @@ class PsiInputs(CalculatorInputs):
 def psi(x: PsiInputs) -> Result:
     """Pneumonia Severity Index (PORT), points and risk class I-V.
 
-    Age in years (women - 10), nursing home +10, comorbidities (+10 to +30), examination findings
+    Age in completed years (women - 10), nursing home +10, comorbidities (+10 to +30), examination findings
     (+10 to +20) and laboratory/radiographic findings (+10 to +30). A measurement that is not
     reported counts as normal, as in the derivation study. Source: Fine MJ et al. N Engl J Med.
     1997;336(4):243-250.
     """
     sheet = ScoreSheet(PSI, x)
-    sheet.add("Age", f"{x.age:g} years", x.age)
+    years = math.floor(x.age)  # Fine 1997 scores age in completed years
+    sheet.add("Age", f"{years} years", years)
     sheet.add("Sex", x.sex, PSI["female_points"] if x.sex == "female" else 0)
     sheet.items(PSI["flags"])
     abnormal_vitals = False

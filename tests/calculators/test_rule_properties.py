@@ -236,14 +236,9 @@ def test_explanation_lists_every_item_and_the_total(data: st.DataObject, calcula
     assert sum(points) == pytest.approx(result.value), text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PSI lists a fractional age's points as +18.5 but rounds the total half-to-even (18; "
-    "19.5 gives 20); Fine 1997 counts age in years, so the age should be floored before scoring",
-)
 def test_psi_fractional_age_points_add_up() -> None:
     result = compute("psi", {"age": 18.5, "sex": "male"})
     points = [
         float(m[1]) for line in result.explanation.splitlines() if (m := LINE_POINTS.match(line))
     ]
-    assert sum(points) == result.value
+    assert sum(points) == result.value == 18  # age in completed years (Fine 1997)
