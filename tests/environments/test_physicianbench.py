@@ -91,9 +91,10 @@ def test_train_split_env_same_seed_same_instance() -> None:
 
 
 def test_train_sample_reference_and_controls() -> None:
-    """3 train instances per template (MEDSIM_PB_TRAIN=30 runs the whole train split)."""
-    per_template = int(os.environ.get("MEDSIM_PB_TRAIN", "3"))
-    sample = SUITE.train_tasks(per_template, seed=7 if per_template == 3 else 0)
+    """8 train instances per template, 224 in all (issue 13 asks for a sample of at least 200;
+    MEDSIM_PB_TRAIN=30 runs the whole train split)."""
+    per_template = int(os.environ.get("MEDSIM_PB_TRAIN", "8"))
+    sample = SUITE.train_tasks(per_template, seed=0)
     assert len(sample) == per_template * len(SUITE.templates())
     reports = validate_tasks(SUITE, sample)
     for report in reports:
