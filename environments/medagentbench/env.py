@@ -14,6 +14,9 @@ two grading rules, chosen by keyword::
   server's OperationOutcome) and are graded from its state. ``"record"``: as in the original, a
   POST (or ``fhir_create``/``fhir_update`` call) is answered "accepted", recorded in the episode
   record and not run, so any JSON payload (a ``route`` string, a ``note`` object) is accepted.
+* ``invalid_action="end"`` (the default with ``grading="original"``, as in the original) ends
+  the episode at the first action that is not a tool call or a GET/POST/FINISH line;
+  ``"continue"`` (the default otherwise) answers it with an error and lets the agent retry.
 * ``grading="fixed"`` or ``"original"``: see :mod:`.grading`. ``grading="original"`` defaults to
   ``post_mode="record"``: the original's payload forms (a ``route`` string) are invalid R4 and
   would be refused by an executing EHR, so its rules can only be met on recorded POSTs.
@@ -75,6 +78,8 @@ class MedAgentBenchEnv(ClinicalEnv):
         tasks: list[Task] | None = None,
         **kwargs: Any,
     ) -> None:
+        # the original ends a task at the first action it cannot read; "fixed" lets the agent retry
+        kwargs.setdefault("invalid_action", "end" if grading == "original" else "continue")
         if post_mode is None:  # the original's rules grade recorded POSTs, as the original did
             post_mode = "record" if grading == "original" else "execute"
         _choice("protocol", protocol, ("text", "tools"))

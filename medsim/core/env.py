@@ -66,10 +66,13 @@ class ClinicalEnv(gym.Env[str, Any]):
         judge: Any = None,
         live_checkpoints: bool = True,
         sample_writes: bool = False,
+        invalid_action: Literal["continue", "end"] = "continue",
         render_mode: str | None = None,
     ) -> None:
         if reward not in ("sparse", "dense"):
             raise ValueError(f"reward must be 'sparse' or 'dense', not {reward!r}")
+        if invalid_action not in ("continue", "end"):
+            raise ValueError(f"invalid_action must be 'continue' or 'end', not {invalid_action!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
         for name, value in (("max_steps", max_steps), ("max_tokens", max_tokens)):
@@ -86,6 +89,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         self.text_style: TextStyle = text_style or suite.text_style
         self.plain_text: PlainTextPolicy = plain_text or suite.plain_text
         self.live_checkpoints = live_checkpoints
+        self.invalid_action = invalid_action
         self.render_mode = render_mode
         suite.import_tools()
         chosen = list(tasks) if tasks is not None else suite.tasks()
@@ -262,6 +266,10 @@ class ClinicalEnv(gym.Env[str, Any]):
                 obs = f"Invalid action: {parsed.error}. {how_to_act(self._tool_names())}"
                 self._error = error_info("invalid_action", str(parsed.error))
                 self._reply_text(parsed.raw, obs)
+        if self.invalid_action == "end" and not terminated and self._ends_episode(self._error):
+            terminated = True
+            obs += " The episode ends: an invalid action ends it in this environment."
+            self.record.messages[-1] = tx.user(obs)
         self._usage["observation_tokens"] += self.view.tokens(obs)
         truncated = not terminated and (over_budget or self._steps >= self._max_steps())
         self._done = terminated or truncated
@@ -270,6 +278,13 @@ class ClinicalEnv(gym.Env[str, Any]):
         if self.render_mode == "human":
             self.render()
         return obs, reward, terminated, truncated, self._info()
+
+    @staticmethod
+    def _ends_episode(error: dict[str, str] | None) -> bool:
+        """With ``invalid_action="end"``: an action medsim could not read (not a tool call, not a
+        GET/POST/FINISH line, or plain text where that is an error) ends the episode, as in the
+        original MedAgentBench. Tool errors (a bad search parameter) never do."""
+        return error is not None and error["type"] in ("invalid_action", "plain_text")
 
     def _max_steps(self) -> int:
         return self.max_steps_override or self.task.max_steps
