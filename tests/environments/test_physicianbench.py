@@ -286,6 +286,14 @@ def test_readme_counts_match_the_suite(test_tasks: list[Task]) -> None:
     }
     for tpl in SUITE.templates():
         assert f"`{tpl.template}`" in text, tpl.template
+    # the by-specialty / task-type / difficulty / category block is the generated one
+    # (python -m medsim.environments.physicianbench.counts --write)
+    from medsim.environments.physicianbench.counts import counts_block, readme_block
+
+    assert readme_block(text) == counts_block()
+    difficulty = Counter(t.metadata.difficulty for t in test_tasks)
+    for level in ("easy", "medium", "hard"):
+        assert f"| {level} | {difficulty[level]} |" in text
 
 
 def test_cli_lists_and_demos_the_suite(capsys: pytest.CaptureFixture[str]) -> None:
