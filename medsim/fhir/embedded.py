@@ -11,13 +11,14 @@ episodes in different threads or asyncio tasks never see each other's writes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources as pkg_resources
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,25 @@ def _fingerprint(path: Path, mode: str = "") -> str:
     return h.hexdigest()[:24]
 
 
+@contextlib.contextmanager
+def _build_lock(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside ``target`` while building it: of two processes doing the
+    first build of the same data, one builds and the other waits, then reuses the result (no
+    second build, no half-written file). POSIX ``flock``; elsewhere (no ``fcntl``) the atomic
+    rename in :meth:`EmbeddedBackend._build` alone keeps the cache whole."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(target.with_name(target.name + ".lock"), "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 class EmbeddedBackend:
     """A loaded EHR in SQLite. ``EmbeddedBackend(data=path)`` loads (or reuses the cached build of)
     a Bundle / NDJSON file or folder; ``EmbeddedBackend()`` starts empty (use :meth:`load`)."""
@@ -105,7 +125,9 @@ class EmbeddedBackend:
             mode = "" if validate is None and not skip_invalid else f"v={validate},s={skip_invalid}"
             self.path = cache_dir() / f"base-{_fingerprint(source, mode)}.sqlite"
             if not self.path.exists():
-                self._build(self.path, source)
+                with _build_lock(self.path):  # another process may be building it right now
+                    if not self.path.exists():
+                        self._build(self.path, source)
         else:
             self._tmp = tempfile.TemporaryDirectory(prefix="medsim-fhir-")
             self.path = Path(self._tmp.name) / "base.sqlite"
