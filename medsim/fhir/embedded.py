@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import sqlite3
 import tempfile
@@ -50,6 +51,28 @@ def _is_shipped_cohort(data: Any) -> bool:
     from medsim.data.cohort import cohort_path
 
     return Path(data).resolve() == Path(cohort_path()).resolve()
+
+
+def _is_generated_cohort(path: Path) -> bool:
+    """``path`` is a cohort file exactly as medsim's generator wrote it: its sidecar
+    (``<name>.meta.json``) names the generator and the file's sha256 matches. Such data is trusted
+    like the shipped cohort (the generator's output is validated by its tests), so a first build
+    of a ``medsim data generate`` cohort skips per-resource validation."""
+    if not path.is_file():
+        return False
+    from medsim.data.cohort.generate import meta_path
+
+    try:
+        meta = json.loads(meta_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(meta, dict) or meta.get("generator") != "medsim.data.cohort.generate":
+        return False
+    sha = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(chunk)
+    return bool(meta.get("sha256") == sha.hexdigest())
 
 
 def _fingerprint(path: Path, mode: str = "") -> str:
@@ -127,6 +150,8 @@ class EmbeddedBackend:
             if not self.path.exists():
                 with _build_lock(self.path):  # another process may be building it right now
                     if not self.path.exists():
+                        if validate is None and self._validate and _is_generated_cohort(source):
+                            self._validate = False
                         self._build(self.path, source)
         else:
             self._tmp = tempfile.TemporaryDirectory(prefix="medsim-fhir-")

@@ -1,8 +1,10 @@
-"""Two processes doing the first build of the same data at once (issue 19): one builds, the other
-waits and reuses it; the cache ends with one whole, correct index and no leftovers."""
+"""The base index cache (issue 19): two processes doing the first build of the same data at once
+(one builds, the other waits and reuses it; one whole, correct index, no leftovers), and which
+data a first build may trust without validating."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import sqlite3
@@ -10,6 +12,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
+
+from medsim.data.cohort.generate import meta_path, write_cohort
+from medsim.fhir.embedded import EmbeddedBackend
+from medsim.fhir.loader import DataError
 
 CHILD = """
 import sys, time
@@ -52,7 +60,7 @@ def test_two_processes_build_the_same_index_once(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     outs = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, outs, strict=True):
+    for proc, (_out, err) in zip(procs, outs, strict=True):
         assert proc.returncode == 0, err
     builders = [err for _, err in outs if "building the FHIR search index" in err]
     assert len(builders) == 1  # one built, the other waited for it and reused it
@@ -68,3 +76,25 @@ def test_two_processes_build_the_same_index_once(tmp_path: Path) -> None:
             conn.execute("SELECT COUNT(DISTINCT type || '/' || id) FROM resources").fetchone()[0]
             == 40 * 51
         )
+
+
+def test_generated_cohort_skips_validation_only_when_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cohort exactly as ``medsim data generate`` wrote it (sidecar names the generator, sha256
+    matches) is trusted like the shipped one; any other bytes under the same sidecar are not."""
+    monkeypatch.setenv("MEDSIM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MEDSIM_PROGRESS", "0")
+    out = tmp_path / "gen.ndjson.gz"
+    write_cohort(out, patients=1, seed=7, resources_per_patient=50)
+    trusted = EmbeddedBackend(out)
+    assert trusted._validate is False
+    assert trusted.count() > 50
+    tampered = tmp_path / "tampered.ndjson.gz"
+    bad = {"resourceType": "Observation", "id": "bad", "code": {"text": "no status"}}
+    tampered.write_bytes(
+        out.read_bytes() + gzip.compress((json.dumps(bad) + "\n").encode())
+    )  # a gzip member appended: still one readable NDJSON stream
+    meta_path(tampered).write_text(meta_path(out).read_text())
+    with pytest.raises(DataError, match="bad"):
+        EmbeddedBackend(tampered)
