@@ -24,9 +24,11 @@ search index) in the same process, so the ratio is measured, not quoted.
 from __future__ import annotations
 
 import argparse
+import atexit
 import gzip
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -87,7 +89,10 @@ def timeit(fn: Callable[[], Any], n: int) -> tuple[float, float]:
 
 
 def build(path: Path) -> tuple[EmbeddedBackend, float]:
-    os.environ["MEDSIM_CACHE_DIR"] = tempfile.mkdtemp(prefix="medsim-bench-")
+    """A first build of ``path`` into a fresh temporary cache (removed when the bench exits)."""
+    tmp = tempfile.mkdtemp(prefix="medsim-bench-")
+    atexit.register(shutil.rmtree, tmp, True)
+    os.environ["MEDSIM_CACHE_DIR"] = tmp
     t = time.perf_counter()
     backend = EmbeddedBackend(path)
     return backend, time.perf_counter() - t
@@ -164,7 +169,7 @@ def floor_build(path: Path) -> tuple[float, int, int]:
     conn.commit()
     conn.close()
     seconds = time.perf_counter() - t
-    tmp.unlink()
+    shutil.rmtree(tmp.parent, ignore_errors=True)
     return seconds, n, size
 
 
@@ -225,8 +230,7 @@ def generation_peak_rss(patients: int, per_patient: int) -> float:
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    for f in out.parent.iterdir():
-        f.unlink()
+    shutil.rmtree(out.parent, ignore_errors=True)
     return int(res.stdout.strip().splitlines()[-1]) / 1024
 
 
