@@ -357,7 +357,7 @@ def main() -> None:
     )
     rows.append(
         (
-            "build speed vs 2026-11-23 (5,929 res/s)",
+            "build speed vs 2026-11-23 (5,929 res/s, idle machine)",
             f"{rate / BUILD_BEFORE:.2f} x",
             "target >= 5",
         )
