@@ -1,11 +1,16 @@
 """Environment overhead benchmark (not a test: nothing is asserted).
 
-    python bench/env_bench.py [--env Demo-v0] [--n 2000]
+    python bench/env_bench.py [--env Demo-v0] [--n 2000] [--repeats 3]
 
 Prints: reset and step overhead (p50/p99; a FHIR search step "latest potassium of the patient",
 no LLM; episodes of 20 steps), steps/s with 1 and 16
 sync sub-envs, memory per additional sub-env, and ``medsim.make`` cold start in a fresh process.
 Targets: step overhead < 1 ms p50, >= 2,000 steps/s across 16 sync sub-envs, cold start < 2 s.
+
+Then the two ratios of issue 19, each measured ``--repeats`` times within one run (median shown,
+with every repeat): 16 sync sub-envs' throughput with live (incremental) checkpoints / without
+(target >= 0.9), and the p50 of an env step doing the search / the p50 of the same search made on
+the episode's store directly (``env.fhir.search``, target <= 1.5).
 """
 
 from __future__ import annotations
@@ -103,6 +108,74 @@ def bench_vector(env_id: str, num_envs: int, steps: int, live: bool) -> tuple[fl
     return steps * num_envs / elapsed, (after - before) / num_envs
 
 
+def step_vs_store(env_id: str, n: int) -> tuple[float, float, float]:
+    """(env step p50 ms, store search p50 ms, ratio): the same latest-potassium search as an env
+    step (live checkpoints on) and straight on the episode's store, interleaved in one loop."""
+    env = medsim.make(env_id, max_steps=10**9)
+    task_id = env.unwrapped.tasks[0].id  # type: ignore[attr-defined]
+    env.reset(options={"task_id": task_id})
+    action = search_action(env)
+    args = json.loads(action)["arguments"]
+    store = env.unwrapped.fhir  # type: ignore[attr-defined]
+    steps: list[float] = []
+    alone: list[float] = []
+    for i in range(n):
+        if i % EPISODE_STEPS == 0:
+            env.reset(options={"task_id": task_id})
+        t0 = time.perf_counter()
+        env.step(action)
+        t1 = time.perf_counter()
+        store.search(args["resource_type"], dict(args["params"]))
+        t2 = time.perf_counter()
+        steps.append(t1 - t0)
+        alone.append(t2 - t1)
+    env.close()
+    s50, a50 = statistics.median(steps) * 1e3, statistics.median(alone) * 1e3
+    return s50, a50, s50 / a50
+
+
+def live_ratio(env_id: str, steps: int, chunk: int = 5) -> float:
+    """Throughput of 16 sync sub-envs with live checkpoints / without. The two vector envs step in
+    alternating chunks of ``chunk`` steps, so load from other processes hits both alike."""
+    made = []
+    for live in (True, False):
+        envs = medsim.make_vec(
+            env_id,
+            num_envs=16,
+            vectorization_mode="sync",
+            max_steps=EPISODE_STEPS,
+            live_checkpoints=live,
+        )
+        envs.reset(seed=0)
+        actions = tuple(search_action(e) for e in envs.envs)  # type: ignore[attr-defined]
+        made.append((envs, actions))
+    spent = [0.0, 0.0]
+    for _ in range(max(1, steps // chunk)):
+        for i, (envs, actions) in enumerate(made):
+            t0 = time.perf_counter()
+            for _ in range(chunk):
+                envs.step(actions)
+            spent[i] += time.perf_counter() - t0
+    for envs, _ in made:
+        envs.close()
+    return spent[1] / spent[0]  # same steps each: time without / time with = rate with / without
+
+
+def ratios(env_id: str, n: int, repeats: int) -> None:
+    """Print the two issue-19 ratios, each repeated ``repeats`` times (median and every run)."""
+    live, step = [], []
+    for _ in range(repeats):
+        live.append(live_ratio(env_id, max(50, n // 8)))
+        step.append(step_vs_store(env_id, n)[2])
+    print(f"\nissue 19 ratios ({repeats} repeats, median [each])")
+    for label, values, target in (
+        ("16 sync sub-envs, live / no live checkpoints", live, ">= 0.9"),
+        ("env step with a search / the search on the store", step, "<= 1.5"),
+    ):
+        each = ", ".join(f"{v:.2f}" for v in values)
+        print(f"{label:<50} {statistics.median(values):5.2f}  [{each}]  target {target}")
+
+
 def cold_start(env_id: str) -> float:
     code = (
         "import time; t = time.perf_counter(); import medsim; "
@@ -116,6 +189,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="Demo-v0")
     parser.add_argument("--n", type=int, default=2000, help="timed steps per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of the issue-19 ratios")
     args = parser.parse_args()
     cold_start(args.env)  # warm the on-disk EHR cache so later runs measure the steady state
     print(f"medsim env benchmark: {args.env}\n")
@@ -133,10 +207,13 @@ def main() -> None:
                 f"sync vector, {num:>2} sub-env(s), {label:<19}: {rate:7.0f} steps/s"
                 f"   {mem:5.2f} MB RSS per sub-env"
             )
+    s50, a50, _ = step_vs_store(args.env, args.n)
+    print(f"env step with the search p50 {s50:.3f} ms; the search on the store alone {a50:.3f} ms")
     runs = [cold_start(args.env) for _ in range(3)]
     print(
         f"\nmedsim.make + reset cold start (fresh process, median of 3): {statistics.median(runs):.2f} s"
     )
+    ratios(args.env, args.n, args.repeats)
 
 
 if __name__ == "__main__":

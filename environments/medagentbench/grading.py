@@ -35,6 +35,7 @@ from medsim.environments.medagentbench.posts import (
     original_posts,
 )
 from medsim.grading.checkpoints.chart import NeedsStore
+from medsim.grading.checkpoints.depends import Depends
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -64,7 +65,7 @@ class PassParams(BaseModel):
     comment: str | None = None  # task 8: the SBAR text the referral must carry
 
 
-@checkpoint("medagentbench_pass", params=PassParams)
+@checkpoint("medagentbench_pass", params=PassParams, depends=Depends())  # pending until the end
 def medagentbench_pass(ctx: GradeContext, **params: Any) -> CheckResult:
     """MedAgentBench's pass/fail for the task (original or fixed rules), from the EHR state."""
     if not ctx.final:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from medsim.fhir.interface import FhirClient
+from medsim.grading.checkpoints.depends import EventCursor
 from medsim.grading.record import EpisodeRecord
 from medsim.tasks.schema import Task
 
@@ -22,13 +23,21 @@ class Scorer:
     """Per-env scoring state, restarted for every episode by :meth:`start`.
 
     The live checkpoint status is computed once per step and shared by ``info["checkpoints"]``
-    and the dense reward (``DenseReward.credit``), so graders do not run twice.
+    and the dense reward (``DenseReward.credit``), so graders do not run twice. It is
+    incremental: after each step only the checkpoints whose declared dependencies (tool calls,
+    resource types written, the answer; :mod:`medsim.grading.checkpoints.depends`) the step
+    touched are re-run. ``incremental=False`` re-runs every grader every step (same results,
+    slower; the tests compare the two).
     """
 
-    def __init__(self, *, dense: bool = False, live: bool = True, judge: Any = None) -> None:
+    def __init__(
+        self, *, dense: bool = False, live: bool = True, judge: Any = None, incremental: bool = True
+    ) -> None:
         self.dense = dense
         self.live = live
         self.judge = judge
+        self.incremental = incremental
+        self._cursor: EventCursor | None = None
         self._task: Task | None = None
         self._dense: DenseReward | None = None
         self._grade: Grade | None = None
@@ -49,6 +58,7 @@ class Scorer:
             from medsim.grading import DenseReward
 
             self._dense = DenseReward(task)
+        self._cursor = None
         self._status = self._live_status(record, store) if self.live else {}
 
     @property
@@ -62,7 +72,16 @@ class Scorer:
             return {}
         from medsim.grading.score import checkpoint_status
 
-        return dict(checkpoint_status(self._task, record, store, final=False, cache=self._cache))
+        changed = None
+        if self._cursor is None or not self.incremental:
+            self._cursor = EventCursor(record)
+        else:
+            changed = self._cursor.advance(record)
+        return dict(
+            checkpoint_status(
+                self._task, record, store, final=False, cache=self._cache, changed=changed
+            )
+        )
 
     def step(self, record: EpisodeRecord, store: FhirClient | None, done: bool) -> float:
         """The reward of the step just recorded; grades the episode when ``done``."""

@@ -11,13 +11,15 @@ episodes in different threads or asyncio tasks never see each other's writes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources as pkg_resources
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,28 @@ def _is_shipped_cohort(data: Any) -> bool:
     return Path(data).resolve() == Path(cohort_path()).resolve()
 
 
+def _is_generated_cohort(path: Path) -> bool:
+    """``path`` is a cohort file exactly as medsim's generator wrote it: its sidecar
+    (``<name>.meta.json``) names the generator and the file's sha256 matches. Such data is trusted
+    like the shipped cohort (the generator's output is validated by its tests), so a first build
+    of a ``medsim data generate`` cohort skips per-resource validation."""
+    if not path.is_file():
+        return False
+    from medsim.data.cohort.generate import meta_path
+
+    try:
+        meta = json.loads(meta_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(meta, dict) or meta.get("generator") != "medsim.data.cohort.generate":
+        return False
+    sha = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(chunk)
+    return bool(meta.get("sha256") == sha.hexdigest())
+
+
 def _fingerprint(path: Path, mode: str = "") -> str:
     h = hashlib.sha256()
     h.update(f"schema={SCHEMA_VERSION}\n".encode())
@@ -66,6 +90,25 @@ def _fingerprint(path: Path, mode: str = "") -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()[:24]
+
+
+@contextlib.contextmanager
+def _build_lock(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside ``target`` while building it: of two processes doing the
+    first build of the same data, one builds and the other waits, then reuses the result (no
+    second build, no half-written file). POSIX ``flock``; elsewhere (no ``fcntl``) the atomic
+    rename in :meth:`EmbeddedBackend._build` alone keeps the cache whole."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(target.with_name(target.name + ".lock"), "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 class EmbeddedBackend:
@@ -105,7 +148,11 @@ class EmbeddedBackend:
             mode = "" if validate is None and not skip_invalid else f"v={validate},s={skip_invalid}"
             self.path = cache_dir() / f"base-{_fingerprint(source, mode)}.sqlite"
             if not self.path.exists():
-                self._build(self.path, source)
+                with _build_lock(self.path):  # another process may be building it right now
+                    if not self.path.exists():
+                        if validate is None and self._validate and _is_generated_cohort(source):
+                            self._validate = False
+                        self._build(self.path, source)
         else:
             self._tmp = tempfile.TemporaryDirectory(prefix="medsim-fhir-")
             self.path = Path(self._tmp.name) / "base.sqlite"

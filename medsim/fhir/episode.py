@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,7 +21,14 @@ from medsim.fhir.capability import capability_statement
 from medsim.fhir.dates import now_instant
 from medsim.fhir.interface import MAX_BODY_BYTES, FhirError, SearchParams, Write
 from medsim.fhir.loader import iter_references
-from medsim.fhir.query import MAX_COUNT, Query, normalize_params, parse_query, reduced_warning
+from medsim.fhir.query import (
+    MAX_COUNT,
+    Query,
+    normalize_params,
+    parse_cached,
+    parse_query,
+    reduced_warning,
+)
 from medsim.fhir.rest import dispatch
 from medsim.fhir.search_params import split_reference
 from medsim.fhir.shaping import shape
@@ -35,6 +43,10 @@ Json = dict[str, Any]
 Visible = tuple[int, int, int]  # (layer 0=base/1=episode, rid, version)
 
 
+#: Characters ``urlencode(..., safe="|:,/")`` leaves as they are.
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-~|:,/]*")
+
+
 class EmbeddedEpisode:
     def __init__(self, backend: EmbeddedBackend, episode_id: str) -> None:
         self.backend = backend
@@ -46,6 +58,11 @@ class EmbeddedEpisode:
         self.max_page_size: int = getattr(backend, "max_page_size", MAX_COUNT)
         self._lock = threading.RLock()
         self._writes: list[Write] = []
+        #: Resource types with rows in the layer (a superset after a rolled-back write): a search
+        #: of any other type reads the base alone, without the shadow and layer queries.
+        self._layer_types: set[str] = set()
+        #: type -> base rids the layer hides, valid while no write, rollback or reset happened
+        self._shadows: dict[str, list[int]] = {}
         self._next_id = 1
         self.clock: Callable[[], str] | None = None  # meta.lastUpdated source (fixed in envs)
         self.check_references = True
@@ -60,6 +77,8 @@ class EmbeddedEpisode:
             storage.clear(self._conn, "main")
             history.clear(self._conn)
             self._writes.clear()
+            self._layer_types.clear()
+            self._shadows.clear()
             self._next_id = 1
 
     def close(self) -> None:
@@ -157,18 +176,22 @@ class EmbeddedEpisode:
 
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
         check_type(resource_type)
-        query = parse_query(resource_type, params)
+        query = parse_cached(resource_type, params)
         with self._lock:
             return self._search(query)
 
     def _shadow(self, resource_type: str) -> list[int]:
         """Base rids the episode has overwritten or deleted (hidden from base results)."""
+        known = self._shadows.get(resource_type)
+        if known is not None:
+            return known
         rows = self._conn.execute(
             "SELECT b.rid FROM main.resources m JOIN base.resources b ON b.type = m.type AND b.id = m.id "
             "WHERE m.type = ?",
             (resource_type,),
         ).fetchall()
-        return [r[0] for r in rows]
+        self._shadows[resource_type] = [r[0] for r in rows]
+        return self._shadows[resource_type]
 
     def _match(self, query: Query, limit: int | None) -> tuple[int, list[tuple[int, int]]]:
         """Total and the first ``limit`` (all if None) matches as (layer, rid), in result order."""
@@ -176,13 +199,15 @@ class EmbeddedEpisode:
             query = self._resolve_has(query)
         rows: list[tuple[Any, ...]] = []
         total = 0
-        for layer_no, layer in ((0, "base"), (1, "main")):
-            sql = layer_sql(
-                query,
-                layer,
-                self._chain_ids,
-                self._shadow(query.resource_type) if layer_no == 0 else [],
-            )
+        layered = query.resource_type in self._layer_types
+        for layer_no, layer in ((0, "base"), (1, "main")) if layered else ((0, "base"),):
+            shadow = self._shadow(query.resource_type) if layer_no == 0 and layered else []
+            if shadow or not query.pure:
+                sql = layer_sql(query, layer, self._chain_ids, shadow)
+            else:  # the same SQL every time: build it once per (query, layer)
+                sql = query.sql.get(layer) or query.sql.setdefault(
+                    layer, layer_sql(query, layer, self._chain_ids, shadow)
+                )
             n = self._conn.execute(sql.count, sql.args).fetchone()[0]
             total += n
             if n and (limit is None or limit > 0):
@@ -332,7 +357,10 @@ class EmbeddedEpisode:
         }
 
     def _url(self, resource_type: str, params: list[tuple[str, str]]) -> str:
-        qs = urlencode(params, safe="|:,/")
+        if all(_PLAIN.fullmatch(k) and _PLAIN.fullmatch(v) for k, v in params):
+            qs = "&".join(f"{k}={v}" for k, v in params)  # what urlencode gives: nothing to quote
+        else:
+            qs = urlencode(params, safe="|:,/")
         return f"{self.base_url}/{resource_type}" + (f"?{qs}" if qs else "")
 
     def capabilities(self) -> Json:
@@ -443,6 +471,8 @@ class EmbeddedEpisode:
 
     def _store(self, resource: Json, version: int, replace: bool, deleted: bool = False) -> None:
         body = storage.dumps(resource)
+        self._layer_types.add(str(resource["resourceType"]))
+        self._shadows.clear()
         if len(body) > MAX_BODY_BYTES:
             raise FhirError(
                 413, f"Resource too large ({len(body)} bytes; limit {MAX_BODY_BYTES})", "too-costly"
@@ -509,6 +539,7 @@ class EmbeddedEpisode:
         except BaseException:
             self._conn.execute("ROLLBACK TO w")
             self._conn.execute("RELEASE w")
+            self._shadows.clear()
             del self._writes[mark:]
             self._next_id = next_id
             raise

@@ -8,6 +8,7 @@ SQL parameters later, never spliced into SQL text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -99,6 +100,14 @@ class Query:
     has: list[tuple[Query, str]] = field(default_factory=list)
     total: bool = True  # False for _total=none  # _has: (sub-query, its ref param)
     raw: list[tuple[str, str]] = field(default_factory=list)  # the filter params, for paging links
+    #: layer -> its SQL, kept by the engine for queries whose SQL depends on nothing but the query
+    #: (no chain, no ``_has``); a parsed query is shared (see :func:`parse_cached`), never changed.
+    sql: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def pure(self) -> bool:
+        """Its SQL depends on the query alone (no chained parameter or ``_has`` to resolve)."""
+        return not self.has and all(c.chain is None for c in self.clauses)
 
     @property
     def summary_count(self) -> bool:
@@ -139,6 +148,22 @@ def split_unescaped(value: str, sep: str) -> list[str]:
 
 def unescape(value: str) -> str:
     return re.sub(r"\\([,|$\\])", r"\1", value)
+
+
+def parse_cached(resource_type: str, params: Any) -> Query:
+    """:func:`parse_query`, remembered for the common form (a dict of strings): agents and RL
+    rollouts repeat the same searches, and parsing is a fixed cost of every one. The Query is
+    shared between callers, who must not change it (the engine never does)."""
+    if isinstance(params, dict) and all(
+        type(k) is str and type(v) is str for k, v in params.items()
+    ):
+        return _parse_pairs(resource_type, tuple(params.items()))
+    return parse_query(resource_type, params)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_pairs(resource_type: str, pairs: tuple[tuple[str, str], ...]) -> Query:
+    return parse_query(resource_type, list(pairs))
 
 
 def parse_query(resource_type: str, params: Any, *, _depth: int = 0) -> Query:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypedDict
 
 from medsim.fhir.interface import FhirClient
+from medsim.grading.checkpoints.depends import Events
 from medsim.grading.checkpoints.registry import (
     CheckpointSpecLike,
     CheckResult,
@@ -27,6 +28,7 @@ from medsim.grading.checkpoints.registry import (
     TaskLike,
     get_grader,
     run_spec,
+    spec_depends,
 )
 from medsim.grading.record import EpisodeRecord
 from medsim.grading.rubric_adapter import RubricOutcome, run_rubric
@@ -70,10 +72,15 @@ def checkpoint_status(
     *,
     final: bool | None = None,
     cache: dict[Any, Any] | None = None,
+    changed: Events | None = None,
 ) -> dict[str, CheckpointOutcome]:
     """Live status of every checkpoint: id -> {status, evidence, weight, gate}. While the episode
     runs (``final`` defaults to record.terminated or record.truncated) undecidable checks are
-    "pending"."""
+    "pending".
+
+    Incremental live evaluation: pass ``changed``, the events since the previous call with the
+    same ``cache`` (``depends.EventCursor``); a checkpoint whose declared dependencies those events
+    do not touch keeps its previous result. None (or a final evaluation) runs every grader."""
     ctx = GradeContext(
         task=task,
         record=record,
@@ -81,20 +88,39 @@ def checkpoint_status(
         final=record.finished if final is None else final,
         cache=cache if cache is not None else {},
     )
+    live = ctx.cache
     out: dict[str, CheckpointOutcome] = {}
     for spec in task.checkpoints:
-        key = ("monotone-pass", spec.id)
-        if not ctx.final and key in ctx.cache:
-            result = ctx.cache[key]  # a monotone grader that passed earlier in this episode
-        else:
-            result = _run_one(spec, ctx)
-            if not ctx.final and result.passed and get_grader(spec.grader).monotone:
-                ctx.cache[key] = result
+        key = ("live", spec.id)  # -> (outcome, sticky: a monotone grader passed), while running
+        kept = None if ctx.final else live.get(key)
+        if kept is not None and (
+            kept[1] or (changed is not None and _untouched(spec, changed, live))
+        ):
+            out[spec.id] = kept[0]  # passed for good, or nothing it depends on happened since
+            continue
+        ctx.checkpoint = spec.id
+        result = _run_one(spec, ctx)
         status: Status = result.status  # type: ignore[assignment]
-        out[spec.id] = CheckpointOutcome(
+        outcome = CheckpointOutcome(
             status=status, evidence=result.evidence, weight=float(spec.weight), gate=bool(spec.gate)
         )
+        if not ctx.final:
+            live[key] = (outcome, result.passed and get_grader(spec.grader).monotone)
+        out[spec.id] = outcome
     return out
+
+
+def _untouched(spec: CheckpointSpecLike, changed: Events, cache: dict[Any, Any]) -> bool:
+    """The events ``changed`` cannot have changed ``spec``'s verdict (its declared dependencies,
+    looked up once per episode and kept in ``cache``)."""
+    key = ("depends", spec.id)
+    if key not in cache:
+        try:
+            cache[key] = spec_depends(spec)
+        except GradingError:
+            cache[key] = None  # let the grader run and report its misconfiguration
+    deps = cache[key]
+    return deps is not None and not deps.touched_by(changed)
 
 
 def component_weights(task: TaskLike, rubric_scored: bool) -> tuple[float, float, float]:

@@ -56,6 +56,8 @@ class CheckpointSpec(_Data):
     #: (params, parsed params) once the grader registry validated them (at task load); kept
     #: here so graders do not re-validate every step. Not part of the task data.
     _validated: tuple[dict[str, Any], Any] | None = PrivateAttr(default=None)
+    #: (parsed params, live dependencies) from ``registry.spec_depends``; not task data either.
+    _depends: tuple[Any, Any] | None = PrivateAttr(default=None)
     #: What the checkpoint measures, for reports (PhysicianBench: data_retrieval,
     #: clinical_reasoning, action_execution, documentation). Free text; no effect on grading.
     category: str | None = None

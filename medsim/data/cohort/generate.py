@@ -165,7 +165,11 @@ def write_cohort(
         tmp.unlink()
         raise ValueError(f"{len(validator.errors)} invalid resources, first: {validator.errors[0]}")
     tmp.replace(out)
-    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    sha = hashlib.sha256()
+    with open(out, "rb") as fh:  # in chunks: memory stays flat however large the cohort
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(chunk)
+    digest = sha.hexdigest()
     total = sum(counts.values())
     meta = {
         "generator": "medsim.data.cohort.generate",

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from medsim.grading.checkpoints.chart import ExpectedValue, NeedsStore, compute_expected
+from medsim.grading.checkpoints.depends import ANSWER_AND_WRITES, Depends
 from medsim.grading.checkpoints.fhirdata import parse_datetime
 from medsim.grading.checkpoints.registry import (
     CheckResult,
@@ -132,7 +133,7 @@ def compare(
     return ok, f"answer {answer!r} {'=' if ok else '!='} {expected!r}"
 
 
-@checkpoint("value_reported", params=ValueReportedParams)
+@checkpoint("value_reported", params=ValueReportedParams, depends=ANSWER_AND_WRITES)
 def value_reported(ctx: GradeContext, **params: Any) -> CheckResult:
     """The final answer (or its ``index``/``key`` part) equals the expected value, within
     tolerance and after unit conversion, or lies in ``range``; "absent" answers when the chart has
@@ -176,7 +177,7 @@ class AnswerMatchesParams(BaseModel):
     key: str | None = None
 
 
-@checkpoint("answer_matches", params=AnswerMatchesParams)
+@checkpoint("answer_matches", params=AnswerMatchesParams, depends=Depends(answer=True))
 def answer_matches(ctx: GradeContext, **params: Any) -> CheckResult:
     """The final answer's text matches every ``regex`` and none of ``must_not`` (for decisions
     such as "no change needed" or a diagnosis name)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from medsim.grading.checkpoints.depends import Depends
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -140,7 +141,9 @@ def check_call(call: ToolCall, p: CalculatorUsedParams) -> str | None:
     return None
 
 
-@checkpoint("calculator_used", params=CalculatorUsedParams, monotone=True)
+@checkpoint(
+    "calculator_used", params=CalculatorUsedParams, monotone=True, depends=Depends(calls=".*")
+)
 def calculator_used(ctx: GradeContext, **params: Any) -> CheckResult:
     """A successful ``calculate`` call used ``calculator`` with ``inputs`` within tolerance and
     returned the expected ``result``."""

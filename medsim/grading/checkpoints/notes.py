@@ -18,6 +18,7 @@ from medsim.grading.checkpoints.chart import (
     compute_expected,
     observation_rows,
 )
+from medsim.grading.checkpoints.depends import ANSWER_AND_WRITES
 from medsim.grading.checkpoints.fhirdata import CodeMatch, patients_of, resource_text
 from medsim.grading.checkpoints.note_text import (
     CURRENT,
@@ -172,7 +173,7 @@ def note_problem(text: str, p: NoteWrittenParams, ctx: GradeContext) -> str | No
     return None
 
 
-@checkpoint("note_written", params=NoteWrittenParams)
+@checkpoint("note_written", params=NoteWrittenParams, depends=ANSWER_AND_WRITES)
 def note_written(ctx: GradeContext, **params: Any) -> CheckResult:
     """A note resource (``resource_types``, optional ``code`` for its type) about the task's
     patient, or the finish note if allowed, matches every ``regex``, none of ``must_not``, and

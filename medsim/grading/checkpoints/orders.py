@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from medsim.grading.checkpoints.chart import NeedsStore, chart
+from medsim.grading.checkpoints.depends import WRITES
 from medsim.grading.checkpoints.dosage import DosageMatch, instructions
 from medsim.grading.checkpoints.fhirdata import (
     CodeMatch,
@@ -166,7 +167,7 @@ class ResourceCreatedParams(ResourceSpec):
     max_count: int | None = Field(default=None, ge=1)
 
 
-@checkpoint("resource_created", params=ResourceCreatedParams)
+@checkpoint("resource_created", params=ResourceCreatedParams, depends=WRITES)
 def resource_created(ctx: GradeContext, **params: Any) -> CheckResult:
     """The episode wrote (final state) between ``min_count`` and ``max_count`` resources meeting
     the spec: type, code, status/intent/priority, dosage (dose, rate, route, frequency), authoredOn
@@ -198,7 +199,7 @@ class NothingCreatedParams(BaseModel):
     status: list[str] = Field(default_factory=list)  # only resources in these statuses count
 
 
-@checkpoint("nothing_created", params=NothingCreatedParams)
+@checkpoint("nothing_created", params=NothingCreatedParams, depends=WRITES)
 def nothing_created(ctx: GradeContext, **params: Any) -> CheckResult:
     """The episode left no resource of ``resource_type`` (matching ``code`` / ``status``) in the
     EHR, e.g. no MedicationRequest when the potassium is normal. Pending until the episode ends."""
@@ -237,7 +238,7 @@ def _order_key(res: Json, code: CodeMatch) -> str:
     return code_summary(res)
 
 
-@checkpoint("no_duplicate_orders", params=NoDuplicateParams)
+@checkpoint("no_duplicate_orders", params=NoDuplicateParams, depends=WRITES)
 def no_duplicate_orders(ctx: GradeContext, **params: Any) -> CheckResult:
     """No order is active twice: the episode did not leave two active orders of the same code, and
     (``against_chart``) did not re-order something already active in the chart. Use as a gate."""

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from medsim.fhir.interface import FhirClient
+from medsim.grading.checkpoints.depends import Depends
 from medsim.grading.record import EpisodeRecord
 from medsim.named_registry import NamedRegistry, origin_of
 
@@ -107,6 +108,16 @@ class GradeContext:
     store: FhirClient | None = None
     final: bool = True
     cache: dict[Any, Any] = field(default_factory=dict)
+    checkpoint: str = ""  # id of the checkpoint being graded (set by ``score.checkpoint_status``)
+
+    def state(self) -> dict[str, Any]:
+        """Scratch space one checkpoint keeps from one live evaluation to the next (in
+        ``cache``), for graders that work incrementally; empty when grading is final or the
+        checkpoint is unnamed, so a final grade is always computed from the whole record."""
+        if self.final or not self.checkpoint:
+            return {}
+        out: dict[str, Any] = self.cache.setdefault(("state", self.checkpoint), {})
+        return out
 
     @property
     def patient_id(self) -> str:
@@ -127,6 +138,8 @@ class NoParams(BaseModel):
 
 
 GraderFn = Callable[..., CheckResult]
+#: A grader's live dependencies: fixed, computed from its validated params, or None (everything).
+DependsSpec = Depends | Callable[[Any], Depends] | None
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,7 @@ class Grader:
     params: type[BaseModel]
     family: str
     monotone: bool = False  # once passed, more steps cannot make it fail (live status may reuse it)
+    depends: DependsSpec = None  # what can change its live verdict (None: anything, re-run always)
 
     @property
     def description(self) -> str:
@@ -164,19 +178,31 @@ GRADERS: NamedRegistry[Grader] = NamedRegistry(
 
 
 def checkpoint(
-    name: str, params: type[BaseModel] = NoParams, *, monotone: bool = False
+    name: str,
+    params: type[BaseModel] = NoParams,
+    *,
+    monotone: bool = False,
+    depends: DependsSpec = None,
 ) -> Callable[[GraderFn], GraderFn]:
     """Register ``fn(ctx: GradeContext, **params) -> CheckResult`` under ``name``.
 
     ``monotone=True`` declares that a pass can never be undone by later steps (e.g. "the agent
     retrieved the potassium"): live status during an episode then reuses the pass instead of
-    re-running the grader every step. Final grading always re-runs every grader. Names follow the
+    re-running the grader every step. ``depends`` declares the events that can change its live
+    verdict (a :class:`~medsim.grading.checkpoints.depends.Depends`, or a function of the validated
+    params returning one); live status re-runs the grader only after such an event, and a grader
+    that declares nothing is re-run every step. Final grading always re-runs every grader. Names follow the
     registry rule of :mod:`medsim.named_registry` (a different function under a taken name is an
     error; the same function again, e.g. a module reload, replaces it)."""
 
     def register(fn: GraderFn) -> GraderFn:
         family = fn.__module__.rsplit(".", 1)[-1]
-        GRADERS.add(name, Grader(name=name, fn=fn, params=params, family=family, monotone=monotone))
+        GRADERS.add(
+            name,
+            Grader(
+                name=name, fn=fn, params=params, family=family, monotone=monotone, depends=depends
+            ),
+        )
         return fn
 
     return register
@@ -225,6 +251,20 @@ def validated_params(spec: CheckpointSpecLike) -> BaseModel:
     with contextlib.suppress(AttributeError, TypeError, ValueError):
         spec._validated = (copy.deepcopy(dict(spec.params)), model)  # type: ignore[attr-defined]
     return model
+
+
+def spec_depends(spec: CheckpointSpecLike) -> Depends | None:
+    """What can change ``spec``'s live verdict (None: anything). Kept on the spec beside its
+    validated params (see :func:`validated_params`), so it is worked out once per spec."""
+    model = validated_params(spec)
+    cached = getattr(spec, "_depends", None)
+    if cached is not None and cached[0] is model:
+        return cached[1]  # type: ignore[no-any-return]
+    declared = get_grader(spec.grader).depends
+    deps = declared(model) if callable(declared) else declared
+    with contextlib.suppress(AttributeError, TypeError, ValueError):
+        spec._depends = (model, deps)  # type: ignore[attr-defined]
+    return deps
 
 
 def checkpoint_problems(task: TaskLike) -> list[str]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medsim.grading.checkpoints.depends import CALLS_AND_WRITES
 from medsim.grading.checkpoints.fhirdata import (
     CodeMatch,
     Json,
@@ -57,6 +59,42 @@ def retrieved(record: EpisodeRecord, patient_id: str | None = None) -> Iterator[
             yield Retrieved(call.step, call.name, res)
 
 
+@dataclass
+class RetrievedLog:
+    """:func:`retrieved` for one patient kept up to date during an episode: ``items`` covers the
+    first ``n_calls`` tool calls; ``epoch`` changes whenever it was rebuilt instead of extended."""
+
+    calls: list[Any]
+    n_calls: int
+    n_writes: int
+    items: list[Retrieved]
+    epoch: int
+
+
+def retrieved_in(ctx: GradeContext) -> RetrievedLog:
+    """:func:`retrieved` for the task's patient. While the episode runs the log is kept in
+    ``ctx.cache`` and extended with the new tool calls only, so live status does not re-read every
+    result every step; a new write (which can exclude earlier results, see :func:`retrieved`)
+    rebuilds it. Final grading always reads the whole record."""
+    record = ctx.record
+    calls, writes = record.tool_calls, len(record.writes)
+    if ctx.final:
+        return RetrievedLog(calls, len(calls), writes, list(retrieved(record, ctx.patient_id)), 0)
+    key = ("retrieved", ctx.patient_id)
+    log: RetrievedLog | None = ctx.cache.get(key)
+    if log is None or log.calls is not calls or log.n_writes != writes or log.n_calls > len(calls):
+        epoch = log.epoch + 1 if log is not None else 0
+        log = RetrievedLog(
+            calls, len(calls), writes, list(retrieved(record, ctx.patient_id)), epoch
+        )
+        ctx.cache[key] = log
+    elif log.n_calls < len(calls):
+        new = record.model_copy(update={"tool_calls": calls[log.n_calls :]})
+        log.items.extend(retrieved(new, ctx.patient_id))
+        log.n_calls = len(calls)
+    return log
+
+
 class RetrievalMatch(BaseModel):
     """Which retrieved resources count."""
 
@@ -92,20 +130,30 @@ class DataRetrievedParams(RetrievalMatch):
     min_results: int = Field(default=1, ge=1)  # distinct matching resources seen
 
 
-@checkpoint("data_retrieved", params=DataRetrievedParams, monotone=True)
+@checkpoint("data_retrieved", params=DataRetrievedParams, monotone=True, depends=CALLS_AND_WRITES)
 def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> CheckResult:
     """A search or read returned at least ``min_results`` distinct resources of ``resource_type``
     (matching ``code`` / ``category``) for the task's patient."""
-    m = RetrievalMatch.model_validate(match)
-    seen: dict[str, int] = {}
-    for item in retrieved(ctx.record, ctx.patient_id):
+    log = retrieved_in(ctx)
+    state = ctx.state()  # live: carry on from the previous evaluation (empty when final)
+    if state.get("epoch") != log.epoch:
+        state.update(m=RetrievalMatch.model_validate(match), seen={}, queried=[])
+        state.update(epoch=log.epoch, n_items=0, n_calls=0)
+    m: RetrievalMatch = state["m"]
+    seen: dict[str, int] = state["seen"]
+    for item in log.items[state["n_items"] :]:
         if m.matches(item):
             seen.setdefault(f"{item.resource['resourceType']}/{item.resource.get('id')}", item.step)
+    queried: list[int] = state["queried"]
+    calls = ctx.record.tool_calls
+    queried.extend(
+        c.step for c in calls[state["n_calls"] :] if _mentions(c.arguments, m.resource_type)
+    )
+    state.update(n_items=len(log.items), n_calls=len(calls))
     if len(seen) >= min_results:
         first = min(seen.values())
         ids = ", ".join(sorted(seen)[:5]) + (" ..." if len(seen) > 5 else "")
         return passed(f"{m.describe()}: {len(seen)} returned, first at step {first} ({ids})")
-    queried = [c.step for c in ctx.record.tool_calls if _mentions(c.arguments, m.resource_type)]
     hint = f"; queries at steps {queried} returned no match" if queried else "; never queried"
     return failed(f"{m.describe()}: {len(seen)} of {min_results} needed returned{hint}")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from medsim.grading.checkpoints.depends import CALLS_AND_WRITES
 from medsim.grading.checkpoints.fhirdata import CodeMatch
 from medsim.grading.checkpoints.registry import (
     CheckResult,
@@ -21,7 +22,12 @@ from medsim.grading.checkpoints.registry import (
     passed,
     pending,
 )
-from medsim.grading.checkpoints.retrieval import RetrievalMatch, retrieved
+from medsim.grading.checkpoints.retrieval import (
+    RetrievalMatch,
+    Retrieved,
+    retrieved,
+    retrieved_in,
+)
 from medsim.grading.record import EpisodeRecord
 
 Position = tuple[int, int]
@@ -66,8 +72,14 @@ class ActionMatch(BaseModel):
         return f"calculator {self.calculator}"
 
 
-def first_position(record: EpisodeRecord, m: ActionMatch, patient_id: str) -> Position | None:
-    """Where the first action matching ``m`` happened, or None."""
+def first_position(
+    record: EpisodeRecord,
+    m: ActionMatch,
+    patient_id: str,
+    seen: list[Retrieved] | None = None,
+) -> Position | None:
+    """Where the first action matching ``m`` happened, or None (``seen``: the record's
+    :func:`retrieved` items for ``patient_id`` when the caller has them already)."""
     index = {id(c): i for i, c in enumerate(record.tool_calls)}
     if m.tool is not None:
         for i, call in enumerate(record.tool_calls):
@@ -92,7 +104,7 @@ def first_position(record: EpisodeRecord, m: ActionMatch, patient_id: str) -> Po
                 return call.step, i
         return None
     if m.retrieved is not None:
-        for item in retrieved(record, patient_id):
+        for item in retrieved(record, patient_id) if seen is None else seen:
             if m.retrieved.matches(item):
                 call = next(
                     c for c in record.tool_calls if c.step == item.step and c.name == item.tool
@@ -133,12 +145,13 @@ class ActionOrderParams(BaseModel):
     require_both: bool = True  # False: passes when ``then`` never happened
 
 
-@checkpoint("action_order", params=ActionOrderParams, monotone=True)
+@checkpoint("action_order", params=ActionOrderParams, monotone=True, depends=CALLS_AND_WRITES)
 def action_order(ctx: GradeContext, **params: Any) -> CheckResult:
     """The first occurrence of ``first`` comes before the first occurrence of ``then``."""
     p = ActionOrderParams.model_validate(params)
-    a = first_position(ctx.record, p.first, ctx.patient_id)
-    b = first_position(ctx.record, p.then, ctx.patient_id)
+    seen = retrieved_in(ctx).items if p.first.retrieved or p.then.retrieved else None
+    a = first_position(ctx.record, p.first, ctx.patient_id, seen)
+    b = first_position(ctx.record, p.then, ctx.patient_id, seen)
     label = f"{p.first.describe()} before {p.then.describe()}"
     if b is None:
         if not p.require_both and ctx.final:

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from medsim.grading.checkpoints.chart import ExpectedValue, NeedsStore, compute_expected
+from medsim.grading.checkpoints.depends import ANY, Depends
 from medsim.grading.checkpoints.notes import Mention, NoteWrittenParams, note_problem
 from medsim.grading.checkpoints.registry import (
     CheckResult,
@@ -25,7 +26,7 @@ from medsim.grading.checkpoints.registry import (
     pending,
 )
 from medsim.grading.checkpoints.values import Approx
-from medsim.tools.workspace import WorkspaceError, normalise_path, workspace_files
+from medsim.tools.workspace import WRITE_FILE, WorkspaceError, normalise_path, workspace_files
 
 _NUMBER = r"(\d+(?:,\d{3})*(?:\.\d+)?)"
 
@@ -90,7 +91,11 @@ def quantity_problem(text: str, q: Quantity, ctx: GradeContext) -> str | None:
     return f"does not state {approx.describe()} with unit /{q.unit_regex}/"
 
 
-@checkpoint("workspace_file", params=WorkspaceFileParams)
+@checkpoint(
+    "workspace_file",
+    params=WorkspaceFileParams,
+    depends=Depends(calls=re.escape(WRITE_FILE), writes=ANY),
+)
 def workspace_file(ctx: GradeContext, **params: Any) -> CheckResult:
     """The workspace file ``path`` exists and its text matches every ``regex``, none of
     ``must_not``, mentions every value in ``mentions`` and states every ``quantities`` entry
