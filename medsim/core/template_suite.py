@@ -21,22 +21,29 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medsim.core.suite import Suite
 from medsim.tasks.difficulty import Metrics, count_branches, task_metrics, template_metrics
 from medsim.tasks.packed import load_packed
 from medsim.tasks.schema import Task
-from medsim.tasks.templates import (
-    Template,
-    TemplateError,
-    curated_tasks,
-    instantiate,
-    load_template,
-    train_instance,
-)
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from medsim.tasks.templates import Template
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml")
+
+
+def _engine() -> ModuleType:
+    """The template engine (Jinja2, numpy), imported when templates are first loaded: listing
+    suites and ``medsim --help`` stay fast."""
+    from medsim.tasks import templates
+
+    return templates
+
+
 MAX_TEST_INSTANCES_PER_PATIENT = 2
 
 
@@ -159,13 +166,13 @@ def _files(dirs: tuple[str, ...]) -> list[Path]:
 
 @lru_cache(maxsize=8)
 def _templates(dirs: tuple[str, ...]) -> tuple[Template, ...]:
-    return tuple(load_template(p) for p in _files(dirs))
+    return tuple(_engine().load_template(p) for p in _files(dirs))
 
 
 @lru_cache(maxsize=8)
 def _curated(dirs: tuple[str, ...], context: str) -> tuple[tuple[Template, tuple[Task, ...]], ...]:
     extra: dict[str, Any] = json.loads(context)
-    return tuple((tpl, tuple(curated_tasks(tpl, extra))) for tpl in _templates(dirs))
+    return tuple((tpl, tuple(_engine().curated_tasks(tpl, extra))) for tpl in _templates(dirs))
 
 
 @lru_cache(maxsize=8)
@@ -228,8 +235,9 @@ def _template_train(
     rating = _ratings(dirs, context).get(template)
     exclude = _exclude(templates)
     n = tpl.train.count if count is None else count
+    engine = _engine()
     return tuple(
-        _rated(instantiate(tpl, train_instance(tpl, i, exclude, seed), extra), rating)
+        _rated(engine.instantiate(tpl, engine.train_instance(tpl, i, exclude, seed), extra), rating)
         for i in range(n)
     )
 
@@ -247,6 +255,7 @@ def _train_set(dirs: tuple[str, ...], context: str, n: int, seed: int) -> tuple[
     templates = _templates(dirs)
     ratings = _ratings(dirs, context)
     exclude = _exclude(templates)
+    engine = _engine()
     tasks: list[Task] = []
     for pos, tpl in enumerate(templates):
         quota = n // len(templates) + (1 if pos < n % len(templates) else 0)
@@ -254,16 +263,16 @@ def _train_set(dirs: tuple[str, ...], context: str, n: int, seed: int) -> tuple[
         index = 0
         while len(seen) < quota:
             if index >= 4 * quota + 20:
-                raise TemplateError(
+                raise engine.TemplateError(
                     f"{tpl.path}: only {len(seen)} distinct train instances after {index} draws"
                 )
-            inst = train_instance(tpl, index, exclude, seed)
+            inst = engine.train_instance(tpl, index, exclude, seed)
             index += 1
             key = _key(tpl, inst.patient, inst.now.isoformat(), inst.params)
             if key in seen:
                 continue
             seen.add(key)
-            tasks.append(_rated(instantiate(tpl, inst, extra), ratings.get(tpl.template)))
+            tasks.append(_rated(engine.instantiate(tpl, inst, extra), ratings.get(tpl.template)))
     return tuple(sorted(tasks, key=lambda t: t.id))
 
 
@@ -277,6 +286,7 @@ def _regenerated(dirs: tuple[str, ...], context: str, seed: int) -> tuple[Task, 
     ratings = _ratings(dirs, context)
     exclude = _exclude(templates)
     kind = f"regen{seed}"
+    engine = _engine()
     tasks: list[Task] = []
     for tpl in templates:
         own = {inst.patient for inst in tpl.instances}
@@ -284,11 +294,11 @@ def _regenerated(dirs: tuple[str, ...], context: str, seed: int) -> tuple[Task, 
         for index in range(len(tpl.instances)):
             tags: tuple[str, ...] = ("regenerated",)
             try:
-                inst = train_instance(tpl, index, exclude, seed, kind=kind)
-            except TemplateError:  # no eligible non-test patient: reuse another test patient
-                inst = train_instance(tpl, index, own, seed, kind=kind)
+                inst = engine.train_instance(tpl, index, exclude, seed, kind=kind)
+            except engine.TemplateError:  # no eligible non-test patient: reuse another test patient
+                inst = engine.train_instance(tpl, index, own, seed, kind=kind)
                 tags = ("regenerated", "reused-test-patient")
-            tasks.append(_rated(instantiate(tpl, inst, extra), rating, tags))
+            tasks.append(_rated(engine.instantiate(tpl, inst, extra), rating, tags))
     return tuple(sorted(tasks, key=lambda t: t.id))
 
 

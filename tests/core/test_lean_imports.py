@@ -67,3 +67,22 @@ def test_cli_start_up_is_light(argv: list[str]) -> None:
         "try:\n    main()\nexcept SystemExit:\n    pass"
     )
     assert imported_after(code) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import medsim.environments.physicianbench",
+        "import sys\nsys.argv = ['medsim', 'tasks', 'list', 'demo']\n"
+        "from medsim.cli.main import main\ntry:\n    main()\nexcept SystemExit:\n    pass",
+    ],
+)
+def test_template_engine_loads_only_with_templates(code: str) -> None:
+    """Jinja2 + numpy (the template engine) load when a template suite's tasks are first read,
+    not when the suite is registered or another suite is listed."""
+    probe = (
+        f"{code}\nimport sys\n"
+        "print(sorted(m for m in ('numpy', 'medsim.tasks.templates') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
