@@ -20,6 +20,7 @@ import argparse
 import glob
 import json
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -59,21 +60,22 @@ def local_tokenizer() -> TokenCounter:
     )
 
 
-def replay(env_id: str, view: str, counter: TokenCounter, n: int) -> dict[str, Any]:
-    """Tokens and scores of every reference solution and negative control in one view."""
-    env = medsim.make(env_id, observation=view, tokenizer=counter)
-    tasks = env.unwrapped.tasks
-    chosen = sample(tasks, n)
-    tokens, fhir_tokens, scores = 0, 0, {}
-    for task in chosen:
-        env.reset(seed=0, options={"task_id": task.id})
+def replay(env: Any, tasks: list[Any], counter: TokenCounter) -> dict[str, Any]:
+    """Tokens and scores of the reference solutions and negative controls of ``tasks``."""
+    tokens, fhir_tokens, first, scores = 0, 0, 0, {}
+    by_tool: Counter[str] = Counter()
+    for task in tasks:
+        obs, info = env.reset(seed=0, options={"task_id": task.id})
+        first += counter.count(obs)
         record: EpisodeRecord = env.unwrapped.record
         for action in task.reference_solution:
             before = len(record.tool_calls)
             obs, _, terminated, truncated, info = env.step(action)
             names = [c.name for c in record.tool_calls[before:]]
+            n = counter.count(obs)
+            by_tool[",".join(names) or "(no call)"] += n
             if names and all(n.startswith("fhir_") for n in names):
-                fhir_tokens += counter.count(obs)
+                fhir_tokens += n
             if terminated or truncated:
                 break
         tokens += info["usage"]["observation_tokens"]
@@ -81,48 +83,94 @@ def replay(env_id: str, view: str, counter: TokenCounter, n: int) -> dict[str, A
         for control in task.negative_controls:
             res = run_episode(env, ScriptedAgent(control.actions), task_id=task.id, seed=0)
             scores[(task.id, control.name)] = res.score
-    env.close()
     return {
-        "tasks": len(chosen),
-        "of": len(tasks),
         "tokens": tokens,
         "fhir": fhir_tokens,
+        "first": first,
         "scores": scores,
+        "by_tool": by_tool,
     }
+
+
+def splits(per_suite: int, train: int) -> list[tuple[str, dict[str, Any], int]]:
+    """(split, make options, tasks to keep): the default split (test) sampled to ``per_suite``
+    when that is > 0, and ``train`` sampled train tasks (one instance per template where a
+    suite generates them) when the suite has any."""
+    out: list[tuple[str, dict[str, Any], int]] = [("test", {}, per_suite)]
+    if train > 0:
+        out.append(("train", {"split": "train", "train_count": 1}, train))
+    return out
+
+
+def measure(env_id: str, split_opts: dict[str, Any], n: int, counter: TokenCounter) -> Any:
+    """Both views of one suite split: (tasks shown, of, raw result, compact result)."""
+    results = []
+    for view in ("fhir", "compact"):
+        try:
+            try:
+                env = medsim.make(env_id, observation=view, tokenizer=counter, **split_opts)
+            except TypeError:  # a suite without per-template train instances
+                opts = {k: v for k, v in split_opts.items() if k != "train_count"}
+                env = medsim.make(env_id, observation=view, tokenizer=counter, **opts)
+        except ValueError:  # the suite has no tasks in this split
+            return None
+        chosen = sample(env.unwrapped.tasks, n)
+        results.append(replay(env, chosen, counter))
+        env.close()
+    return len(chosen), len(env.unwrapped.tasks), results[0], results[1]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--per-suite", type=int, default=40, help="tasks per suite (0 = all)")
+    ap.add_argument("--per-suite", type=int, default=0, help="test tasks per suite (0 = all)")
+    ap.add_argument("--train", type=int, default=8, help="train tasks per suite that has them")
     ap.add_argument("--tokenizer", help="tiktoken:NAME or hf:PATH (default: a local BPE)")
     ap.add_argument("--suites", help="comma-separated env ids (default: every registered id)")
+    ap.add_argument("--by-tool", action="store_true", help="print tokens per tool, both views")
     args = ap.parse_args()
     counter = token_counter(args.tokenizer) if args.tokenizer else local_tokenizer()
     print(f"tokenizer: {counter.name}")
     ids = args.suites.split(",") if args.suites else list(medsim.list_envs())
     print(
-        f"{'suite':<18} {'tasks':>9} {'raw tok':>9} {'compact':>9} {'ratio':>6} {'FHIR':>6} "
-        f"{'ref=1.0':>8} {'same scores':>12} {'sec':>5}"
+        f"{'suite':<22} {'split':<5} {'tasks':>8} {'raw tok':>9} {'compact':>9} {'ratio':>6} "
+        f"{'FHIR':>6} {'+task':>6} {'ref=1.0':>7} {'same scores':>12} {'sec':>5}"
     )
+    breakdowns = []
     for env_id in ids:
-        t0 = time.perf_counter()
-        raw = replay(env_id, "fhir", counter, args.per_suite)
-        compact = replay(env_id, "compact", counter, args.per_suite)
-        refs = [s for (_, name), s in compact["scores"].items() if name == "reference"]
-        all_one = all(s == 1.0 for s in refs)
-        same = raw["scores"] == compact["scores"]
-        ratio = raw["tokens"] / max(compact["tokens"], 1)
-        fhir = f"{raw['fhir'] / compact['fhir']:.1f}x" if compact["fhir"] else "-"
-        shown = f"{raw['tasks']}/{raw['of']}"
-        same_text = f"{same} ({len(raw['scores'])})"
-        print(
-            f"{env_id:<18} {shown:>9} {raw['tokens']:>9} {compact['tokens']:>9} "
-            f"{ratio:>5.1f}x {fhir:>6} {str(all_one):>8} {same_text:>12} "
-            f"{time.perf_counter() - t0:>5.0f}"
-        )
-    print("tokens: tool results the agent read in the reference solutions (instruction excluded);")
-    print("FHIR: the ratio over the results of FHIR tool calls only (no calculator, no finish);")
+        for split, opts, n in splits(args.per_suite, args.train):
+            t0 = time.perf_counter()
+            measured = measure(env_id, opts, n, counter)
+            if measured is None:
+                continue
+            shown, of, raw, compact = measured
+            refs = [s for (_, name), s in compact["scores"].items() if name == "reference"]
+            all_one = all(s == 1.0 for s in refs)
+            same = raw["scores"] == compact["scores"]
+            ratio = raw["tokens"] / max(compact["tokens"], 1)
+            fhir = f"{raw['fhir'] / compact['fhir']:.1f}x" if compact["fhir"] else "-"
+            same_text = f"{same} ({len(raw['scores'])})"
+            whole = (raw["tokens"] + raw["first"]) / max(compact["tokens"] + compact["first"], 1)
+            print(
+                f"{env_id:<22} {split:<5} {f'{shown}/{of}':>8} {raw['tokens']:>9} "
+                f"{compact['tokens']:>9} {ratio:>5.1f}x {fhir:>6} {whole:>5.1f}x "
+                f"{str(all_one):>7} {same_text:>12} "
+                f"{time.perf_counter() - t0:>5.0f}",
+                flush=True,
+            )
+            breakdowns.append((f"{env_id} {split}", raw["by_tool"], compact["by_tool"]))
+    print(
+        "ratio: tokens of the tool results the agent read in the reference solutions, raw / compact;"
+    )
+    print("FHIR: the same over FHIR tool results only (no calculator, workbench or finish);")
+    print("+task: over every observation, the first one (instruction, patient note) included;")
     print("same scores: every reference and negative control scores the same in both views.")
+    if args.by_tool:
+        for name, raw_tools, compact_tools in breakdowns:
+            print(f"\n{name}: tokens per tool (raw -> compact)")
+            for tool, n in raw_tools.most_common():
+                print(
+                    f"  {tool:<48} {n:>8} -> {compact_tools[tool]:>7}  {n / max(compact_tools[tool], 1):5.1f}x"
+                )
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def test_shapes() -> None:
         "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
         "extension": [{"url": "text", "valueString": "White"}],
     }
-    assert brief(race) == "us-core-race: White"
+    assert brief(race) == "race: White"  # the US Core profile prefix is dropped
 
 
 def test_flat_json_tool_result_rows_become_a_table() -> None:
@@ -105,8 +105,7 @@ def test_flat_json_tool_result_rows_become_a_table() -> None:
         "warnings": [],
     }
     assert render_json(value).split("\n") == [
-        "query: warfarin",
-        "count: 2",
+        "query=warfarin, count=2",
         "results: 2 rows",
         "all rows: name=INR",
         "value | id",
