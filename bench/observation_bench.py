@@ -1,17 +1,22 @@
 """Observation tokens, raw FHIR JSON vs the compact view, at identical scores (issue 15).
 
 Replays the reference solution (and every negative control) of the tasks of every registered
-suite in both views (``observation="fhir"`` and ``"compact"``, all other options the suite's
-defaults) and prints, per suite, the tokens of the tool results the agent read
-(``info["usage"]["observation_tokens"]``), their ratio, and whether the scores are identical.
+suite (``medsim.list_envs()``, so a suite registered later is measured too) in both views
+(``observation="fhir"`` and ``"compact"``, all other options the suite's defaults) and prints,
+per suite and split, the tokens of the tool results the agent read
+(``info["usage"]["observation_tokens"]``), their ratio, the ratio over FHIR tool results alone,
+the ratio over every observation (the first one, the instruction with any patient note,
+included: the view is applied to tool results only), and whether every score is identical.
 
-Tokens are counted with a real tokenizer: ``--tokenizer tiktoken:o200k_base`` or ``hf:PATH``
-when one is available. Without one (this machine has no network, so tiktoken cannot download
-its encodings) the bench trains a byte-level BPE (``tokenizers``, vocabulary 16,000) on the
-project's docs plus cohort resources in *both* views, so neither view is favoured, and says so.
+Tokens are counted with a real tokenizer: by default OpenAI's ``o200k_base`` from the
+``bpe-openai`` package (it ships the encoding, so no network is needed); ``--tokenizer`` picks
+another (``tiktoken:NAME``, ``hf:PATH``). Without ``bpe-openai`` the bench trains a byte-level
+BPE (``tokenizers``) on the project's docs plus cohort resources in *both* views, so neither
+view is favoured. The first line says which tokenizer counted.
 
-    python bench/observation_bench.py                # 40 tasks per suite (sampled evenly)
-    python bench/observation_bench.py --per-suite 0  # every task of every suite
+    python bench/observation_bench.py            # every test task, 8 train tasks per suite
+    python bench/observation_bench.py --by-tool  # plus tokens per tool in both views
+    python bench/observation_bench.py --per-suite 20 --train 0   # a quick look
 """
 
 from __future__ import annotations
@@ -39,6 +44,15 @@ def sample(tasks: list[Any], n: int) -> list[Any]:
         return tasks
     step = len(tasks) / n
     return [tasks[int(i * step)] for i in range(n)]
+
+
+def default_tokenizer() -> TokenCounter:
+    """OpenAI's o200k_base (GPT-4o and later) from ``bpe-openai``, which ships it (no network);
+    without that package, a BPE trained here (:func:`local_tokenizer`)."""
+    try:
+        return token_counter("bpe-openai:o200k_base")
+    except (ImportError, ValueError):
+        return local_tokenizer()
 
 
 def local_tokenizer() -> TokenCounter:
@@ -102,16 +116,19 @@ def splits(per_suite: int, train: int) -> list[tuple[str, dict[str, Any], int]]:
     return out
 
 
-def measure(env_id: str, split_opts: dict[str, Any], n: int, counter: TokenCounter) -> Any:
+def measure(
+    env_id: str, split_opts: dict[str, Any], n: int, counter: TokenCounter, limit: int | None
+) -> Any:
     """Both views of one suite split: (tasks shown, of, raw result, compact result)."""
     results = []
     for view in ("fhir", "compact"):
+        common = {"observation": view, "tokenizer": counter, "tool_output_limit": limit}
         try:
             try:
-                env = medsim.make(env_id, observation=view, tokenizer=counter, **split_opts)
+                env = medsim.make(env_id, **common, **split_opts)
             except TypeError:  # a suite without per-template train instances
                 opts = {k: v for k, v in split_opts.items() if k != "train_count"}
-                env = medsim.make(env_id, observation=view, tokenizer=counter, **opts)
+                env = medsim.make(env_id, **common, **opts)
         except ValueError:  # the suite has no tasks in this split
             return None
         chosen = sample(env.unwrapped.tasks, n)
@@ -124,12 +141,29 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-suite", type=int, default=0, help="test tasks per suite (0 = all)")
     ap.add_argument("--train", type=int, default=8, help="train tasks per suite that has them")
-    ap.add_argument("--tokenizer", help="tiktoken:NAME or hf:PATH (default: a local BPE)")
+    ap.add_argument(
+        "--tokenizer",
+        help="tiktoken:NAME, bpe-openai:NAME or hf:PATH (default: bpe-openai:o200k_base, "
+        "else a BPE trained here)",
+    )
     ap.add_argument("--suites", help="comma-separated env ids (default: every registered id)")
+    ap.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="tool_output_limit in characters for both views (default 0: uncut, so both views "
+        "show the same entries; the envs' default 10000 cuts long raw results to fewer entries)",
+    )
     ap.add_argument("--by-tool", action="store_true", help="print tokens per tool, both views")
     args = ap.parse_args()
-    counter = token_counter(args.tokenizer) if args.tokenizer else local_tokenizer()
+    counter = token_counter(args.tokenizer) if args.tokenizer else default_tokenizer()
     print(f"tokenizer: {counter.name}")
+    cut = (
+        f"cut at {args.limit} characters"
+        if args.limit
+        else "uncut (the same entries in both views)"
+    )
+    print(f"tool results: {cut}")
     ids = args.suites.split(",") if args.suites else list(medsim.list_envs())
     print(
         f"{'suite':<22} {'split':<5} {'tasks':>8} {'raw tok':>9} {'compact':>9} {'ratio':>6} "
@@ -139,7 +173,7 @@ def main() -> None:
     for env_id in ids:
         for split, opts, n in splits(args.per_suite, args.train):
             t0 = time.perf_counter()
-            measured = measure(env_id, opts, n, counter)
+            measured = measure(env_id, opts, n, counter, args.limit or None)
             if measured is None:
                 continue
             shown, of, raw, compact = measured
