@@ -7,15 +7,16 @@ URLs, ``meta``, narrative and codings repeated in every entry. This view keeps w
 * a search result (a ``Bundle``) becomes one short table per resource type, the columns chosen
   per type in ``columns.yaml``, the id of every row kept (so it can be read, updated or
   referenced), values that are the same in every row said once above the table, and where the
-  next page is;
+  next page is; a tool's page of resources (PhysicianBench's workbench: ``entries``, ``total``,
+  ``page``) gets the same tables;
 * a single resource becomes ``key: value`` lines without ``meta``, narrative or empty elements;
-* any other JSON (calculator results, workbench tools) becomes ``key: value`` lines, a list of
-  objects a table.
+  after a write, what the agent sent is not repeated (elements saved as sent, long texts it
+  passed as arguments), only the id and what the server or tool set;
+* a calculator result becomes ``id = value unit`` and its interpretation;
+* any other JSON becomes ``key=value`` pairs, a list of objects a table.
 
-Values are summarised by shape, not by type name (:func:`brief`): a CodeableConcept is its
-display and code (``Potassium [Moles/volume] in Serum or Plasma (LOINC 2823-3)``), a Quantity
-its value and unit, a Reference its ``Type/id``, a text attachment its decoded text. The view is
-what the agent reads; graders read the raw result in the episode record.
+Cells come from :mod:`medsim.observation.values`. The view is what the agent reads; graders
+read the raw result in the episode record, so scores are the same in both views.
 """
 
 from __future__ import annotations
@@ -29,12 +30,24 @@ from medsim.observation.values import SKIPPED, Json, brief, config, empty
 __all__ = ["brief", "render_json"]
 
 
+#: The short names of code systems (``columns.yaml``) that mark the codes in a cell.
+_SHORT = tuple(config()["systems"].values())
+
+
 def _cell(value: Any) -> str:
     return " ".join(brief(value).replace("|", "/").split())
 
 
 def _cap(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters with ``…``; the codes at its end (``label (LOINC
+    2823-3)``) are kept whole, so a long label never costs a code."""
+    if len(text) <= limit:
+        return text
+    codes = text[text.rfind(" (") :] if text.endswith(")") and " (" in text else ""
+    if codes and any(f"({name} " in codes or f", {name} " in codes for name in _SHORT):
+        room = max(limit - len(codes) - 1, 8)
+        return text[: len(text) - len(codes)][:room] + "…" + codes
+    return text[: limit - 1] + "…"
 
 
 def first_present(resource: Json, elements: list[str]) -> Any:
@@ -184,8 +197,9 @@ def render_resource(resource: Json, arguments: Any = None) -> str:
         return "\n".join(lines)
     args = arguments if isinstance(arguments, dict) else {}
     sent = args.get("resource")
-    echo = isinstance(sent, dict) and sent.get("resourceType") == resource.get("resourceType")
-    same = [k for k in resource if echo and k not in SKIPPED and resource[k] == sent.get(k)]
+    if not isinstance(sent, dict) or sent.get("resourceType") != resource.get("resourceType"):
+        sent = {}
+    same = [k for k in resource if k in sent and k not in SKIPPED and resource[k] == sent[k]]
     if same:
         lines[0] += f" (saved; {len(same)} elements as sent)"
     texts = {v: k for k, v in args.items() if isinstance(v, str) and len(v) >= ECHO_MIN}

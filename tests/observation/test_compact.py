@@ -245,3 +245,27 @@ def test_value_shapes_keep_every_code_value_and_date() -> None:
     assert brief(said) == "Take 1 tablet (40 mg) daily"
     other = {"text": "Take 140 mg daily", "doseAndRate": [{"doseQuantity": dose}]}
     assert brief(other) == "Take 140 mg daily; 40.0 mg"
+
+
+def test_a_long_label_is_cut_but_never_its_codes() -> None:
+    covid = {
+        "coding": [
+            {
+                "system": "http://snomed.info/sct",
+                "code": "840539006",
+                "display": "Disease caused by severe acute respiratory syndrome coronavirus 2 "
+                "(disorder)",
+            },
+            {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "U07.1"},
+        ]
+    }
+    rows = [
+        {"resourceType": "Condition", "id": "c1", "code": covid, "onsetDateTime": "2020-08-24"},
+        {"resourceType": "Condition", "id": "c2", "code": {"text": "x" * 100}},
+    ]
+    lines = render_json({"entries": rows, "total": 2}).split("\n")
+    assert lines[-2] == (
+        "2020-08-24 | Disease caused by severe acute respiratory … (SNOMED 840539006, "
+        "ICD-10-CM U07.1) | c1"
+    )
+    assert lines[-1] == " | " + "x" * 79 + "… | c2"  # free text is cut at 80 characters
