@@ -116,12 +116,12 @@ class MedAgentBenchEnv(ClinicalEnv):
         )
         return ToolResult(value), False
 
-    def _format(self, parsed: ParsedAction, result: ToolResult) -> str:
+    def _format(self, parsed: ParsedAction, result: ToolResult, arguments: Any = None) -> str:
         if isinstance(result.value, dict) and result.value.get(RECORDED) and result.error is None:
             if parsed.meta.get("method") in ("POST", "PUT") or self.text_style == "medagentbench":
                 return RECORDED_REPLY
             return json.dumps(result.value)
-        return super()._format(parsed, result)
+        return super()._format(parsed, result, arguments)
 
 
 def protocol_suite(suite: Suite, protocol: str) -> Suite:

@@ -313,7 +313,7 @@ class ClinicalEnv(gym.Env[str, Any]):
                 text = "Not run: the task had already finished."
             else:
                 result, terminated = self._invoke(call)
-                text = FINISHED if terminated else self._format(parsed, result)
+                text = FINISHED if terminated else self._format(parsed, result, call.arguments)
             if structured:
                 messages.append(tx.tool_reply(call_id, text))
             texts.append(text if len(calls) == 1 else f"[{call.name}] {text}")
@@ -322,11 +322,12 @@ class ClinicalEnv(gym.Env[str, Any]):
             self._reply_text(parsed.raw, obs)
         return obs, terminated
 
-    def _format(self, parsed: ParsedAction, result: ToolResult) -> str:
+    def _format(self, parsed: ParsedAction, result: ToolResult, arguments: Any = None) -> str:
         method = parsed.meta.get("method")
+        shown = self.view.show(result, arguments)
         if self.text_style == "medagentbench" and method in ("GET", "POST", "PUT"):
-            return medagentbench_text(str(method), result, self.view.show(result))
-        return self.view.show(result)
+            return medagentbench_text(str(method), result, shown)
+        return shown
 
     def _invoke(self, call: Call) -> tuple[ToolResult, bool]:
         """Run one call; record it (and the writes it made). Returns (result, episode finished)."""

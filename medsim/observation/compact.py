@@ -7,176 +7,31 @@ URLs, ``meta``, narrative and codings repeated in every entry. This view keeps w
 * a search result (a ``Bundle``) becomes one short table per resource type, the columns chosen
   per type in ``columns.yaml``, the id of every row kept (so it can be read, updated or
   referenced), values that are the same in every row said once above the table, and where the
-  next page is;
+  next page is; a tool's page of resources (PhysicianBench's workbench: ``entries``, ``total``,
+  ``page``) gets the same tables;
 * a single resource becomes ``key: value`` lines without ``meta``, narrative or empty elements;
-* any other JSON (calculator results, workbench tools) becomes ``key: value`` lines, a list of
-  objects a table.
+  after a write, what the agent sent is not repeated (elements saved as sent, long texts it
+  passed as arguments), only the id and what the server or tool set;
+* a calculator result becomes ``id = value unit`` and its interpretation;
+* any other JSON becomes ``key=value`` pairs, a list of objects a table.
 
-Values are summarised by shape, not by type name (:func:`brief`): a CodeableConcept is its
-display and code (``Potassium [Moles/volume] in Serum or Plasma (LOINC 2823-3)``), a Quantity
-its value and unit, a Reference its ``Type/id``, a text attachment its decoded text. The view is
-what the agent reads; graders read the raw result in the episode record.
+Cells come from :mod:`medsim.observation.values`. The view is what the agent reads; graders
+read the raw result in the episode record, so scores are the same in both views.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from functools import cache
-from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import yaml
+from medsim.observation.values import SKIPPED, Json, brief, config, empty
 
-Json = dict[str, Any]
-#: Top-level elements of a resource that the compact view leaves out (meta data, narrative).
-SKIPPED = ("resourceType", "id", "meta", "text")
-_TERMINOLOGY = ("http://terminology.hl7.org/", "http://hl7.org/fhir/")
+__all__ = ["brief", "render_json"]
 
 
-@cache
-def config() -> Json:
-    """``columns.yaml``: table columns per resource type, code-system names, the cell limit."""
-    text = resources.files("medsim.observation").joinpath("columns.yaml").read_text("utf-8")
-    data: Json = yaml.safe_load(text)
-    return data
-
-
-def empty(value: Any) -> bool:
-    """FHIR's notion of an absent element: None, "", [] or {}."""
-    return value is None or value == "" or value == [] or value == {}
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(value)
-    return str(value)
-
-
-def coding(c: Json) -> str:
-    """``display (SYSTEM code)``; status-like HL7 codes as the bare code."""
-    system, code, display = str(c.get("system", "")), c.get("code"), c.get("display")
-    if code is None:
-        return str(display or "")
-    if system.startswith(_TERMINOLOGY) and "/sid/" not in system:
-        return str(code)
-    short = config()["systems"].get(system)
-    label = f"{short} {code}" if short else str(code)
-    if not display or str(display).lower() == str(code).lower():
-        return label
-    return f"{display} ({label})"
-
-
-def concept(cc: Json) -> str:
-    """A CodeableConcept: the first display (or text) and every code."""
-    codings = [c for c in cc.get("coding") or [] if isinstance(c, dict)]
-    if not codings:
-        return str(cc.get("text", ""))
-    if len(codings) == 1:
-        return coding(codings[0])
-    first = coding(codings[0])
-    extra = [coding({**c, "display": None}) for c in codings[1:]]
-    return first[:-1] + ", " + ", ".join(extra) + ")" if first.endswith(")") else first
-
-
-def _attachment(a: Json) -> str:
-    kind = str(a.get("contentType", ""))
-    data = a.get("data")
-    if isinstance(data, str) and kind.startswith("text/"):
-        try:
-            return f"[{kind.split(';')[0]}] " + base64.b64decode(data).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            pass
-    size = f", {len(data) * 3 // 4} bytes" if isinstance(data, str) else ""
-    where = f" {a['url']}" if a.get("url") else ""
-    return f"[{kind or 'attachment'}{size}]{where}"
-
-
-def _name(n: Json) -> str:
-    given = " ".join(str(g) for g in n.get("given") or [])
-    text = " ".join(p for p in (given, str(n.get("family", ""))) if p) or str(n.get("text", ""))
-    return f"{text} ({n['use']})" if n.get("use") and n.get("use") != "official" else text
-
-
-def _address(a: Json) -> str:
-    parts = [*map(str, a.get("line") or []), a.get("city"), a.get("state"), a.get("postalCode")]
-    parts.append(a.get("country"))
-    return ", ".join(str(p) for p in parts if p)
-
-
-def _extension(e: Json) -> str:
-    """``name: value`` (a complex extension with a ``text`` part, as US Core race, by its text)."""
-    tail = str(e.get("url", "")).rstrip("/").rsplit("/", 1)[-1]
-    values = [v for k, v in e.items() if k.startswith("value")]
-    parts = [p for p in e.get("extension") or [] if isinstance(p, dict)]
-    text = [p.get("valueString") for p in parts if p.get("url") == "text" and p.get("valueString")]
-    inner = brief(values[0]) if values else str(text[0]) if text else brief(parts)
-    return f"{tail}: {inner}"
-
-
-def _dict(d: Json) -> str:
-    """A dict by its shape (FHIR datatypes first, then ``key=value`` pairs)."""
-    if "coding" in d:
-        return concept(d)
-    if "reference" in d:
-        ref = str(d["reference"])
-        return f"{ref} ({d['display']})" if d.get("display") else ref
-    if "value" in d and isinstance(d["value"], int | float) and not isinstance(d["value"], bool):
-        unit = d.get("unit") or d.get("code") or ""
-        return f"{d.get('comparator', '')}{_scalar(d['value'])} {unit}".strip()
-    if "url" in d and (any(k.startswith("value") for k in d) or "extension" in d):
-        return _extension(d)
-    if "code" in d and ("system" in d or "display" in d):
-        return coding(d)
-    if "family" in d or "given" in d:
-        return _name(d)
-    if "line" in d or "city" in d or "postalCode" in d:
-        return _address(d)
-    if "contentType" in d or "data" in d:
-        return _attachment(d)
-    if "system" in d and "value" in d:  # Identifier / ContactPoint
-        label = brief(d["type"]) if d.get("type") else str(d["system"]).rsplit("/", 1)[-1]
-        return f"{d['value']} ({label})"
-    if set(d) <= {"start", "end"}:
-        return f"{d.get('start', '')} to {d.get('end', 'now')}".strip()
-    if set(d) <= {"low", "high"}:
-        return f"{brief(d.get('low'))}-{brief(d.get('high'))}"
-    if isinstance(d.get("text"), str) and ("timing" in d or "doseAndRate" in d):  # a Dosage
-        doses = [
-            brief(x.get("doseQuantity") or x.get("rateQuantity"))
-            for x in d.get("doseAndRate") or []
-        ]
-        return "; ".join([d["text"], *[x for x in doses if x]])
-    if set(d) == {"text"}:
-        return str(d["text"])
-    values = [v for k, v in d.items() if k.startswith("value") and not empty(v)]
-    if isinstance(d.get("code"), dict) and values:  # an Observation component
-        codings = d["code"].get("coding") or [{}]
-        label = d["code"].get("text") or codings[0].get("display") or concept(d["code"])
-        return f"{label} {brief(values[0])}"
-    pairs = [
-        f"{k}=({brief(v)})" if isinstance(v, dict) and len(v) > 1 else f"{k}={brief(v)}"
-        for k, v in d.items()
-        if not empty(v) and k not in SKIPPED[2:]
-    ]
-    if d.get("resourceType"):
-        pairs.insert(0, f"{d['resourceType']}/{d.get('id', '')}")
-    return ", ".join(pairs)
-
-
-def brief(value: Any) -> str:
-    """One line summarising any JSON value (see the module docstring)."""
-    if isinstance(value, dict):
-        return _dict(value)
-    if isinstance(value, list):
-        return "; ".join(brief(v) for v in value if not empty(v))
-    if value is None:
-        return ""
-    return _scalar(value)
+#: The short names of code systems (``columns.yaml``) that mark the codes in a cell.
+_SHORT = tuple(config()["systems"].values())
 
 
 def _cell(value: Any) -> str:
@@ -184,7 +39,15 @@ def _cell(value: Any) -> str:
 
 
 def _cap(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters with ``…``; the codes at its end (``label (LOINC
+    2823-3)``) are kept whole, so a long label never costs a code."""
+    if len(text) <= limit:
+        return text
+    codes = text[text.rfind(" (") :] if text.endswith(")") and " (" in text else ""
+    if codes and any(f"({name} " in codes or f", {name} " in codes for name in _SHORT):
+        room = max(limit - len(codes) - 1, 8)
+        return text[: len(text) - len(codes)][:room] + "…" + codes
+    return text[: limit - 1] + "…"
 
 
 def first_present(resource: Json, elements: list[str]) -> Any:
@@ -258,9 +121,28 @@ def next_page(bundle: Json) -> str | None:
     return "&".join(f"{k}={v}" for k, v in pairs) or url
 
 
+def resource_tables(
+    rows: list[Json], asked: str | None, one_patient: bool, included: bool = True
+) -> list[str]:
+    """Resources as one table per type (unlabelled when ``asked`` is the only type; other types
+    of a search are ``[included]``); the patient column is left out when the search named the
+    patient."""
+    groups: dict[str, list[Json]] = {}
+    for res in rows:
+        groups.setdefault(str(res.get("resourceType", "Resource")), []).append(res)
+    lines: list[str] = []
+    for rtype, group in groups.items():
+        if rtype != asked or len(groups) > 1:
+            label = " [included]" if included and asked is not None and rtype != asked else ""
+            lines.append(f"{rtype} ({len(group)}){label}")
+        drop = ("patient",) if one_patient and rtype == asked else ()
+        lines += table(group, resource_columns(rtype), drop=drop)
+    return lines
+
+
 def render_bundle(bundle: Json) -> str:
     """A Bundle as one table per resource type (search matches first), with totals and paging."""
-    groups: dict[str, list[Json]] = {}
+    rows: list[Json] = []
     notes: list[str] = []
     for entry in bundle.get("entry") or []:
         res = entry.get("resource") if isinstance(entry, dict) else None
@@ -269,12 +151,12 @@ def render_bundle(bundle: Json) -> str:
         if (entry.get("search") or {}).get("mode") == "outcome":
             notes += [f"note: {brief(i.get('diagnostics') or i)}" for i in res.get("issue") or []]
             continue
-        groups.setdefault(str(res.get("resourceType", "Resource")), []).append(res)
+        rows.append(res)
     kind = str(bundle.get("type", ""))
     asked = searched_type(bundle) if kind == "searchset" else None
     lines: list[str] = []
     if asked is not None:
-        shown = len(groups.get(asked, []))
+        shown = sum(1 for r in rows if r.get("resourceType") == asked)
         total = bundle.get("total")
         matches = f"{total if total is not None else '?'} matches"
         head = f"{asked}: {shown} of {matches}" if shown != total else f"{asked}: {matches}"
@@ -282,24 +164,52 @@ def render_bundle(bundle: Json) -> str:
         lines.append(head + (f" (next page: same search + {page})" if page else ""))
     else:
         lines.append(f"Bundle ({kind}), {len(bundle.get('entry') or [])} entries")
-    for rtype, rows in groups.items():
-        if rtype != asked or len(groups) > 1:
-            lines.append(f"{rtype} ({len(rows)})" + (" [included]" if rtype != asked else ""))
-        one_patient = rtype == asked and {"patient", "subject"} & set(_query(bundle))
-        lines += table(rows, resource_columns(rtype), drop=("patient",) if one_patient else ())
-    return "\n".join(lines + notes)
+    one_patient = bool({"patient", "subject"} & set(_query(bundle)))
+    return "\n".join(lines + resource_tables(rows, asked, one_patient) + notes)
 
 
-def render_resource(resource: Json) -> str:
-    """One resource as ``key: value`` lines (no meta, narrative or empty elements)."""
+#: Free text the agent sent that a write result echoes is not repeated from this length on.
+ECHO_MIN = 60
+
+
+def _as_sent(value: Any, texts: dict[str, str]) -> Any:
+    """``value`` with every string leaf the agent sent as an argument (``texts``: text -> the
+    argument's name) replaced by a note saying so."""
+    if isinstance(value, str) and value in texts:
+        return f"({texts[value]} as sent, {len(value)} characters)"
+    if isinstance(value, dict):
+        return {k: _as_sent(v, texts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_sent(v, texts) for v in value]
+    return value
+
+
+def render_resource(resource: Json, arguments: Any = None) -> str:
+    """One resource as ``key: value`` lines (no meta, narrative or empty elements). After a
+    write (``arguments``: the call's), what the agent sent is not repeated: elements saved
+    exactly as in the ``resource`` it sent, and long texts it sent as arguments (a message, a
+    note); the rest (ids, what the server or tool set) is shown."""
     lines = [f"{resource.get('resourceType')} {resource.get('id', '')}".rstrip()]
     if resource.get("resourceType") == "OperationOutcome":
         for issue in resource.get("issue") or []:
             detail = issue.get("diagnostics") or brief(issue.get("details"))
             lines.append(f"{issue.get('severity', '')} {issue.get('code', '')}: {detail}")
         return "\n".join(lines)
-    lines += [f"{k}: {brief(v)}" for k, v in resource.items() if k not in SKIPPED and not empty(v)]
+    args = arguments if isinstance(arguments, dict) else {}
+    sent = args.get("resource")
+    if not isinstance(sent, dict) or sent.get("resourceType") != resource.get("resourceType"):
+        sent = {}
+    same = [k for k in resource if k in sent and k not in SKIPPED and resource[k] == sent[k]]
+    if same:
+        lines[0] += f" (saved; {len(same)} elements as sent)"
+    texts = {v: k for k, v in args.items() if isinstance(v, str) and len(v) >= ECHO_MIN}
+    keep = [k for k in resource if k not in SKIPPED and k not in same and not empty(resource[k])]
+    lines += [f"{k}: {brief(_as_sent(resource[k], texts))}" for k in keep]
     return "\n".join(lines)
+
+
+def is_resource(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("resourceType"), str)
 
 
 def _is_table(value: Any) -> bool:
@@ -315,28 +225,63 @@ def _generic_table(rows: list[Json]) -> list[str]:
     return table(rows, headers, key)
 
 
-def render_json(value: Any) -> str:
-    """Any JSON tool result in the compact view (FHIR or not)."""
+def render_calculation(value: Json) -> str:
+    """A calculator result as ``id = value unit`` and its interpretation: the number the agent
+    asked for and what it means. The worked explanation and the echo of the inputs (what the
+    agent sent) are left out; the record keeps them and the ``fhir`` view shows them."""
+    unit = f" {value['unit']}" if value.get("unit") else ""
+    lines = [f"{value['calculator']} = {brief(value['value'])}{unit}"]
+    explanation = str(value.get("explanation") or "").splitlines()
+    lines += [line.strip() for line in explanation if line.startswith("Interpretation:")]
+    return "\n".join(lines)
+
+
+def is_calculation(value: Any) -> bool:
+    return isinstance(value, dict) and {"calculator", "value", "explanation"} <= set(value)
+
+
+def render_object(value: Json, arguments: Any = None) -> str:
+    """Other JSON objects: scalars as one ``key=value`` line (a text that only repeats the
+    argument of the same name is left out), a list of resources as per-type tables (workbench
+    pages), a list of objects as a table, a list of strings as items."""
+    args = arguments if isinstance(arguments, dict) else {}
+    lines: list[str] = []
+    scalars = [
+        f"{k}={brief(v)}"
+        for k, v in value.items()
+        if not isinstance(v, list | dict)
+        and not empty(v)
+        and not (isinstance(v, str) and args.get(k) == v)
+    ]
+    for k, v in value.items():
+        if _is_table(v) and all(is_resource(r) for r in v):
+            lines += resource_tables(v, str(v[0]["resourceType"]), False, included=False)
+        elif _is_table(v) and len(v) > 1:
+            lines.append(f"{k}: {len(v)} rows")
+            lines += _generic_table(v)
+        elif isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+            lines.append(f"{k}:")
+            lines += [f"- {x}" for x in v]
+        elif isinstance(v, list | dict):
+            lines.append(f"{k}: {brief(v) if not empty(v) else '(none)'}")
+    return "\n".join(([", ".join(scalars)] if scalars else []) + lines)
+
+
+def render_json(value: Any, arguments: Any = None) -> str:
+    """Any JSON tool result in the compact view (FHIR or not); ``arguments``: the call's, so a
+    result does not repeat what the agent sent (see :func:`render_resource`)."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and value.get("resourceType") == "Bundle":
         return render_bundle(value)
-    if isinstance(value, dict) and isinstance(value.get("resourceType"), str):
-        return render_resource(value)
+    if is_resource(value):
+        return render_resource(value, arguments)
+    if is_calculation(value):
+        return render_calculation(value)
     if _is_table(value):
         return "\n".join(_generic_table(value))
     if isinstance(value, dict):
-        lines: list[str] = []
-        for k, v in value.items():
-            if _is_table(v) and len(v) > 1:
-                lines.append(f"{k}: {len(v)} rows")
-                lines += _generic_table(v)
-            elif isinstance(v, list) and v and all(isinstance(x, str) for x in v):
-                lines.append(f"{k}:")
-                lines += [f"- {x}" for x in v]
-            else:
-                lines.append(f"{k}: {brief(v) if not empty(v) else '(none)'}")
-        return "\n".join(lines)
+        return render_object(value, arguments)
     if isinstance(value, list):
         return "\n".join(f"- {brief(v)}" for v in value)
     return json.dumps(value, ensure_ascii=False, default=str)

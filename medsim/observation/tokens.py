@@ -6,12 +6,15 @@
 * ``"tiktoken:NAME"``: a tiktoken encoding (``cl100k_base``, ``o200k_base``) or model name
   (``gpt-4o``). tiktoken downloads an encoding's file on first use; offline, point
   ``TIKTOKEN_CACHE_DIR`` at a folder that holds it;
+* ``"bpe-openai:NAME"``: the same OpenAI encodings (``o200k_base``, ``cl100k_base``) from the
+  ``bpe-openai`` package, which ships them: real counts offline (tests, benches, CI);
 * ``"hf:PATH"``: a Hugging Face tokenizer: a ``tokenizer.json`` file (``tokenizers``) or a
   folder / model name (``transformers.AutoTokenizer``; a local folder works offline);
 * a tokenizer object: a ``tiktoken.Encoding``, a ``tokenizers.Tokenizer``, a transformers
   tokenizer, or anything with ``encode(text)`` returning a sequence.
 
-tiktoken, tokenizers and transformers are optional dependencies (``pip install medsim[tokens]``).
+tiktoken, bpe-openai, tokenizers and transformers are optional dependencies
+(``pip install medsim[tokens]``).
 """
 
 from __future__ import annotations
@@ -77,9 +80,24 @@ def _tiktoken(name: str) -> TokenCounter:
         raise ValueError(
             f"could not load the tiktoken encoding {name!r} ({type(exc).__name__}: {exc}). "
             "tiktoken downloads encodings on first use; offline, set TIKTOKEN_CACHE_DIR to a "
-            "folder holding the cached file, or use an 'hf:PATH' tokenizer"
+            f"folder holding the cached file, or use 'bpe-openai:{name}' (ships the encodings)"
         ) from exc
     return _wrap(enc, name)
+
+
+def _bpe_openai(name: str) -> TokenCounter:
+    try:
+        import bpe_openai
+    except ImportError as exc:
+        raise ImportError("tokenizer 'bpe-openai:...' needs `pip install bpe-openai`") from exc
+    try:
+        enc = bpe_openai.get_encoding(name)
+    except Exception as exc:  # unknown names, or names it loads through tiktoken's download
+        raise ValueError(
+            f"could not load the bpe-openai encoding {name!r} ({type(exc).__name__}); it ships "
+            "o200k_base and cl100k_base (others are downloaded, which needs network)"
+        ) from exc
+    return TokenCounter(f"bpe-openai:{name}", lambda t: enc.encode(t, disallowed_special=()))
 
 
 def _hf(path: str) -> TokenCounter:
@@ -104,10 +122,13 @@ def token_counter(spec: Any = None) -> TokenCounter:
         kind, _, name = spec.partition(":")
         if kind == "tiktoken" and name:
             return _tiktoken(name)
+        if kind == "bpe-openai" and name:
+            return _bpe_openai(name)
         if kind == "hf" and name:
             return _hf(name)
         raise ValueError(
             f"unknown tokenizer {spec!r}: use 'approx', 'tiktoken:<encoding or model>', "
+            "'bpe-openai:<encoding>', "
             "'hf:<tokenizer.json, folder or model>' or a tokenizer object"
         )
     return _wrap(spec)

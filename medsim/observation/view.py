@@ -61,9 +61,10 @@ class ObservationView:
         """Tokens of ``text`` with this view's tokenizer (or the estimate)."""
         return self.counter.count(text)
 
-    def render(self, value: Any) -> str:
-        """``value`` in this view, uncut."""
-        return render_json(value) if self.mode == "compact" else to_json_text(value)
+    def render(self, value: Any, arguments: Any = None) -> str:
+        """``value`` in this view, uncut (``arguments``: the call's; the compact view does not
+        repeat what the agent sent, see :func:`medsim.observation.compact.render_resource`)."""
+        return render_json(value, arguments) if self.mode == "compact" else to_json_text(value)
 
     def limit_text(self) -> str:
         parts = [f"{self.char_limit} characters"] if self.char_limit is not None else []
@@ -71,9 +72,10 @@ class ObservationView:
             parts.append(f"{self.token_limit} tokens")
         return " / ".join(parts)
 
-    def show(self, result: ToolResult) -> str:
+    def show(self, result: ToolResult, arguments: Any = None) -> str:
         """A tool result as the agent reads it: ``Error: ...`` first when the call failed, the
-        value in this view, cut page-aware to the limits."""
+        value in this view, cut page-aware to the limits. ``arguments`` are the call's: the
+        compact view does not repeat what the agent sent."""
         prefix = ""
         if result.error is not None:
             prefix = f"Error: {result.error}"
@@ -87,7 +89,9 @@ class ObservationView:
                 return False
             return self.token_limit is None or self.tokens(whole) <= self.token_limit
 
-        return prefix + fit(result.value, self.render, fits, self.limit_text())
+        return prefix + fit(
+            result.value, lambda value: self.render(value, arguments), fits, self.limit_text()
+        )
 
     def _fit_text(self, text: str) -> str:
         return self.show(ToolResult(text)) if text else text

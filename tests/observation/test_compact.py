@@ -91,7 +91,7 @@ def test_shapes() -> None:
         "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race",
         "extension": [{"url": "text", "valueString": "White"}],
     }
-    assert brief(race) == "us-core-race: White"
+    assert brief(race) == "race: White"  # the US Core profile prefix is dropped
 
 
 def test_flat_json_tool_result_rows_become_a_table() -> None:
@@ -105,8 +105,7 @@ def test_flat_json_tool_result_rows_become_a_table() -> None:
         "warnings": [],
     }
     assert render_json(value).split("\n") == [
-        "query: warfarin",
-        "count: 2",
+        "query=warfarin, count=2",
         "results: 2 rows",
         "all rows: name=INR",
         "value | id",
@@ -141,3 +140,132 @@ def test_every_row_keeps_its_id(ids: list[str], patients: list[str]) -> None:
     lines = render_json(bundle(entries, "code=x", len(ids))).split("\n")
     rows = lines[-len(ids) :]
     assert [r.rsplit(" | ", 1)[-1] for r in rows] == ids
+
+
+@settings(max_examples=100, deadline=None)
+@given(IDS)
+def test_every_row_of_a_workbench_page_keeps_its_id(ids: list[str]) -> None:
+    entries = [obs(i, n / 10, f"2025-01-{n + 1:02d}") for n, i in enumerate(ids)]
+    page = {"entries": entries, "total": 40, "page": 1, "pages": 4, "next_page": 2}
+    rows = render_json(page).split("\n")[-len(ids) :]
+    assert [r.rsplit(" | ", 1)[-1] for r in rows] == ids
+
+
+def test_workbench_page_is_a_resource_table() -> None:
+    page = {
+        "entries": [obs("o1", 3.1, "2025-01-15T06:00:00+00:00"), obs("o2", 4.0, "2024-12-01")],
+        "total": 5,
+        "page": 1,
+        "pages": 3,
+        "next_page": 2,
+    }
+    assert render_json(page).split("\n") == [
+        "total=5, page=1, pages=3, next_page=2",
+        "all rows: code=Potassium (LOINC 2823-3), status=final, patient=Patient/pat-1",
+        "date | value | id",
+        "2025-01-15T06:00:00Z | 3.1 mmol/L | o1",
+        "2024-12-01 | 4.0 mmol/L | o2",
+    ]
+    one = {"entries": [obs("o1", 3.1, "2025-01-15")], "total": 1, "page": 1, "pages": 1}
+    assert render_json(one).split("\n") == [
+        "total=1, page=1, pages=1",
+        "date | code | value | status | patient | id",
+        "2025-01-15 | Potassium (LOINC 2823-3) | 3.1 mmol/L | final | Patient/pat-1 | o1",
+    ]
+    empty = {"entries": [], "total": 0, "page": 1, "pages": 1}
+    assert render_json(empty) == "total=0, page=1, pages=1\nentries: (none)"
+
+
+def test_calculator_result_is_its_value_and_interpretation() -> None:
+    value = {
+        "calculator": "cha2ds2_vasc",
+        "name": "CHA2DS2-VASc Score",
+        "value": 5,
+        "unit": "points",
+        "explanation": "CHA2DS2-VASc (Lip et al., Chest 2010)\n- Age: 85 years (>= 75) -> +2\n"
+        "Total: 5 points (range 0 to 9)\nInterpretation: high risk (>= 2)",
+        "inputs": {"age": 85.0, "sex": "female"},
+    }
+    assert render_json(value) == "cha2ds2_vasc = 5 points\nInterpretation: high risk (>= 2)"
+    bmi = {"calculator": "bmi", "value": 34.009, "unit": "kg/m2", "explanation": "BMI = ..."}
+    assert render_json(bmi) == "bmi = 34.009 kg/m2"
+    fib4 = {"calculator": "fib4", "value": 2.592, "unit": None, "explanation": "FIB-4 = ..."}
+    assert render_json(fib4) == "fib4 = 2.592"
+
+
+def test_a_write_result_does_not_repeat_what_was_sent() -> None:
+    sent = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/pat-1"},
+        "note": [{"text": "Hold if potassium above 5.0 mmol/L"}],
+    }
+    saved = {**sent, "id": "17", "meta": {"versionId": "1"}, "status": "on-hold"}
+    args = {"resource_type": "MedicationRequest", "resource": sent}
+    assert render_json(saved, args).split("\n") == [
+        "MedicationRequest 17 (saved; 3 elements as sent)",
+        "status: on-hold",
+    ]
+    # a read (no arguments naming a resource) shows every element
+    assert render_json(saved).count("\n") == 4
+    message = "Potassium 6.1 mmol/L this morning: stop lisinopril and repeat a BMP tomorrow."
+    comm = {
+        "resourceType": "Communication",
+        "id": "c1",
+        "status": "completed",
+        "payload": [{"contentString": message}],
+    }
+    text = render_json(comm, {"patient": "pat-1", "message": message})
+    assert text.split("\n") == [
+        "Communication c1",
+        "status: completed",
+        f"payload: contentString=(message as sent, {len(message)} characters)",
+    ]
+    assert message in render_json(comm, {"message": "another text, long enough to count " * 3})
+
+
+def test_object_does_not_echo_the_arguments() -> None:
+    value = {"query": "amlodipine", "system": "rxnorm", "total": 0, "results": []}
+    assert render_json(value, {"query": "amlodipine", "system": "snomed"}).split("\n") == [
+        "system=rxnorm, total=0",
+        "results: (none)",
+    ]
+
+
+def test_value_shapes_keep_every_code_value_and_date() -> None:
+    loinc = {"system": K, "code": "2823-3", "display": "Potassium [Moles/volume] in Serum"}
+    assert brief({"coding": [loinc], "text": "Potassium"}) == "Potassium (LOINC 2823-3)"
+    assert brief({"coding": [loinc]}) == "Potassium [Moles/volume] in Serum (LOINC 2823-3)"
+    assert brief("2025-01-15T06:00:00+00:00") == "2025-01-15T06:00:00Z"
+    assert brief("2025-01-15T06:00:00-05:00") == "2025-01-15T06:00:00-05:00"
+    assert brief("a note written at 06:00+00:00") == "a note written at 06:00+00:00"
+    dose = {"value": 40.0, "unit": "mg"}
+    said = {"text": "Take 1 tablet (40 mg) daily", "doseAndRate": [{"doseQuantity": dose}]}
+    assert brief(said) == "Take 1 tablet (40 mg) daily"
+    other = {"text": "Take 140 mg daily", "doseAndRate": [{"doseQuantity": dose}]}
+    assert brief(other) == "Take 140 mg daily; 40.0 mg"
+
+
+def test_a_long_label_is_cut_but_never_its_codes() -> None:
+    covid = {
+        "coding": [
+            {
+                "system": "http://snomed.info/sct",
+                "code": "840539006",
+                "display": "Disease caused by severe acute respiratory syndrome coronavirus 2 "
+                "(disorder)",
+            },
+            {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "U07.1"},
+        ]
+    }
+    rows = [
+        {"resourceType": "Condition", "id": "c1", "code": covid, "onsetDateTime": "2020-08-24"},
+        {"resourceType": "Condition", "id": "c2", "code": {"text": "x" * 100}},
+    ]
+    lines = render_json({"entries": rows, "total": 2}).split("\n")
+    assert lines[-2] == (
+        "2020-08-24 | Disease caused by severe acute respiratory … (SNOMED 840539006, "
+        "ICD-10-CM U07.1) | c1"
+    )
+    assert lines[-1] == " | " + "x" * 79 + "… | c2"  # free text is cut at 80 characters

@@ -42,6 +42,19 @@ def test_tiktoken_unknown_encoding_says_how_to_fix() -> None:
         token_counter("tiktoken:no_such_encoding_here")
 
 
+def test_bpe_openai_ships_the_openai_encodings_offline() -> None:
+    # cl100k_base ids of "hello world" as OpenAI's cookbook ("How to count tokens with
+    # tiktoken") prints them; o200k_base must split the same two words
+    cl100k = token_counter("bpe-openai:cl100k_base")
+    assert cl100k.name == "bpe-openai:cl100k_base"
+    assert cl100k.encode is not None and list(cl100k.encode("hello world")) == [15339, 1917]
+    o200k = token_counter("bpe-openai:o200k_base")
+    assert o200k.count("hello world") == 2 and o200k.count("") == 0
+    assert o200k.count("<|endoftext|>") > 1  # special text counted as text, never an error
+    with pytest.raises(ValueError, match="o200k_base"):
+        token_counter("bpe-openai:no_such_encoding")
+
+
 def test_hf_tokenizer_file_and_transformers_wrapper(tmp_path: Path) -> None:
     tok = train_bpe(["potassium potassium potassium chloride"] * 50, vocab_size=300)
     path = tmp_path / "tokenizer.json"

@@ -16,6 +16,34 @@ from medsim.core.rollout import ScriptedAgent, run_episode
 PER_SUITE = 4
 
 
+def resource_ids(value: Any) -> set[str]:
+    """Ids of every resource inside a tool result (entries, workbench pages, single ones)."""
+    if isinstance(value, list):
+        return set().union(*map(resource_ids, value)) if value else set()
+    if not isinstance(value, dict):
+        return set()
+    found = {str(value["id"])} if "resourceType" in value and "id" in value else set()
+    return found.union(*map(resource_ids, value.values()))
+
+
+def read_ids_shown(env: Any, task: Any) -> list[str]:
+    """Replays the reference solution; the ids of resources a read returned that the
+    observation does not show (cut results excepted: they say how to get the rest)."""
+    env.reset(seed=0, options={"task_id": task.id})
+    record = env.unwrapped.record
+    missing: list[str] = []
+    for action in task.reference_solution:
+        before = len(record.tool_calls)
+        obs, _, terminated, truncated, _ = env.step(action)
+        for call in record.tool_calls[before:]:
+            if "too-costly" not in obs and "note:" not in obs:
+                ids = resource_ids(call.result) - {"OperationOutcome"}
+                missing += [f"{call.name}: {i}" for i in sorted(ids) if i not in obs]
+        if terminated or truncated:
+            break
+    return missing
+
+
 def replay(env_id: str, view: str, **kwargs: Any) -> tuple[dict[tuple[str, str], float], list[Any]]:
     env = medsim.make(env_id, observation=view, **kwargs)
     tasks = env.unwrapped.tasks
@@ -30,6 +58,8 @@ def replay(env_id: str, view: str, **kwargs: Any) -> tuple[dict[tuple[str, str],
                 res = run_episode(env, ScriptedAgent(actions), task_id=task.id, seed=0)
                 scores[(task.id, name)] = res.score
                 results.append([c.result for c in res.record.tool_calls])
+            if view == "compact":  # every id a result holds is shown (to read, update, cite)
+                assert read_ids_shown(env, task) == [], task.id
     finally:
         env.close()
     return scores, results
