@@ -142,3 +142,29 @@ def test_after_reset_nothing_is_left_for_a_new_episode(isolation_backend: Any) -
     finally:
         b.reset()
         b.close()
+
+
+def test_own_writes_merged_into_a_sorted_search_keep_the_order(isolation_backend: Any) -> None:
+    """A search sorted by a token (``_sort=code``) stays sorted when the episode's own resources
+    are merged into the server's page (on a shared server they come from a second query)."""
+    ep = isolation_backend.episode()
+    tag = uuid.uuid4().hex[:8]
+    try:
+        for code in ("zz-2", "aa-1", "mm-3"):  # "aa" before any LOINC code, "zz" after
+            ep.create(
+                {
+                    **_obs(tag),
+                    "code": {"coding": [{"system": "urn:medsim:test:sort", "code": code}]},
+                }
+            )
+        bundle = ep.search("Observation", {"patient": "pat-5", "_sort": "code", "_count": "200"})
+        keys = [
+            min(c["code"] for c in e["resource"]["code"]["coding"])
+            for e in bundle["entry"]
+            if e.get("search", {}).get("mode", "match") == "match"
+        ]
+        assert {"aa-1", "mm-3", "zz-2"} <= set(keys)
+        assert keys == sorted(keys)
+    finally:
+        ep.reset()
+        ep.close()

@@ -196,3 +196,30 @@ def test_rest_request_grammar(ep: Any) -> None:
     assert status == 400 and outcome["resourceType"] == "OperationOutcome"
     status, meta = ep.request("GET", "metadata")
     assert status == 200 and meta["fhirVersion"].startswith("4.0")
+
+
+def test_a_reference_to_a_contained_resource_is_not_looked_up(ep: Any) -> None:
+    """``#med1`` points inside the resource (R4 references.html#contained): no server lookup,
+    no 404, on every backend; a reference to a missing resource is still refused."""
+    order = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "med1",
+                "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                     "code": "1719286"}]},
+            }
+        ],
+        "medicationReference": {"reference": "#med1"},
+        "subject": {"reference": "Patient/pat-1"},
+    }  # fmt: skip
+    stored = ep.create(order)
+    assert ep.read("MedicationRequest", stored["id"])["medicationReference"] == {
+        "reference": "#med1"
+    }
+    with pytest.raises(FhirError) as err:
+        ep.create({**order, "subject": {"reference": "Patient/no-such-patient"}})
+    assert err.value.status == 400

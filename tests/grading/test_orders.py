@@ -251,3 +251,21 @@ def test_observation_recorded_mab_task3(drive: Any) -> None:
     d2 = drive([cp("c", "resource_created", **spec)])
     d2.write({**bp, "effectiveDateTime": "2024-03-13T09:00:00+00:00"})
     assert st(d2)["status"] == "failed" and "outside" in st(d2)["evidence"]
+
+
+def test_one_matching_dose_among_the_instructions_typed_doses_passes(drive: Any) -> None:
+    """FHIR R4 Dosage.doseAndRate repeats by type (ordered / calculated): the instruction's dose
+    matches when one of its expressions does; 5 mL of a suspension says nothing about mg."""
+    order = medication_request()
+    order["dosageInstruction"][0]["doseAndRate"] = [
+        {"type": {"text": "calculated"}, "doseQuantity": {"value": 5, "unit": "mL"}},
+        {"type": {"text": "ordered"}, "doseQuantity": {"value": 500, "unit": "mg"}},
+    ]
+    d = drive([cp("c", "resource_created", **AMOX_SPEC)])
+    d.write(order)
+    assert st(d)["status"] == "passed", st(d)["evidence"]
+    only_ml = medication_request()
+    only_ml["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"value": 5, "unit": "mL"}}]
+    d2 = drive([cp("c", "resource_created", **AMOX_SPEC)])
+    d2.write(only_ml)
+    assert st(d2)["status"] == "failed" and "dose 5 mL" in st(d2)["evidence"]
