@@ -148,3 +148,11 @@ def test_quantity_fields_convert_and_refuse() -> None:
     for bad in (float("nan"), float("inf"), [1, "cm"], -5):
         with pytest.raises(ValidationError):
             Weighed(weight=bad)
+
+
+def test_large_factors_are_exact() -> None:
+    """Factors that are powers of ten are exact in binary floating point for these values."""
+    assert convert(1, "10^9/L", "/L") == 1e9
+    assert convert(2.5, "/µL", "/L") == 2.5e6
+    # glucose 1 g/dL = 10,000 mg/L / 180.156 g/mol (C6H12O6, IUPAC) = 55.507 mmol/L
+    assert convert(1, "g/dL", "mmol/L", "glucose") == pytest.approx(10_000 / 180.156, rel=1e-9)
