@@ -150,20 +150,18 @@ def test_own_writes_merged_into_a_sorted_search_keep_the_order(isolation_backend
     ep = isolation_backend.episode()
     tag = uuid.uuid4().hex[:8]
     try:
-        for code in ("zz-2", "aa-1", "mm-3"):  # "aa" before any LOINC code, "zz" after
-            ep.create(
-                {
-                    **_obs(tag),
-                    "code": {"coding": [{"system": "urn:medsim:test:sort", "code": code}]},
-                }
-            )
+        # letters sort after every LOINC code (digits); "mm-3" also carries "ab-0", and an
+        # ascending sort uses a resource's lowest value (so it goes before "cc-4")
+        for codes in (["zz-2"], ["aa-1"], ["mm-3", "ab-0"], ["cc-4"]):
+            coding = [{"system": "urn:medsim:test:sort", "code": c} for c in codes]
+            ep.create({**_obs(tag), "code": {"coding": coding}})
         bundle = ep.search("Observation", {"patient": "pat-5", "_sort": "code", "_count": "200"})
         keys = [
             min(c["code"] for c in e["resource"]["code"]["coding"])
             for e in bundle["entry"]
             if e.get("search", {}).get("mode", "match") == "match"
         ]
-        assert {"aa-1", "mm-3", "zz-2"} <= set(keys)
+        assert {"aa-1", "ab-0", "cc-4", "zz-2"} <= set(keys)
         assert keys == sorted(keys)
     finally:
         ep.reset()

@@ -223,3 +223,10 @@ def test_a_reference_to_a_contained_resource_is_not_looked_up(ep: Any) -> None:
     with pytest.raises(FhirError) as err:
         ep.create({**order, "subject": {"reference": "Patient/no-such-patient"}})
     assert err.value.status == 400
+
+
+def test_a_count_within_the_page_size_gets_no_warning(ep: Any) -> None:
+    """Only a ``_count`` above the page size is reduced (and warned about); ``_count=5`` is not."""
+    bundle = ep.search("Observation", {"patient": "pat-1", "_count": "5"})
+    kinds = [e["resource"]["resourceType"] for e in bundle.get("entry") or []]
+    assert "OperationOutcome" not in kinds and len(kinds) <= 5
