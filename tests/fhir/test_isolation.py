@@ -166,3 +166,26 @@ def test_own_writes_merged_into_a_sorted_search_keep_the_order(isolation_backend
     finally:
         ep.reset()
         ep.close()
+
+
+def test_own_writes_sorted_by_a_quantity_descending(isolation_backend: Any) -> None:
+    """``_sort=-value-quantity`` over the episode's own resources: highest value first."""
+    ep = isolation_backend.episode()
+    tag = uuid.uuid4().hex[:8]
+    try:
+        for value in (1.5, 5.5, 3.5):
+            ep.create(
+                {
+                    **{k: v for k, v in _obs(tag).items() if k != "valueString"},
+                    "valueQuantity": {"value": value, "unit": "mmol/L",
+                                      "system": "http://unitsofmeasure.org", "code": "mmol/L"},
+                }
+            )  # fmt: skip
+        bundle = ep.search(
+            "Observation",
+            {"code": f"urn:medsim:test:isolation|{tag}", "_sort": "-value-quantity"},
+        )
+        assert [e["resource"]["valueQuantity"]["value"] for e in bundle["entry"]] == [5.5, 3.5, 1.5]
+    finally:
+        ep.reset()
+        ep.close()

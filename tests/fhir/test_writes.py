@@ -230,3 +230,29 @@ def test_a_count_within_the_page_size_gets_no_warning(ep: Any) -> None:
     bundle = ep.search("Observation", {"patient": "pat-1", "_count": "5"})
     kinds = [e["resource"]["resourceType"] for e in bundle.get("entry") or []]
     assert "OperationOutcome" not in kinds and len(kinds) <= 5
+
+
+def test_update_with_another_id_in_the_body_is_refused(ep: Any) -> None:
+    created = ep.create(_obs())
+    with pytest.raises(FhirError) as err:
+        ep.update("Observation", created["id"], {**created, "id": "someone-else"})
+    assert err.value.status == 400
+    assert ep.read("Observation", created["id"])["valueQuantity"] == created["valueQuantity"]
+
+
+def test_an_unreachable_server_is_a_503() -> None:
+    """A transient failure (connection refused), not a 4xx the agent would be blamed for."""
+    import socket
+
+    from medsim.fhir.http import HttpBackend
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    backend = HttpBackend(f"http://127.0.0.1:{port}/fhir", check=False, timeout=2.0)
+    episode = backend.episode()
+    with pytest.raises(FhirError) as err:
+        episode.read("Patient", "pat-1")
+    assert err.value.status == 503
+    episode.close()
+    backend.close()
