@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from medsim.fhir import FhirError
+from medsim.fhir.query import MAX_COUNT
 from tests.fhir.helpers import all_ids, snapshot
 
 
@@ -225,11 +226,15 @@ def test_a_reference_to_a_contained_resource_is_not_looked_up(ep: Any) -> None:
     assert err.value.status == 400
 
 
-def test_a_count_within_the_page_size_gets_no_warning(ep: Any) -> None:
-    """Only a ``_count`` above the page size is reduced (and warned about); ``_count=5`` is not."""
-    bundle = ep.search("Observation", {"patient": "pat-1", "_count": "5"})
+@pytest.mark.parametrize("count", [5, MAX_COUNT])
+def test_a_count_within_the_page_size_gets_no_warning(ep: Any, count: int) -> None:
+    """Only a ``_count`` above the largest page is reduced and warned about: ``_count=5`` and
+    ``_count`` equal to the largest page are served as asked."""
+    bundle = ep.search("Observation", {"patient": "pat-1", "_count": str(count)})
     kinds = [e["resource"]["resourceType"] for e in bundle.get("entry") or []]
-    assert "OperationOutcome" not in kinds and len(kinds) <= 5
+    assert "OperationOutcome" not in kinds and len(kinds) <= count
+    over = ep.search("Observation", {"patient": "pat-1", "_count": str(MAX_COUNT + 1)})
+    assert [e["resource"]["resourceType"] for e in over["entry"]][-1] == "OperationOutcome"
 
 
 def test_update_with_another_id_in_the_body_is_refused(ep: Any) -> None:
