@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from medsim.calculators import compute
-from tests.calculators.equation_helpers import approx, value
+from tests.calculators.equation_helpers import approx, rejects, value
 
 CG = "creatinine_clearance_cockcroft_gault"
 ADULT_NOTES = {
@@ -82,3 +82,7 @@ def test_values_are_reported_to_three_decimals(
     calculator: str, inputs: dict[str, object], reported: float
 ) -> None:
     assert compute(calculator, inputs).value == reported
+
+
+def test_mdrd_race_that_is_not_text_is_refused() -> None:
+    rejects("mdrd_gfr", "race", {"age": 60, "sex": "male", "creatinine": 1.0, "race": 1})
