@@ -57,7 +57,7 @@ def test_a_one_point_range_is_valid_and_a_reversed_one_is_not() -> None:
 @pytest.mark.parametrize("bad", [{"tolerance": -1.0}, {"rel_tolerance": -0.1}])
 def test_negative_tolerances_are_refused(bad: dict[str, float]) -> None:
     with pytest.raises(ValidationError, match="tolerances must be >= 0"):
-        Approx(value=1.0, **bad)
+        Approx.model_validate({"value": 1.0, **bad})
 
 
 def test_as_approx_forms() -> None:
