@@ -332,3 +332,42 @@ def test_time_windows_include_their_bounds(
         drive, {**AMOX_SPEC, "authored": window}, medication_request(authored=authored)
     )
     assert got == status, evidence
+
+
+def _frequency_case(drive: Any, frequency: dict[str, Any], instruction: dict[str, Any]) -> str:
+    order = medication_request()
+    order["dosageInstruction"][0] = {
+        "route": order["dosageInstruction"][0]["route"],
+        "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}],
+        **instruction,
+    }
+    spec = {**AMOX_SPEC, "dosage": {**AMOX_SPEC["dosage"], "frequency": frequency}}
+    status, _ = _status_of(drive, spec, order)
+    return status
+
+
+@pytest.mark.parametrize(
+    ("frequency", "instruction", "status"),
+    [
+        # no structured timing: the written frequency decides, even when per_day is asked for
+        (
+            {"per_day": 3, "text_regex": "three times"},
+            {"text": "500 mg three times daily"},
+            "passed",
+        ),
+        ({"text_regex": "twice"}, {"text": "500 mg three times daily"}, "failed"),
+        # a timing code (HL7 GTSAbbreviation) counts as written frequency
+        ({"text_regex": "^TID$"}, {"timing": {"code": {"coding": [{"code": "TID"}]}}}, "passed"),
+    ],
+)
+def test_frequency_without_structured_timing(
+    drive: Any, frequency: dict[str, Any], instruction: dict[str, Any], status: str
+) -> None:
+    assert _frequency_case(drive, frequency, instruction) == status
+
+
+def test_a_dose_without_a_unit_does_not_match_a_dose_in_mg(drive: Any) -> None:
+    order = medication_request()
+    order["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"value": 500}}]
+    status, evidence = _status_of(drive, AMOX_SPEC, order)
+    assert status == "failed", evidence
