@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medsim.core.actions import Call, parse_action, split_fhir_url, strip_fences
+from medsim.core.actions import Call, action_text, parse_action, split_fhir_url, strip_fences
 
 SEARCH = Call(
     "fhir_search", {"resource_type": "Observation", "params": {"patient": "p1", "code": "2823-3"}}
@@ -154,3 +157,70 @@ def test_parse_never_raises(action: object) -> None:
     assert parsed.kind in ("calls", "text", "invalid")
     if parsed.kind == "invalid":
         assert parsed.error
+
+
+@pytest.mark.parametrize(
+    "url", ["", "/", "http://localhost:8080/fhir/", "1bad/x", "Observation/1/_history"]
+)
+def test_split_fhir_url_explains_what_is_not_a_read_or_search(url: str) -> None:
+    """Not a ``Type[/id][?query]`` (no type, a bad type, a history URL): a reason, never a tuple."""
+    reason = split_fhir_url(url)
+    assert isinstance(reason, str) and "cannot find a FHIR resource type" in reason
+
+
+def test_search_params_keep_a_non_json_format_and_values_that_say_json() -> None:
+    """Only ``_format`` meaning JSON (and ``_pretty``) is dropped: ``_format=xml`` stays (so the
+    server can answer 406), and a parameter whose *value* is ``json`` is an ordinary parameter."""
+    assert calls("GET Observation?_format=xml&code=json&_pretty=true") == [
+        (
+            "fhir_search",
+            {"resource_type": "Observation", "params": {"_format": "xml", "code": "json"}},
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "arguments"),
+    [
+        # HEAD is not a search: it goes to the server as it is
+        ("HEAD Observation?patient=p1", {"method": "HEAD", "url": "Observation?patient=p1"}),
+        # a read with result parameters is not a plain read
+        ("GET Observation/1?_elements=id", {"method": "GET", "url": "Observation/1?_elements=id"}),
+        # PATCH is not an update (FHIR http.html#patch): the JSON Patch body goes as it is
+        (
+            'PATCH Observation/1\n[{"op": "remove", "path": "/status"}]',
+            {
+                "method": "PATCH",
+                "url": "Observation/1",
+                "body": [{"op": "remove", "path": "/status"}],
+            },
+        ),
+        # a DELETE has no body: none is sent
+        ("DELETE Observation/1", {"method": "DELETE", "url": "Observation/1"}),
+    ],
+)
+def test_other_requests_go_to_the_server_unchanged(action: str, arguments: dict[str, Any]) -> None:
+    assert calls(action) == [("fhir_request", arguments)]
+
+
+def test_a_request_without_a_url_is_explained() -> None:
+    parsed = parse_action('POST \n{"resourceType": "Observation"}')
+    assert parsed.kind == "invalid" and "needs a URL" in (parsed.error or "")
+
+
+def test_action_text_for_the_transcript() -> None:
+    assert action_text({"note": "é"}) == '{"note": "é"}'  # readable, not \\u00e9
+    assert action_text({(1, 2): 3}) == "{(1, 2): 3}"  # not JSON: its repr
+    deep: list[Any] = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert action_text(deep) == "<a list nested too deeply to show>"
+
+
+def test_calls_are_immutable() -> None:
+    """A parsed call is a value: the env and the transcript share it, nobody may change it."""
+    call = parse_action("GET Observation/1").calls[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        call.name = "fhir_delete"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parse_action("GET Observation/1").kind = "invalid"  # type: ignore[misc]

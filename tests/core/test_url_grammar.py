@@ -137,3 +137,25 @@ def test_bad_request_lines_are_explained() -> None:
         parsed = parse_action(action)
         assert parsed.kind == "invalid", action
         assert reason in (parsed.error or ""), (action, parsed.error)
+
+
+def test_type_level_operation_compartment_search_and_unknown_method() -> None:
+    """R4 http.html: ``[type]/$op`` is a type-level operation, ``Patient/[id]/[type]`` a
+    compartment search (only when the last segment is a type); an unknown method is a 405."""
+    op = parse_request("GET", "Observation/$everything")
+    assert (op.interaction, op.resource_type, op.operation) == (
+        "operation-type", "Observation", "$everything",
+    )  # fmt: skip
+    comp = parse_request("GET", "Patient/p1/Observation")
+    assert (comp.interaction, comp.id, comp.compartment) == (
+        "search-compartment",
+        "p1",
+        "Observation",
+    )
+    assert parse_request("GET", "Patient/p1/_history").interaction == "history-instance"
+    with pytest.raises(FhirError) as bad:
+        parse_request("GET", "Patient/p1/foo")  # not a type: no compartment search
+    assert bad.value.status == 400
+    with pytest.raises(FhirError) as err:
+        parse_request("TRACE", "Observation")
+    assert err.value.status == 405

@@ -142,3 +142,50 @@ def test_after_reset_nothing_is_left_for_a_new_episode(isolation_backend: Any) -
     finally:
         b.reset()
         b.close()
+
+
+def test_own_writes_merged_into_a_sorted_search_keep_the_order(isolation_backend: Any) -> None:
+    """A search sorted by a token (``_sort=code``) stays sorted when the episode's own resources
+    are merged into the server's page (on a shared server they come from a second query)."""
+    ep = isolation_backend.episode()
+    tag = uuid.uuid4().hex[:8]
+    try:
+        # letters sort after every LOINC code (digits); "mm-3" also carries "ab-0", and an
+        # ascending sort uses a resource's lowest value (so it goes before "cc-4")
+        for codes in (["zz-2"], ["aa-1"], ["mm-3", "ab-0"], ["cc-4"]):
+            coding = [{"system": "urn:medsim:test:sort", "code": c} for c in codes]
+            ep.create({**_obs(tag), "code": {"coding": coding}})
+        bundle = ep.search("Observation", {"patient": "pat-5", "_sort": "code", "_count": "200"})
+        keys = [
+            min(c["code"] for c in e["resource"]["code"]["coding"])
+            for e in bundle["entry"]
+            if e.get("search", {}).get("mode", "match") == "match"
+        ]
+        assert {"aa-1", "ab-0", "cc-4", "zz-2"} <= set(keys)
+        assert keys == sorted(keys)
+    finally:
+        ep.reset()
+        ep.close()
+
+
+def test_own_writes_sorted_by_a_quantity_descending(isolation_backend: Any) -> None:
+    """``_sort=-value-quantity`` over the episode's own resources: highest value first."""
+    ep = isolation_backend.episode()
+    tag = uuid.uuid4().hex[:8]
+    try:
+        for value in (1.5, 5.5, 3.5):
+            ep.create(
+                {
+                    **{k: v for k, v in _obs(tag).items() if k != "valueString"},
+                    "valueQuantity": {"value": value, "unit": "mmol/L",
+                                      "system": "http://unitsofmeasure.org", "code": "mmol/L"},
+                }
+            )  # fmt: skip
+        bundle = ep.search(
+            "Observation",
+            {"code": f"urn:medsim:test:isolation|{tag}", "_sort": "-value-quantity"},
+        )
+        assert [e["resource"]["valueQuantity"]["value"] for e in bundle["entry"]] == [5.5, 3.5, 1.5]
+    finally:
+        ep.reset()
+        ep.close()

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from medsim.fhir import FhirError
+from medsim.fhir.query import MAX_COUNT
 from tests.fhir.helpers import all_ids, snapshot
 
 
@@ -196,3 +197,67 @@ def test_rest_request_grammar(ep: Any) -> None:
     assert status == 400 and outcome["resourceType"] == "OperationOutcome"
     status, meta = ep.request("GET", "metadata")
     assert status == 200 and meta["fhirVersion"].startswith("4.0")
+
+
+def test_a_reference_to_a_contained_resource_is_not_looked_up(ep: Any) -> None:
+    """``#med1`` points inside the resource (R4 references.html#contained): no server lookup,
+    no 404, on every backend; a reference to a missing resource is still refused."""
+    order = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "intent": "order",
+        "contained": [
+            {
+                "resourceType": "Medication",
+                "id": "med1",
+                "code": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                     "code": "1719286"}]},
+            }
+        ],
+        "medicationReference": {"reference": "#med1"},
+        "subject": {"reference": "Patient/pat-1"},
+    }  # fmt: skip
+    stored = ep.create(order)
+    assert ep.read("MedicationRequest", stored["id"])["medicationReference"] == {
+        "reference": "#med1"
+    }
+    with pytest.raises(FhirError) as err:
+        ep.create({**order, "subject": {"reference": "Patient/no-such-patient"}})
+    assert err.value.status == 400
+
+
+@pytest.mark.parametrize("count", [5, MAX_COUNT])
+def test_a_count_within_the_page_size_gets_no_warning(ep: Any, count: int) -> None:
+    """Only a ``_count`` above the largest page is reduced and warned about: ``_count=5`` and
+    ``_count`` equal to the largest page are served as asked."""
+    bundle = ep.search("Observation", {"patient": "pat-1", "_count": str(count)})
+    kinds = [e["resource"]["resourceType"] for e in bundle.get("entry") or []]
+    assert "OperationOutcome" not in kinds and len(kinds) <= count
+    over = ep.search("Observation", {"patient": "pat-1", "_count": str(MAX_COUNT + 1)})
+    assert [e["resource"]["resourceType"] for e in over["entry"]][-1] == "OperationOutcome"
+
+
+def test_update_with_another_id_in_the_body_is_refused(ep: Any) -> None:
+    created = ep.create(_obs())
+    with pytest.raises(FhirError) as err:
+        ep.update("Observation", created["id"], {**created, "id": "someone-else"})
+    assert err.value.status == 400
+    assert ep.read("Observation", created["id"])["valueQuantity"] == created["valueQuantity"]
+
+
+def test_an_unreachable_server_is_a_503() -> None:
+    """A transient failure (connection refused), not a 4xx the agent would be blamed for."""
+    import socket
+
+    from medsim.fhir.http import HttpBackend
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    backend = HttpBackend(f"http://127.0.0.1:{port}/fhir", check=False, timeout=2.0)
+    episode = backend.episode()
+    with pytest.raises(FhirError) as err:
+        episode.read("Patient", "pat-1")
+    assert err.value.status == 503
+    episode.close()
+    backend.close()

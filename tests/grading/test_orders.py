@@ -14,6 +14,7 @@ from tests.grading.helpers import (
     OTHER,
     RXNORM,
     SNOMED,
+    P,
     cp,
     medication_request,
     service_request,
@@ -251,3 +252,122 @@ def test_observation_recorded_mab_task3(drive: Any) -> None:
     d2 = drive([cp("c", "resource_created", **spec)])
     d2.write({**bp, "effectiveDateTime": "2024-03-13T09:00:00+00:00"})
     assert st(d2)["status"] == "failed" and "outside" in st(d2)["evidence"]
+
+
+def test_one_matching_dose_among_the_instructions_typed_doses_passes(drive: Any) -> None:
+    """FHIR R4 Dosage.doseAndRate repeats by type (ordered / calculated): the instruction's dose
+    matches when one of its expressions does; 5 mL of a suspension says nothing about mg."""
+    order = medication_request()
+    order["dosageInstruction"][0]["doseAndRate"] = [
+        {"type": {"text": "calculated"}, "doseQuantity": {"value": 5, "unit": "mL"}},
+        {"type": {"text": "ordered"}, "doseQuantity": {"value": 500, "unit": "mg"}},
+    ]
+    d = drive([cp("c", "resource_created", **AMOX_SPEC)])
+    d.write(order)
+    assert st(d)["status"] == "passed", st(d)["evidence"]
+    only_ml = medication_request()
+    only_ml["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"value": 5, "unit": "mL"}}]
+    d2 = drive([cp("c", "resource_created", **AMOX_SPEC)])
+    d2.write(only_ml)
+    assert st(d2)["status"] == "failed" and "dose 5 mL" in st(d2)["evidence"]
+
+
+def _status_of(drive: Any, spec: dict[str, Any], order: dict[str, Any]) -> tuple[str, str]:
+    d = drive([cp("c", "resource_created", **spec)])
+    d.write(order)
+    out = st(d)
+    return out["status"], out["evidence"]
+
+
+@pytest.mark.parametrize("with_encounter", [False, True])
+def test_an_order_must_name_its_encounter_when_asked(drive: Any, with_encounter: bool) -> None:
+    d = drive([cp("c", "resource_created", **AMOX_SPEC, encounter_required=True)])
+    order = medication_request()
+    if with_encounter:
+        enc = d.episode.create(
+            {"resourceType": "Encounter", "status": "in-progress",
+             "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+             "subject": {"reference": f"Patient/{P}"}}
+        )  # fmt: skip
+        order["encounter"] = {"reference": f"Encounter/{enc['id']}"}
+    d.write(order)
+    out = st(d)
+    if with_encounter:
+        assert out["status"] == "passed", out["evidence"]
+    else:
+        assert out["status"] == "failed" and "no encounter" in out["evidence"]
+
+
+@pytest.mark.parametrize(("priority", "status"), [("stat", "passed"), ("routine", "failed")])
+def test_extra_fields(drive: Any, priority: str, status: str) -> None:
+    order = {**medication_request(), "priority": priority}
+    got, evidence = _status_of(drive, {**AMOX_SPEC, "fields": {"priority": "stat"}}, order)
+    assert got == status, evidence
+    if status == "failed":
+        assert "priority = ['routine'], expected one of ['stat']" in evidence
+
+
+@pytest.mark.parametrize(("per_day", "status"), [(3, "passed"), (4, "failed")])
+def test_daily_amount_of_the_order(drive: Any, per_day: int, status: str) -> None:
+    # 500 mg x 3 a day = 1500 mg per 24 h; x 4 = 2000 mg
+    spec = {**AMOX_SPEC, "dosage": {"daily": {"value": 1500, "unit": "mg"}}}
+    order = medication_request(per_day=per_day, text=f"500 mg {per_day} times daily")
+    got, evidence = _status_of(drive, spec, order)
+    assert got == status, evidence
+
+
+@pytest.mark.parametrize(
+    ("window", "authored", "status"),
+    [
+        ({"after": "2024-03-14T08:00:00+00:00"}, "2024-03-14T08:00:00+00:00", "passed"),  # edge
+        ({"after": "2024-03-14T08:00:00+00:00"}, "2024-03-14T07:59:59+00:00", "failed"),
+        ({"before": "2024-03-14T10:00:00+00:00"}, "2024-03-14T10:00:00+00:00", "passed"),  # edge
+        ({"before": "2024-03-14T10:00:00+00:00"}, "2024-03-14T10:00:01+00:00", "failed"),
+    ],
+)
+def test_time_windows_include_their_bounds(
+    drive: Any, window: dict[str, str], authored: str, status: str
+) -> None:
+    got, evidence = _status_of(
+        drive, {**AMOX_SPEC, "authored": window}, medication_request(authored=authored)
+    )
+    assert got == status, evidence
+
+
+def _frequency_case(drive: Any, frequency: dict[str, Any], instruction: dict[str, Any]) -> str:
+    order = medication_request()
+    order["dosageInstruction"][0] = {
+        "route": order["dosageInstruction"][0]["route"],
+        "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}],
+        **instruction,
+    }
+    spec = {**AMOX_SPEC, "dosage": {**AMOX_SPEC["dosage"], "frequency": frequency}}
+    status, _ = _status_of(drive, spec, order)
+    return status
+
+
+@pytest.mark.parametrize(
+    ("frequency", "instruction", "status"),
+    [
+        # no structured timing: the written frequency decides, even when per_day is asked for
+        (
+            {"per_day": 3, "text_regex": "three times"},
+            {"text": "500 mg three times daily"},
+            "passed",
+        ),
+        ({"text_regex": "twice"}, {"text": "500 mg three times daily"}, "failed"),
+        # a timing code (HL7 GTSAbbreviation) counts as written frequency
+        ({"text_regex": "^TID$"}, {"timing": {"code": {"coding": [{"code": "TID"}]}}}, "passed"),
+    ],
+)
+def test_frequency_without_structured_timing(
+    drive: Any, frequency: dict[str, Any], instruction: dict[str, Any], status: str
+) -> None:
+    assert _frequency_case(drive, frequency, instruction) == status
+
+
+def test_a_dose_without_a_unit_does_not_match_a_dose_in_mg(drive: Any) -> None:
+    order = medication_request()
+    order["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"value": 500}}]
+    status, evidence = _status_of(drive, AMOX_SPEC, order)
+    assert status == "failed", evidence

@@ -264,3 +264,11 @@ def test_a_lab_without_a_number_does_not_trigger_a_threshold(drive: Any) -> None
     )
     d.write(medication_request())
     assert checkpoint_status(d.task, d.record, d.episode, final=True)["g"]["status"] == "passed"
+
+
+def test_a_dose_below_one_unit_is_read_as_itself(drive: Any) -> None:
+    """0.5 g three times a day against a maximum of 0.75 g per dose (in g): 0.5 is not rounded up
+    to 1 (test thresholds, not clinical advice)."""
+    order = medication_request(dose=0.5, unit="g")
+    assert status(drive, order, unit="g", max_dose=0.75, max_daily=3) == "passed"
+    assert status(drive, order, unit="g", max_dose=0.4, max_daily=3) == "failed"

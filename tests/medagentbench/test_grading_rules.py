@@ -184,3 +184,21 @@ def test_saved_episode_regrades_to_the_same_score(tmp_path, post_mode: str) -> N
         path = res.record.save(tmp_path / f"{want}.json")
         out = regrade(path, EpisodeRecord.load(path), args)
         assert (out["saved_score"], out["score"]) == (want, want)
+
+
+def test_a_post_the_ehr_refused_is_not_an_order_in_fixed_mode() -> None:
+    """Fixed rules read the orders from the EHR: a POST the server refused (400, an invalid
+    resource) created nothing, so a query task answered right still passes; the original rules
+    read the transcript and fail it (refsol: any POST fails a task that needs no order)."""
+    task = _task("task2", "default")
+    env = medsim.make("MedAgentBench-v0").unwrapped
+    env.reset(options={"task_id": task.id})
+    patient = env.fhir.read("Patient", task.patient)
+    y, m, d = (int(x) for x in patient["birthDate"].split("-"))
+    age = 2023 - y - (1 if (m, d) > (11, 13) else 0)
+    refused = f"POST {BASE}Observation\n" + json.dumps(
+        {"resourceType": "Observation", "status": "banana"}
+    )
+    actions = [refused, f"FINISH([{age}])"]
+    assert _score(task, actions, post_mode="execute") == 1.0
+    assert _score(task, actions, post_mode="execute", grading="original") == 0.0
