@@ -80,6 +80,18 @@ class TrainSpec(BaseModel):
     hours: tuple[int, int] = (8, 16)  # clinic hours the task time is drawn from
 
 
+class Hardness(BaseModel):
+    """What makes a scenario hard, as data (the difficulty rule counts these): ``conflicts`` are
+    outdated or contradictory chart data the agent must reconcile (a stale lab, a discontinued
+    drug still listed, a note contradicting an order); ``traps`` are what a careless agent falls
+    into (a contraindication visible only in an older note)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conflicts: list[str] = Field(default_factory=list)
+    traps: list[str] = Field(default_factory=list)
+
+
 class Template(BaseModel):
     """A parsed template file (the ``task`` body stays a Jinja2 string until rendered)."""
 
@@ -93,6 +105,7 @@ class Template(BaseModel):
     task_type: str
     difficulty: str = "medium"
     tags: list[str] = Field(default_factory=list)
+    hardness: Hardness = Field(default_factory=Hardness)
     rationale: str
     citations: list[dict[str, Any]] = Field(min_length=1)
     review: dict[str, Any]
@@ -253,6 +266,7 @@ def _details(tpl: Template, inst: Instance, ctx: Json, cites: dict[str, list[str
         "citations": tpl.citations,
         "checkpoint_citations": cites,
         "review": tpl.review,
+        "hardness": tpl.hardness.model_dump(),
     }
 
 
@@ -341,6 +355,7 @@ def train_instance(tpl: Template, index: int, exclude: set[str], seed: int = 0) 
 
 
 __all__ = [
+    "Hardness",
     "Instance",
     "Template",
     "TemplateError",

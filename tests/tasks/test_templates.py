@@ -77,6 +77,22 @@ def test_minimal_template_instantiates(tmp_path: Path) -> None:
     assert details["parameters"] == {"k": 3.1, "low": True}
 
 
+def test_hardness_block_is_optional_and_checked(tmp_path: Path) -> None:
+    tpl = load_template(write(tmp_path, MINIMAL))
+    assert tpl.hardness.conflicts == [] and tpl.hardness.traps == []
+    text = MINIMAL.replace(
+        "parameters:\n",
+        'hardness:\n  conflicts: ["stale potassium"]\n  traps: ["old note"]\nparameters:\n',
+    )
+    tpl = load_template(write(tmp_path, text))
+    assert tpl.hardness.conflicts == ["stale potassium"] and tpl.hardness.traps == ["old note"]
+    details = instantiate(tpl, tpl.instances[0]).metadata.details
+    assert details["hardness"] == {"conflicts": ["stale potassium"], "traps": ["old note"]}
+    bad = text.replace("  traps:", "  trap:")
+    with pytest.raises(TemplateError, match="trap"):
+        load_template(write(tmp_path, bad))
+
+
 def test_train_instances_are_deterministic_and_avoid_excluded(tmp_path: Path) -> None:
     tpl = load_template(write(tmp_path, MINIMAL))
     exclude = {"pat-0007", "pat-0001"}
