@@ -4,15 +4,12 @@ instead of (or beside) ``calculate``."""
 
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from medsim.core.suite import Suite
-from medsim.tasks.loader import TaskLoadError, parse_task
+from medsim.tasks import packed
 from medsim.tasks.schema import Task
 
 TASKS_DIR = Path(__file__).parent / "tasks"
@@ -32,27 +29,11 @@ class PackedSuite(Suite):
         return list(load_packed(str(self.packed)))
 
 
-@lru_cache(maxsize=8)
 def load_packed(path: str) -> tuple[Task, ...]:
     """Tasks from a gzip NDJSON file, sorted by id; errors name the file, line and field."""
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    except OSError as exc:
-        raise TaskLoadError(
-            f"{path}: cannot read ({exc}); regenerate it with "
-            "python -m medsim.environments.medcalc.generate"
-        ) from None
-    tasks: list[Task] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaskLoadError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
-        tasks.append(parse_task(data, f"{path}:{n}"))
-    return tuple(sorted(tasks, key=lambda t: t.id))
+    return packed.load_packed(
+        path, "regenerate it with python -m medsim.environments.medcalc.generate"
+    )
 
 
 def with_tool_style(tasks: list[Task], style: str) -> list[Task]:

@@ -1,4 +1,5 @@
-"""``medsim tasks list|show|validate SUITE``: inspect and check a suite's task files.
+"""``medsim tasks list|show|validate|generate SUITE``: inspect and check a suite's task files
+(``generate``, for template suites: :mod:`medsim.cli.tasks_generate`).
 
 SUITE is a suite name (``demo``), an env id (``Demo-v0``) or a path to a task file or folder
 (validated as an ad-hoc suite on the default cohort).
@@ -37,6 +38,9 @@ def register(subparsers: Any) -> None:
         "--data", help="EHR data (Bundle/NDJSON file or folder) instead of the cohort"
     )
     p_val.set_defaults(func=cmd_validate)
+    from medsim.cli import tasks_generate
+
+    tasks_generate.register(sub)
 
 
 def _suite(ref: str) -> Any:

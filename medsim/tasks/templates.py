@@ -29,7 +29,7 @@ import json
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 import numpy as np
@@ -103,7 +103,9 @@ class Template(BaseModel):
     title: str
     specialty: str
     task_type: str
-    difficulty: str = "medium"
+    #: The author's expectation; the label tasks carry is computed by the difficulty rule
+    #: (:mod:`medsim.tasks.difficulty`) and a suite test checks the two agree.
+    difficulty: Literal["easy", "medium", "hard"] | None = None
     tags: list[str] = Field(default_factory=list)
     hardness: Hardness = Field(default_factory=Hardness)
     rationale: str
@@ -115,6 +117,7 @@ class Template(BaseModel):
     train: TrainSpec = Field(default_factory=TrainSpec)
     task: str
     path: str = ""
+    digest: str = ""  # sha256 (first 16 hex) of the file: train files record it to spot staleness
 
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -173,13 +176,15 @@ def load_template(path: str | Path) -> Template:
     """Parse and check a template file (its instances' parameters must all be present)."""
     p = Path(path)
     try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+        text = p.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
         raise TemplateError(f"{p}: cannot read template: {exc}") from None
     if not isinstance(data, dict):
         raise TemplateError(f"{p}: a template must be a mapping")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     try:
-        tpl = Template.model_validate({**data, "path": str(p)})
+        tpl = Template.model_validate({**data, "path": str(p), "digest": digest})
     except ValidationError as exc:
         raise TemplateError(f"{p}: {exc}") from None
     try:
@@ -267,6 +272,7 @@ def _details(tpl: Template, inst: Instance, ctx: Json, cites: dict[str, list[str
         "checkpoint_citations": cites,
         "review": tpl.review,
         "hardness": tpl.hardness.model_dump(),
+        "template_digest": tpl.digest,
     }
 
 
@@ -293,7 +299,7 @@ def instantiate(tpl: Template, inst: Instance, extra: Json | None = None) -> Tas
         if isinstance(cp, dict) and "cites" in cp:
             cites[str(cp.get("id"))] = list(cp.pop("cites") or [])
     meta = dict(body.pop("metadata", None) or {})
-    meta.setdefault("difficulty", tpl.difficulty)
+    meta.setdefault("difficulty", tpl.difficulty or "medium")  # suites apply the computed rule
     meta["tags"] = [*tpl.tags, *meta.get("tags", [])]
     meta.setdefault("source", f"medsim scenario template {tpl.template} v{tpl.version}")
     meta["details"] = _details(tpl, inst, ctx, cites)
@@ -330,10 +336,15 @@ def eligible_patients(tpl: Template, exclude: set[str], at: str) -> list[str]:
     ]
 
 
-def train_instance(tpl: Template, index: int, exclude: set[str], seed: int = 0) -> Instance:
-    """Train instance ``index`` of ``tpl``: a patient outside ``exclude``, drawn parameters and
-    task time. Deterministic in (template, version, index, seed)."""
-    rng = np.random.default_rng(seed_for(tpl.template, tpl.version, index, seed))
+def train_instance(
+    tpl: Template, index: int, exclude: set[str], seed: int = 0, *, kind: str = "train"
+) -> Instance:
+    """Generated instance ``index`` of ``tpl``: a patient outside ``exclude``, drawn parameters
+    and task time. Deterministic in (template, version, index, seed, kind). ``kind`` "train"
+    gives train instances (ids ``<template>-train-NNNN``); any other kind (``regen<seed>``) an
+    independent stream of test-like instances (split "test", ids ``<template>-<kind>-NN``)."""
+    parts: tuple[object, ...] = (tpl.template, tpl.version, index, seed)
+    rng = np.random.default_rng(seed_for(*parts) if kind == "train" else seed_for(*parts, kind))
     lo = datetime.fromisoformat(tpl.train.now[0]).date()
     hi = datetime.fromisoformat(tpl.train.now[1]).date()
     day = lo + timedelta(days=int(rng.integers(0, (hi - lo).days + 1)))
@@ -341,16 +352,17 @@ def train_instance(tpl: Template, index: int, exclude: set[str], seed: int = 0) 
     now = datetime.combine(day, time(hour, 0), tzinfo=UTC)
     pool = eligible_patients(tpl, exclude, day.isoformat())
     if not pool:
-        raise TemplateError(f"{tpl.path}: no cohort patient is eligible for a train instance")
+        raise TemplateError(f"{tpl.path}: no cohort patient is eligible for a {kind} instance")
     patient = pool[int(rng.integers(0, len(pool)))]
     prof = profiles()[patient]
     params = {name: draw(spec, rng, name, prof) for name, spec in tpl.parameters.items()}
+    train = kind == "train"
     return Instance(
-        id=f"{tpl.template}-train-{index:04d}",
+        id=f"{tpl.template}-train-{index:04d}" if train else f"{tpl.template}-{kind}-{index:02d}",
         patient=patient,
         now=now,
         params=params,
-        split="train",
+        split="train" if train else "test",
     )
 
 

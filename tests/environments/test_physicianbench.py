@@ -4,8 +4,11 @@ the same test; the AUTHORING guide's example is the real template."""
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ import pytest
 import medsim
 from medsim.core.validate import validate_tasks
 from medsim.environments.physicianbench import SUITE, make_env
+from medsim.tasks.packed import load_packed
 from medsim.tasks.schema import Task
 
 ROOT = Path(__file__).resolve().parents[2] / "environments" / "physicianbench"
@@ -28,6 +32,11 @@ CATEGORIES = {"data_retrieval", "clinical_reasoning", "action_execution", "docum
 @pytest.fixture(scope="module")
 def test_tasks() -> list[Task]:
     return SUITE.tasks()
+
+
+@pytest.fixture(scope="module")
+def shipped_train() -> list[Task]:
+    return SUITE.train_tasks()
 
 
 def test_make_works_without_server_or_key() -> None:
@@ -68,13 +77,13 @@ def test_task_metadata_is_complete(test_tasks: list[Task]) -> None:
 
 
 def test_train_split_is_patient_disjoint_and_deterministic() -> None:
-    train = SUITE.train_tasks(8)
+    train = SUITE.train_tasks(2)
     test_patients = SUITE.test_patients()
     assert test_patients == {t.patient for t in SUITE.tasks()}
     assert not {t.patient for t in train} & test_patients
-    again = SUITE.train_tasks(8, 0)
+    again = SUITE.train_tasks(2, 0)
     assert [t.model_dump() for t in train] == [t.model_dump() for t in again]
-    other = SUITE.train_tasks(8, 1)
+    other = SUITE.train_tasks(2, 1)
     assert [t.model_dump() for t in train] != [t.model_dump() for t in other]
     assert {t.split for t in train} == {"train"}
 
@@ -90,15 +99,130 @@ def test_train_split_env_same_seed_same_instance() -> None:
         make_env(split="dev")
 
 
-def test_train_sample_reference_and_controls() -> None:
-    """8 train instances per template, 224 in all (issue 13 asks for a sample of at least 200;
-    MEDSIM_PB_TRAIN=30 runs the whole train split)."""
-    per_template = int(os.environ.get("MEDSIM_PB_TRAIN", "8"))
-    sample = SUITE.train_tasks(per_template, seed=0)
-    assert len(sample) == per_template * len(SUITE.templates())
-    reports = validate_tasks(SUITE, sample)
-    for report in reports:
+def test_patient_rule_two_curated_instances_at_most_and_train_never_on_them(
+    shipped_train: list[Task],
+) -> None:
+    """A cohort patient hosts at most 2 curated test instances across all templates; no train
+    instance (shipped or generated) ever uses a patient who hosts one."""
+    hosts = Counter(inst.patient for tpl in SUITE.templates() for inst in tpl.instances)
+    assert max(hosts.values()) <= 2, [p for p, n in hosts.items() if n > 2]
+    test_patients = set(hosts)
+    assert not {t.patient for t in shipped_train} & test_patients
+    assert not {t.patient for t in SUITE.generate("train", 60, seed=3)} & test_patients
+
+
+def test_shipped_train_set_is_large_distinct_current_and_patient_disjoint(
+    shipped_train: list[Task],
+) -> None:
+    """>= 1,000 distinct instances (template, patient, now, parameters) over every template,
+    written from the current template files (else: medsim tasks generate ... --ship)."""
+    assert SUITE.train_file is not None and SUITE.train_file.exists()
+    keys = {
+        (
+            t.metadata.details["template"],
+            t.patient,
+            t.now.isoformat(),
+            json.dumps(t.metadata.details["parameters"], sort_keys=True),
+        )
+        for t in shipped_train
+    }
+    assert len(shipped_train) >= 1000 and len(keys) == len(shipped_train)
+    assert {t.split for t in shipped_train} == {"train"}
+    loaded = load_packed(str(SUITE.train_file))
+    current = {tpl.template: tpl.digest for tpl in SUITE.templates()}
+    stored = {
+        (t.metadata.details["template"], t.metadata.details["template_digest"]) for t in loaded
+    }
+    assert stored == set(current.items()), (
+        "the shipped train set is stale: medsim tasks generate PhysicianBench-v0 --split train --ship"
+    )
+    per_template = Counter(t.metadata.details["template"] for t in shipped_train)
+    assert min(per_template.values()) >= 1000 // len(current)
+
+
+def test_shipped_train_sample_reference_and_controls(shipped_train: list[Task]) -> None:
+    """A sample of the shipped train set (1 instance per template by default; MEDSIM_PB_TRAIN=N
+    takes N per template, MEDSIM_PB_TRAIN=all the whole set): reference 1.0, controls < 1."""
+    wanted = os.environ.get("MEDSIM_PB_TRAIN", "1")
+    by_template: dict[str, list[Task]] = {}
+    for task in shipped_train:
+        by_template.setdefault(task.metadata.details["template"], []).append(task)
+    rng = random.Random(0)
+    sample = [
+        t
+        for tasks in by_template.values()
+        for t in (tasks if wanted == "all" else rng.sample(tasks, min(int(wanted), len(tasks))))
+    ]
+    assert len(sample) >= len(SUITE.templates())
+    for report in validate_tasks(SUITE, sample):
         assert report.ok, (report.task_id, report.problems)
+        assert report.scores["reference"] == 1.0
+
+
+def test_train_env_loads_the_shipped_set(shipped_train: list[Task]) -> None:
+    env = make_env(split="train")
+    assert [t.id for t in env.unwrapped.tasks] == [t.id for t in shipped_train]
+    env.reset(seed=1)
+    assert env.task.split == "train" and env.task.patient not in SUITE.test_patients()
+    env.close()
+
+
+def _mix(tasks: list[Task]) -> dict[str, Counter[str]]:
+    return {
+        "specialty": Counter(t.specialty for t in tasks),
+        "task_type": Counter(t.workflow for t in tasks),
+        "difficulty": Counter(t.metadata.difficulty for t in tasks),
+        "template": Counter(t.metadata.details["template"] for t in tasks),
+    }
+
+
+def test_regenerated_sets_keep_the_test_mix(test_tasks: list[Task]) -> None:
+    """Contamination resistance: two seeds give two fresh sets with the test split's
+    specialty, task type and difficulty mix, on non-test patients (unless tagged)."""
+    want = _mix(test_tasks)
+    test_patients = SUITE.test_patients()
+    sets = [SUITE.generate("test", seed=s) for s in (1, 2)]
+    for regen in sets:
+        assert _mix(regen) == want
+        assert not {t.id for t in regen} & {t.id for t in test_tasks}
+        for t in regen:
+            assert t.split == "test" and "regenerated" in t.metadata.tags
+            if t.patient in test_patients:
+                assert "reused-test-patient" in t.metadata.tags, t.id
+    first = {(t.patient, t.now, json.dumps(t.metadata.details["parameters"])) for t in sets[0]}
+    second = {(t.patient, t.now, json.dumps(t.metadata.details["parameters"])) for t in sets[1]}
+    assert not first & second
+    sample = random.Random(0).sample(sets[0], 6)
+    for report in validate_tasks(SUITE, sample):
+        assert report.ok, (report.task_id, report.problems)
+    env = make_env(split="regenerated", variant_seed=2)
+    env.reset(seed=0)
+    assert "regenerated" in env.task.metadata.tags
+    env.close()
+
+
+def test_difficulty_follows_the_rule(test_tasks: list[Task]) -> None:
+    """hard <=> >= 40 reference tool calls on every curated instance, >= 1 conflict and >= 1
+    trap; every task carries its template's label; a declared label agrees with the rule."""
+    rated = SUITE.difficulty()
+    by_template: dict[str, list[Task]] = {}
+    for task in test_tasks:
+        by_template.setdefault(task.metadata.details["template"], []).append(task)
+    for tpl in SUITE.templates():
+        tasks = by_template[tpl.template]
+        label = rated[tpl.template].label()
+        hard = (
+            min(len(t.reference_solution) for t in tasks) >= 40
+            and len(tpl.hardness.conflicts) >= 1
+            and len(tpl.hardness.traps) >= 1
+        )
+        assert (label == "hard") == hard, tpl.template
+        assert {t.metadata.difficulty for t in tasks} == {label}, tpl.template
+        if tpl.difficulty is not None:
+            assert tpl.difficulty == label, (
+                f"{tpl.path}: declares difficulty {tpl.difficulty} but the rule gives {label} "
+                f"({rated[tpl.template].as_dict()}); remove the line or fix the template"
+            )
 
 
 def test_authoring_example_is_the_real_template() -> None:
