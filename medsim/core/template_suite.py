@@ -91,26 +91,34 @@ class TemplateSuite(Suite):
         return tasks
 
     def shipped_train_tasks(self) -> list[Task]:
-        """The tasks of ``train_file``; a template whose file changed since (or that the file
-        lacks) gets ``train.count`` fresh instances instead, with a warning to regenerate."""
+        """The tasks of ``train_file``; a template whose file changed since, that the file lacks,
+        or one of whose instances sits on a patient who now hosts a test task gets
+        ``train.count`` fresh instances instead, with a warning to regenerate."""
         if self.train_file is None:
             raise FileNotFoundError(f"suite {self.name} ships no train file")
         loaded = load_packed(str(self.train_file), "regenerate it with medsim tasks generate")
         current = {t.template: t.digest for t in self.templates()}
-        fresh = [t for t in loaded if _digest(t) == current.get(_template_of(t))]
-        have = {_template_of(t) for t in fresh}
-        stale = sorted(set(current) - have)
+        test_patients = self.test_patients()
+        changed = {  # changed since, or an instance on a patient who now hosts a test task
+            _template_of(t)
+            for t in loaded
+            if _digest(t) != current.get(_template_of(t)) or t.patient in test_patients
+        }
+        missing = set(current) - {_template_of(t) for t in loaded}
+        stale = sorted((changed | missing) & set(current))
+        fresh = [t for t in loaded if _template_of(t) in current and _template_of(t) not in stale]
         if not stale:
             return fresh
         warnings.warn(
             f"{self.train_file}: no current instances of {', '.join(stale)} (template new or "
-            "changed); generating them now - rerun medsim tasks generate to ship them",
+            "changed, or a train patient now hosts a test task); generating them now - rerun "
+            "medsim tasks generate --split train --ship",
             stacklevel=2,
         )
         extra = [
             t
-            for t in _train_tasks(self._dirs(), self._context(), None, 0)
-            if _template_of(t) in stale
+            for name in stale
+            for t in _template_train(self._dirs(), self._context(), name, None, 0)
         ]
         return sorted([*fresh, *extra], key=lambda t: t.id)
 
@@ -201,19 +209,29 @@ def _exclude(templates: tuple[Template, ...]) -> set[str]:
 def _train_tasks(
     dirs: tuple[str, ...], context: str, count: int | None, seed: int
 ) -> tuple[Task, ...]:
+    tasks = [
+        t
+        for tpl in _templates(dirs)
+        for t in _template_train(dirs, context, tpl.template, count, seed)
+    ]
+    return tuple(sorted(tasks, key=lambda t: t.id))
+
+
+@lru_cache(maxsize=256)
+def _template_train(
+    dirs: tuple[str, ...], context: str, template: str, count: int | None, seed: int
+) -> tuple[Task, ...]:
+    """``count`` (default ``train.count``) train instances of one template."""
     extra: dict[str, Any] = json.loads(context)
     templates = _templates(dirs)
-    ratings = _ratings(dirs, context)
+    tpl = next(t for t in templates if t.template == template)
+    rating = _ratings(dirs, context).get(template)
     exclude = _exclude(templates)
-    tasks: list[Task] = []
-    for tpl in templates:
-        n = tpl.train.count if count is None else count
-        rating = ratings.get(tpl.template)
-        tasks.extend(
-            _rated(instantiate(tpl, train_instance(tpl, i, exclude, seed), extra), rating)
-            for i in range(n)
-        )
-    return tuple(sorted(tasks, key=lambda t: t.id))
+    n = tpl.train.count if count is None else count
+    return tuple(
+        _rated(instantiate(tpl, train_instance(tpl, i, exclude, seed), extra), rating)
+        for i in range(n)
+    )
 
 
 def _key(tpl: Template, patient: str, now: str, params: dict[str, Any]) -> str:

@@ -79,7 +79,7 @@ def _condition_names(source: str) -> set[str]:
     tree = _ENV.parse(source)
     names: set[str] = set()
     for node in tree.find_all((nodes.If, nodes.CondExpr)):
-        test = node.test
+        test: nodes.Node | None = getattr(node, "test", None)  # If and CondExpr both have one
         if test is not None:  # find_all skips the node itself: a bare ``{% if x %}`` is a Name
             found = [test, *test.find_all(nodes.Name)]
             names.update(n.name for n in found if isinstance(n, nodes.Name))

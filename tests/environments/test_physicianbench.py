@@ -286,6 +286,14 @@ def test_readme_counts_match_the_suite(test_tasks: list[Task]) -> None:
     }
     for tpl in SUITE.templates():
         assert f"`{tpl.template}`" in text, tpl.template
+    # the by-specialty / task-type / difficulty / category block is the generated one
+    # (python -m medsim.environments.physicianbench.counts --write)
+    from medsim.environments.physicianbench.counts import counts_block, readme_block
+
+    assert readme_block(text) == counts_block()
+    difficulty = Counter(t.metadata.difficulty for t in test_tasks)
+    for level in ("easy", "medium", "hard"):
+        assert f"| {level} | {difficulty[level]} |" in text
 
 
 def test_cli_lists_and_demos_the_suite(capsys: pytest.CaptureFixture[str]) -> None:
@@ -322,3 +330,28 @@ def test_guideline_alternatives_are_accepted(test_tasks: list[Task]) -> None:
     result = run_episode(env, ScriptedAgent(actions, "alternate-day"), task_id=task.id, seed=0)
     env.close()
     assert result.score == 1.0, result.record.grade
+
+
+def test_stale_train_file_regenerates_the_missing_template(
+    tmp_path: Path, shipped_train: list[Task]
+) -> None:
+    """A template the shipped file lacks (new, or changed since) is generated at load, with a
+    warning naming it; the other templates come from the file unchanged."""
+    from dataclasses import replace
+
+    from medsim.tasks.packed import task_records, write
+
+    target = "subclinical-hypothyroidism"
+    kept = [t for t in shipped_train if t.metadata.details["template"] != target]
+    path = tmp_path / "train.ndjson.xz"
+    write(path, task_records(kept))
+    suite = replace(SUITE, train_file=path)
+    with pytest.warns(UserWarning, match=target):
+        loaded = suite.train_tasks(validate=False)
+    regenerated = [t for t in loaded if t.metadata.details["template"] == target]
+    tpl = next(t for t in SUITE.templates() if t.template == target)
+    assert len(regenerated) == tpl.train.count
+    assert not {t.patient for t in regenerated} & SUITE.test_patients()
+    assert [t.id for t in loaded if t.metadata.details["template"] != target] == [
+        t.id for t in kept
+    ]
