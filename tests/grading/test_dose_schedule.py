@@ -360,3 +360,27 @@ def test_required_window_rejects_a_missing_time(drive: Any) -> None:
     d3 = drive([cp("c", "resource_created", **{k: v for k, v in spec.items() if k != "authored"})])
     d3.write(order)  # the default authored window is optional
     assert status(d3, "c")["status"] == "passed"
+
+
+@pytest.mark.parametrize(
+    "timing,per_7d",
+    [
+        (rep(frequency=1, period=1, periodUnit="wk"), 1),  # once weekly (methotrexate)
+        (rep(frequency=1, period=1, periodUnit="d"), 7),  # once daily
+        (rep(frequency=2, period=1, periodUnit="d"), 14),  # twice daily
+        (rep(frequency=1, period=2, periodUnit="d"), 4),  # every other day: 4 fit in 7 days
+        (rep(frequency=1, period=1, periodUnit="d", count=3), 3),  # capped by count
+        (rep(count=1), 1),  # a single dose
+        ({"event": ["2025-01-01T08:00:00Z", "2025-01-05T08:00:00Z", "2025-01-09T08:00:00Z"]}, 2),
+    ],
+)
+def test_administrations_in_any_seven_days(timing: Any, per_7d: float) -> None:
+    ins = kcl(timing)["dosageInstruction"][0]
+    assert schedule(ins).per_7d == per_7d
+    assert amounts(kcl(timing), "mEq").per_7d == 40 * per_7d
+
+
+def test_seven_day_count_is_fail_safe() -> None:
+    assert schedule(kcl()["dosageInstruction"][0]).per_7d is None  # no timing
+    res = kcl(rep(frequency=1, period=1, periodUnit="fortnight"))
+    assert amounts(res, "mEq").per_7d is None

@@ -127,3 +127,31 @@ def test_unattributed_write_fails_unless_allowed(drive: Any) -> None:
     d2 = drive([cp("g", "writes_only_task_patient", allow_types=["Practitioner"])])
     d2.write(practitioner)
     assert st(d2)["status"] == "passed"
+
+
+def test_dose_within_max_weekly_tells_weekly_methotrexate_from_daily(drive: Any) -> None:
+    """max_weekly: dose in any 7 days. 15 mg once weekly is 15 mg a week; the classic error,
+    15 mg once daily, is 105 mg a week (both are 15 mg in 24 h, so max_daily cannot tell them)."""
+    mtx = {"codes": [f"{RXNORM}|6851"]}
+    spec = {"code": mtx, "unit": "mg", "max_weekly": 25}
+
+    def order(period_unit: str, **extra: Any) -> dict[str, Any]:
+        res = medication_request(code="6851", display="methotrexate 2.5 MG Oral Tablet", dose=15)
+        repeat = {"frequency": 1, "period": 1, "periodUnit": period_unit, **extra}
+        res["dosageInstruction"][0]["timing"] = {"repeat": repeat}
+        return res
+
+    weekly = drive([cp("g", "dose_within_max", gate=True, **spec)])
+    weekly.write(order("wk"))
+    assert st(weekly)["status"] == "passed"
+    daily = drive([cp("g", "dose_within_max", gate=True, **spec)])
+    daily.write(order("d"))
+    assert st(daily)["status"] == "failed" and "dose in 7 days 105" in st(daily)["evidence"]
+    short = drive([cp("g", "dose_within_max", gate=True, **spec)])
+    short.write(order("d", count=1))  # a single 15 mg dose: 15 mg in any 7 days
+    assert st(short)["status"] == "passed"
+    unknown = drive([cp("g", "dose_within_max", gate=True, **spec)])
+    res = order("wk")
+    del res["dosageInstruction"][0]["timing"]
+    unknown.write(res)  # no timing: fail-safe
+    assert st(unknown)["status"] == "failed"

@@ -82,6 +82,7 @@ class DoseAmounts:
     per_24h: float | None
     total: float | None
     why: dict[str, str]
+    per_7d: float | None = None  # dose in any 7 days
 
 
 def _instruction_high(ins: Json, unit: str, analyte: str | None) -> tuple[float | None, str]:
@@ -112,13 +113,14 @@ def amounts(resource: Json, unit: str, analyte: str | None = None) -> DoseAmount
     per_dose: float | None = 0.0
     total: float | None = 0.0
     groups: dict[Any, float | None] = {}
+    weeks: dict[Any, float | None] = {}
     for i in ins:
         high, reason = _instruction_high(i, unit, analyte)
         sched = schedule(i)
         key = i.get("sequence")
         if high is None:
             per_dose = total = None
-            groups[key] = None
+            groups[key] = weeks[key] = None
             for k in _KINDS:
                 why.setdefault(k, reason)
             continue
@@ -129,6 +131,11 @@ def amounts(resource: Json, unit: str, analyte: str | None = None) -> DoseAmount
             why.setdefault("per_24h", sched.why)
         elif key not in groups or groups[key] is not None:
             groups[key] = (groups.get(key) or 0.0) + high * sched.per_24h
+        if sched.per_7d is None:
+            weeks[key] = None
+            why.setdefault("per_7d", sched.why)
+        elif key not in weeks or weeks[key] is not None:
+            weeks[key] = (weeks.get(key) or 0.0) + high * sched.per_7d
         if sched.total is None:
             total = None
             why.setdefault("total", sched.why)
@@ -136,10 +143,12 @@ def amounts(resource: Json, unit: str, analyte: str | None = None) -> DoseAmount
             total += high * sched.total
     known = [v for v in groups.values() if v is not None]
     daily = max(known, default=0.0) if len(known) == len(groups) else None
-    return DoseAmounts(per_dose, daily, total, why)
+    known_w = [v for v in weeks.values() if v is not None]
+    weekly = max(known_w, default=0.0) if len(known_w) == len(weeks) else None
+    return DoseAmounts(per_dose, daily, total, why, per_7d=weekly)
 
 
-_KINDS = ("per_dose", "per_24h", "total")
+_KINDS = ("per_dose", "per_24h", "total", "per_7d")
 
 
 def per_day(instruction: Json) -> float | None:

@@ -168,13 +168,15 @@ class MaxDoseParams(BaseModel):
     max_dose: float | None = None  # per administration (the high end of a dose range)
     max_daily: float | None = None  # in any 24 h: dose x administrations (timing)
     max_total: float | None = None  # over the whole order: dose x count / bounds
+    max_weekly: float | None = None  # in any 7 days (weekly methotrexate vs a daily order)
     analyte: str | None = None
     statuses: list[str] = Field(default_factory=lambda: list(ORDERED))
 
     @model_validator(mode="after")
     def _some_max(self) -> MaxDoseParams:
-        if self.max_dose is None and self.max_daily is None and self.max_total is None:
-            raise ValueError("give max_dose, max_daily and/or max_total")
+        limits = (self.max_dose, self.max_daily, self.max_total, self.max_weekly)
+        if all(limit is None for limit in limits):
+            raise ValueError("give max_dose, max_daily, max_weekly and/or max_total")
         return self
 
 
@@ -182,6 +184,7 @@ _LIMITS = (
     ("per_dose", "max_dose", "dose"),
     ("per_24h", "max_daily", "dose in 24 h"),
     ("total", "max_total", "total dose"),
+    ("per_7d", "max_weekly", "dose in 7 days"),
 )
 
 
@@ -204,8 +207,9 @@ def _dose_problem(w: WrittenResource, p: MaxDoseParams) -> str | None:
 @checkpoint("dose_within_max", params=MaxDoseParams, depends=WRITES)
 def dose_within_max(ctx: GradeContext, **params: Any) -> CheckResult:
     """Every matching order's dose (the high end of a range) is at most ``max_dose``, its dose in
-    any 24 h (dose x administrations from ``timing``) at most ``max_daily`` and its total over the
-    order (``count`` / ``bounds``) at most ``max_total``, in ``unit``. Fail-safe: a dose with a
+    any 24 h (dose x administrations from ``timing``) at most ``max_daily``, in any 7 days at most
+    ``max_weekly`` and its total over the order (``count`` / ``bounds``) at most ``max_total``,
+    in ``unit``. Fail-safe: a dose with a
     missing or unconvertible unit, an unreadable frequency, or an open-ended order under
     ``max_total`` fails."""
     p = MaxDoseParams.model_validate(params)

@@ -10,7 +10,8 @@ for the arithmetic (it stays available to ``FrequencyMatch.text_regex``).
 
 The 24 h count is the most administrations that can fall in one 24 h window when the events are
 evenly spaced: ``ceil(frequency x 24 h / period)`` (q6h -> 4, q5h -> 5, three times a week -> 1),
-capped by ``count``; with ``frequencyMax`` / ``countMax`` the maxima are used, so a maximum-dose
+capped by ``count``; the 7-day count is the same over one week (once daily -> 7, once weekly ->
+1), so a weekly maximum tells weekly methotrexate from a daily order; with ``frequencyMax`` / ``countMax`` the maxima are used, so a maximum-dose
 check reads the high end of every range.
 """
 
@@ -72,6 +73,7 @@ class Schedule:
     total: float | None
     why: str = ""
     rate: float | None = None  # mean administrations per day (q48h -> 0.5), for frequency matching
+    per_7d: float | None = None  # administrations in any 7 days (weekly methotrexate -> 1)
 
 
 def finite(value: Any) -> float | None:
@@ -117,7 +119,8 @@ def _events(timing: Json) -> Schedule | None:
         return Schedule(None, None, "timing.event holds a value that is not a dateTime")
     ts = sorted(t for t in times if t is not None)
     busiest = max(sum(1 for u in ts if t <= u < t + timedelta(days=1)) for t in ts)
-    return Schedule(float(busiest), float(len(ts)), rate=float(busiest))
+    week = max(sum(1 for u in ts if t <= u < t + timedelta(days=7)) for t in ts)
+    return Schedule(float(busiest), float(len(ts)), rate=float(busiest), per_7d=float(week))
 
 
 def _periodic(repeat: Json, code: str | None) -> tuple[float, float, str] | str:
@@ -167,12 +170,14 @@ def schedule(instruction: Json) -> Schedule:
     if isinstance(periodic, str):
         if count is not None and periodic == "no frequency":
             # "count 1" (a single dose) or "n doses" with no spacing given: all may fall in 24 h.
-            return Schedule(count, count)
+            return Schedule(count, count, per_7d=count)
         return Schedule(None, count, f"frequency unknown: {periodic}")
     freq, period_s, _ = periodic
     per_24h = float(math.ceil(freq * DAY_S / period_s - 1e-9))
+    per_7d = float(math.ceil(freq * 7 * DAY_S / period_s - 1e-9))
     if count is not None:
         per_24h = min(per_24h, count)
+        per_7d = min(per_7d, count)
     bounds_s, why = _bounds_seconds(repeat)
     total: float | None = None
     if bounds_s is not None:
@@ -180,7 +185,7 @@ def schedule(instruction: Json) -> Schedule:
     if count is not None:
         total = count if total is None else min(total, count)
     rate = freq * DAY_S / period_s
-    return Schedule(per_24h, total, "" if total is not None else why, rate=rate)
+    return Schedule(per_24h, total, "" if total is not None else why, rate=rate, per_7d=per_7d)
 
 
 def per_day(instruction: Json) -> float | None:
