@@ -188,6 +188,9 @@ class Case(BaseModel):
     now: datetime = Field(default_factory=lambda: datetime.fromisoformat(DEFAULT_NOW))
     wrong_diagnosis: str = DEFAULT_WRONG
     decisive: list[list[str]] = Field(default_factory=list)
+    #: Diagnosis names the patient legitimately knows and may say (a chronic disease on their
+    #: chart, e.g. "gout" in a gout-flare case); removed from the leak guard's secrets.
+    patient_may_say: list[str] = Field(default_factory=list)
     train: Train = Field(default_factory=Train)
     path: str = Field(default="", exclude=True)
 
@@ -233,8 +236,10 @@ class Case(BaseModel):
         return [self.diagnosis.name, *self.diagnosis.aliases]
 
     def secrets(self) -> list[str]:
-        """What no patient may say: the diagnosis, its aliases, the hidden strings."""
-        return [*self.names(), *self.hidden]
+        """What no patient may say: the diagnosis, its aliases, the hidden strings (less the
+        names in ``patient_may_say``)."""
+        allowed = {a.strip().lower() for a in self.patient_may_say}
+        return [n for n in self.names() if n.strip().lower() not in allowed] + list(self.hidden)
 
     def patient_case(
         self,
