@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -86,7 +86,7 @@ def stem(word: str) -> str:
     return word
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def tokens(text: str) -> tuple[str, ...]:
     """The canonical, stemmed tokens of ``text`` (see module docstring)."""
     out = plain(text)
@@ -100,6 +100,7 @@ def _contains(seq: Sequence[str], sub: Sequence[str]) -> bool:
     return n > 0 and any(tuple(seq[i : i + n]) == tuple(sub) for i in range(len(seq) - n + 1))
 
 
+@lru_cache(maxsize=1 << 16)
 def intent_matches(question: str, intent: str) -> bool:
     """Whether ``question`` asks about ``intent`` (contiguous, or every content word present)."""
     q = tokens(question)
