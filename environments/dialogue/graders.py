@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medsim.environments.dialogue.matching import diagnosis_verdict, plan_hits
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -27,7 +28,6 @@ from medsim.grading.checkpoints.registry import (
     pending,
 )
 from medsim.patients.intents import FactIntent, match_facts
-from medsim.environments.dialogue.matching import diagnosis_verdict, plan_hits
 
 SUBMIT = "submit_diagnosis"
 ASK = "ask_patient"
@@ -88,7 +88,7 @@ def dialogue_asked(
     target = FactIntent(fact, tuple(intents), category, system)
     pool = [target if k == fact else FactIntent(k, tuple(v)) for k, v in others.items()]
     if fact not in others:
-        pool.insert(0, target)
+        pool = [target, *pool]
     questions = [
         str(c.arguments.get("question", ""))
         for c in ctx.record.tool_calls

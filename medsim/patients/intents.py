@@ -30,10 +30,72 @@ import yaml
 MAX_FACTS = 3
 
 STOPWORDS = frozenset(
-    "a an the of to in on at for with and or any you your yours do does did is are was were be "
-    "have has had it its this that there me my i we about how what when where which who why "
-    "ever been feel feeling felt can could would should will tell please experience experienced "
-    "having get got some anything something".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "and",
+        "or",
+        "any",
+        "you",
+        "your",
+        "yours",
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "have",
+        "has",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "there",
+        "me",
+        "my",
+        "i",
+        "we",
+        "about",
+        "how",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "ever",
+        "been",
+        "feel",
+        "feeling",
+        "felt",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "tell",
+        "please",
+        "experience",
+        "experienced",
+        "having",
+        "get",
+        "got",
+        "some",
+        "anything",
+        "something",
+    ]
 )
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -148,9 +210,7 @@ def match_facts(
     hits = [f for f in facts if fact_matches(question, f)]
     if len(hits) < limit:
         named = set(systems_named(question))
-        hits += [
-            f for f in facts if f not in hits and f.category == "ros" and f.system in named
-        ]
+        hits += [f for f in facts if f not in hits and f.category == "ros" and f.system in named]
     return hits[:limit]
 
 

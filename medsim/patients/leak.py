@@ -34,12 +34,74 @@ REDACTED = "[redacted]"
 
 #: Words a secret does not need for a mention to count (qualifiers, not the disease itself).
 GENERIC = frozenset(
-    "acute chronic disease disorder syndrome type stage primary secondary left right bilateral "
-    "inferior anterior posterior lateral severe mild moderate with without due to of the and in "
-    "a an uncomplicated unspecified new onset community acquired episode".split()
+    [
+        "acute",
+        "chronic",
+        "disease",
+        "disorder",
+        "syndrome",
+        "type",
+        "stage",
+        "primary",
+        "secondary",
+        "left",
+        "right",
+        "bilateral",
+        "inferior",
+        "anterior",
+        "posterior",
+        "lateral",
+        "severe",
+        "mild",
+        "moderate",
+        "with",
+        "without",
+        "due",
+        "to",
+        "of",
+        "the",
+        "and",
+        "in",
+        "a",
+        "an",
+        "uncomplicated",
+        "unspecified",
+        "new",
+        "onset",
+        "community",
+        "acquired",
+        "episode",
+    ]
 )
 #: Capitalised initialisms that are ordinary words, never treated as a secret's abbreviation.
-WORDS = frozenset("AM AN AS AT BE BY DO GO HE IF IN IS IT ME MY NO OF ON OR SO TO UP US WE".split())
+WORDS = frozenset(
+    [
+        "AM",
+        "AN",
+        "AS",
+        "AT",
+        "BE",
+        "BY",
+        "DO",
+        "GO",
+        "HE",
+        "IF",
+        "IN",
+        "IS",
+        "IT",
+        "ME",
+        "MY",
+        "NO",
+        "OF",
+        "ON",
+        "OR",
+        "SO",
+        "TO",
+        "UP",
+        "US",
+        "WE",
+    ]
+)
 _SUFFIXES = (
     "itis", "isms", "ism", "ations", "ation", "ings", "ing", "ial", "ies", "ous", "ed", "es",
     "al", "um", "us", "ia", "ic", "s", "i", "y", "e",

@@ -25,7 +25,9 @@ STEMI = "dlg-cardio-stemi-e1"
 CASE_FILE = Path(SUITE.case(STEMI).path)
 
 
-@pytest.mark.parametrize("suite", [SUITE, PARTIAL_SUITE], ids=["Dialogue-v0", "Dialogue-Partial-v0"])
+@pytest.mark.parametrize(
+    "suite", [SUITE, PARTIAL_SUITE], ids=["Dialogue-v0", "Dialogue-Partial-v0"]
+)
 def test_every_case_reference_scores_one_and_controls_less(suite: Any) -> None:
     reports = validate_tasks(suite)
     assert len(reports) == len(suite.cases()) >= 10
@@ -103,7 +105,11 @@ def test_simulator_failure_is_an_infrastructure_error() -> None:
     env, _ = llm_env([LLMError("down")])
     env.reset(options={"task_id": STEMI})
     obs, reward, term, trunc, info = env.step("When did it start?")
-    assert info["error"]["type"] == "simulator_error" and (term, trunc, reward) == (False, True, 0.0)
+    assert info["error"]["type"] == "simulator_error" and (term, trunc, reward) == (
+        False,
+        True,
+        0.0,
+    )
     assert env.unwrapped.record.grade is None  # not graded: not the agent's failure
     assert info["transcript"] is not None
     env.close()
@@ -129,7 +135,10 @@ def test_moderator_decides_only_what_the_rules_cannot() -> None:
     task = SUITE.tasks()[0]
     steps = interview(SUITE.case(STEMI))
     plan = "primary PCI; aspirin"
-    submit = {"name": "submit_diagnosis", "arguments": {"diagnosis": "Heart attack of the inferior wall", "plan": plan}}
+    submit = {
+        "name": "submit_diagnosis",
+        "arguments": {"diagnosis": "Heart attack of the inferior wall", "plan": plan},
+    }
     result = run_episode(env, ScriptedAgent([*steps, submit]), task_id=STEMI, seed=0)
     assert result.record.grade["checkpoints"]["diagnosis"]["status"] == "passed"
     assert len(moderator.calls) == 1 and result.score == 1.0
@@ -138,6 +147,11 @@ def test_moderator_decides_only_what_the_rules_cannot() -> None:
     assert len(moderator.calls) == 1  # the rules matched: no call
     env.close()
     assert task.id
+    failing = make_env(moderator=FakeClient([LLMError("down")], retry=RetryPolicy(max_tries=1)))
+    result = run_episode(failing, ScriptedAgent([submit]), task_id=STEMI, seed=0)
+    assert result.last_info["error"]["type"] == "simulator_error" and result.truncated
+    assert result.record.grade is None
+    failing.close()
 
 
 @pytest.mark.parametrize("reward", ["sparse", "dense"])
@@ -151,8 +165,13 @@ def test_information_gain_rewards_sum_to_the_score(reward: str) -> None:
     # decisive sets {radiation, prior_angina}, {radiation, dyspnea}: Shapley 2/3, 1/6, 1/6; the
     # reference asks radiation and dyspnea (not prior_angina): 0.5 * (2/3 + 1/6)
     assert result.last_info["patient"]["info_gain_paid"] == pytest.approx(0.5 * 5 / 6)
-    guess = run_episode(env, ScriptedAgent(task.negative_controls[0].actions), task_id=STEMI, seed=0)
-    assert sum(guess.rewards) == pytest.approx(guess.score) and guess.last_info["patient"]["info_gain_paid"] == 0
+    guess = run_episode(
+        env, ScriptedAgent(task.negative_controls[0].actions), task_id=STEMI, seed=0
+    )
+    assert (
+        sum(guess.rewards) == pytest.approx(guess.score)
+        and guess.last_info["patient"]["info_gain_paid"] == 0
+    )
     env.close()
 
 
@@ -188,7 +207,12 @@ def test_abstain_ends_without_a_diagnosis_and_no_gate() -> None:
     grade = result.record.grade
     assert result.terminated and grade["checkpoints"]["diagnosis"]["status"] == "failed"
     assert not grade["gated"] and result.score == 0.0
-    asked = run_episode(env, ScriptedAgent([*interview(SUITE.case(STEMI), partial=True), abstain]), task_id=STEMI, seed=0)
+    asked = run_episode(
+        env,
+        ScriptedAgent([*interview(SUITE.case(STEMI), partial=True), abstain]),
+        task_id=STEMI,
+        seed=0,
+    )
     # partial STEMI: 3 red flags + 4 must-ask (onset, character are initial) pass; diagnosis (4),
     # differential (1) and 2 plan items fail: 7 of 14
     assert not asked.record.grade["gated"] and asked.score == pytest.approx(7 / 14)
@@ -200,12 +224,17 @@ def test_partial_case_shows_the_initial_facts_only() -> None:
     case = SUITE.case(STEMI)
     for fact in case.facts:
         assert (fact.answer in task.instruction) is fact.initial
-    assert "abstain" in task.tools and "abstain" not in next(t for t in SUITE.tasks() if t.id == STEMI).tools
+    assert (
+        "abstain" in task.tools
+        and "abstain" not in next(t for t in SUITE.tasks() if t.id == STEMI).tools
+    )
 
 
 def test_train_split_is_deterministic_and_patient_disjoint() -> None:
     a = SUITE.train_tasks(2, seed=0)
-    assert [(t.id, t.patient) for t in a] == [(t.id, t.patient) for t in SUITE.train_tasks(2, seed=0)]
+    assert [(t.id, t.patient) for t in a] == [
+        (t.id, t.patient) for t in SUITE.train_tasks(2, seed=0)
+    ]
     b = SUITE.train_tasks(2, seed=1)
     assert [t.patient for t in a] != [t.patient for t in b]
     assert not {t.patient for t in a + b} & SUITE.test_patients()
@@ -249,7 +278,10 @@ def write(tmp_path: Path, change: Any) -> Path:
     [
         (lambda d: d.update(colour="red"), "colour: Extra inputs are not permitted"),
         (lambda d: d.update(must_ask=["nope", "onset", "smoking"]), "must_ask names unknown fact"),
-        (lambda d: d["facts"][0].update(answer="The nurse said STEMI."), "facts.onset.answer mentions"),
+        (
+            lambda d: d["facts"][0].update(answer="The nurse said STEMI."),
+            "facts.onset.answer mentions",
+        ),
         (lambda d: d.update(facts=d["facts"][:5]), "at least 12 items"),
         (lambda d: d["diagnosis"].update(icd10=["I2119"]), "not ICD-10-CM codes"),
         (lambda d: d["diagnosis"].update(cites="nowhere"), "unknown citation"),

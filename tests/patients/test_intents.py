@@ -62,7 +62,10 @@ def test_body_system_question_reaches_only_that_systems_ros_facts() -> None:
 
 
 def test_a_question_reaches_at_most_max_facts() -> None:
-    facts = [FactIntent(f"f{i}", (word,)) for i, word in enumerate(["fever", "cough", "rash", "headache", "vomiting"])]
+    facts = [
+        FactIntent(f"f{i}", (word,))
+        for i, word in enumerate(["fever", "cough", "rash", "headache", "vomiting"])
+    ]
     hits = match_facts("Any fever, cough, rash, headache or vomiting?", facts)
     assert len(hits) == MAX_FACTS == 3
     assert [f.id for f in hits] == ["f0", "f1", "f2"]  # case order

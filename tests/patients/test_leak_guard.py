@@ -23,11 +23,16 @@ filler = st.lists(st.sampled_from(FILLER), min_size=0, max_size=8).map(" ".join)
 
 
 def vary_case(text: str, flags: list[bool]) -> str:
-    return "".join(c.upper() if f else c.lower() for c, f in zip(text, flags + [False] * len(text)))
+    return "".join(
+        c.upper() if f else c.lower()
+        for c, f in zip(text, flags + [False] * len(text), strict=False)
+    )
 
 
 @given(filler, filler, st.lists(st.booleans(), min_size=20, max_size=20))
-def test_direct_case_varied_mentions_are_redacted(before: str, after: str, flags: list[bool]) -> None:
+def test_direct_case_varied_mentions_are_redacted(
+    before: str, after: str, flags: list[bool]
+) -> None:
     secret = vary_case("pulmonary embolism", flags)
     text = f"{before} {secret} {after}"
     redacted, hits = GUARD.redact(text)
@@ -102,7 +107,10 @@ def test_counts_every_mention_and_keeps_the_rest() -> None:
     text = "Is it a PE? My uncle had a pulmonary embolism and a DVT. Troponin 1240."
     redacted, hits = GUARD.redact(text)
     assert len(hits) == 4
-    assert redacted == "Is it a [redacted]? My uncle had a [redacted] and a [redacted]. Troponin [redacted]."
+    assert (
+        redacted
+        == "Is it a [redacted]? My uncle had a [redacted] and a [redacted]. Troponin [redacted]."
+    )
 
 
 def test_generic_qualifiers_and_lowercase_initialisms() -> None:
@@ -110,7 +118,9 @@ def test_generic_qualifiers_and_lowercase_initialisms() -> None:
     assert guard.redact("a pulmonary embolism")[1] == ["Acute pulmonary embolism"]
     assert guard.redact("pneumonia")[1] == ["Community acquired pneumonia"]
     assert guard.redact("put a cap on it")[1] == []  # capitals only for generated initialisms
-    assert guard.redact("CAP")[1] == []  # "CAP" would need community+acquired+pneumonia initials kept
+    assert (
+        guard.redact("CAP")[1] == []
+    )  # "CAP" would need community+acquired+pneumonia initials kept
     assert guard.redact("it is not a word")[1] == []
 
 

@@ -69,8 +69,13 @@ def test_leak_guard_redacts_a_careless_fact(case: PatientCase) -> None:
 def test_lay_language_replaces_clinical_words() -> None:
     from medsim.patients import Fact
 
-    pcase = PatientCase("t-2", "cough", "I cough.", (Fact("x", "I had hemoptysis and dyspnea.", ("cough",)),))
-    assert ScriptedPatient(pcase).reply("cough?").text == "I had coughing up blood and short of breath."
+    pcase = PatientCase(
+        "t-2", "cough", "I cough.", (Fact("x", "I had hemoptysis and dyspnea.", ("cough",)),)
+    )
+    assert (
+        ScriptedPatient(pcase).reply("cough?").text
+        == "I had coughing up blood and short of breath."
+    )
 
 
 def test_replay_reproduces_a_recording_and_misses_loudly(case: PatientCase, tmp_path: Path) -> None:
@@ -108,13 +113,17 @@ def test_llm_prompt_holds_only_what_the_patient_knows(case: PatientCase) -> None
 
 
 def test_llm_patient_through_the_fake_client(case: PatientCase) -> None:
-    client = FakeClient(["It started this morning.", "Doctor, is it a stemi? My troponin was 1240."])
+    client = FakeClient(
+        ["It started this morning.", "Doctor, is it a stemi? My troponin was 1240."]
+    )
     patient = LLMPatient(case, client)
     first = patient.reply("When did it start?")
     assert first.text == "It started this morning." and first.fact_ids == ["onset"]
     assert first.usage["calls"] == 1 and first.usage["prompt_tokens"] > 0
     second = patient.reply("Anything else?")
-    assert second.redactions == 2 and "stemi" not in second.text.lower() and "1240" not in second.text
+    assert (
+        second.redactions == 2 and "stemi" not in second.text.lower() and "1240" not in second.text
+    )
     sent = client.calls[1]["messages"]
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
     assert sent[2]["content"] == "It started this morning."  # the history as the agent saw it
@@ -130,8 +139,13 @@ def test_llm_failure_is_a_simulator_error(case: PatientCase) -> None:
 
 
 def test_llm_patient_through_the_openai_stub_server(case: PatientCase) -> None:
-    with StubServer(["Two hours ago, doctor.", "Is it an inferior myocardial infarction with ST elevation?"], usage=(120, 9)) as stub:
-        client = OpenAIClient("gpt-4.1-mini", base_url=stub.base_url, api_key="dummy", retry=RetryPolicy(max_tries=1))
+    with StubServer(
+        ["Two hours ago, doctor.", "Is it an inferior myocardial infarction with ST elevation?"],
+        usage=(120, 9),
+    ) as stub:
+        client = OpenAIClient(
+            "gpt-4.1-mini", base_url=stub.base_url, api_key="dummy", retry=RetryPolicy(max_tries=1)
+        )
         patient = LLMPatient(case, client)
         first = patient.reply("When did it start?")
         second = patient.reply("What do you think it is?")
@@ -140,7 +154,10 @@ def test_llm_patient_through_the_openai_stub_server(case: PatientCase) -> None:
     assert first.usage["prompt_tokens"] == 120 and first.usage["completion_tokens"] == 9
     assert first.usage["cost_usd"] > 0  # priced from the packaged table
     assert second.redactions == 1 and "infarction" not in second.text
-    assert body["messages"][0]["role"] == "system" and "It goes down my left arm." in body["messages"][0]["content"]
+    assert (
+        body["messages"][0]["role"] == "system"
+        and "It goes down my left arm." in body["messages"][0]["content"]
+    )
     assert body["temperature"] == 0
 
 
@@ -148,7 +165,10 @@ def test_stub_server_failure_is_a_simulator_error(case: PatientCase) -> None:
     with StubServer(default_reply="x") as stub:
         stub.fail("500", times=5)
         client = OpenAIClient(
-            "m", base_url=stub.base_url, api_key="dummy", retry=RetryPolicy(max_tries=2, base_delay=0)
+            "m",
+            base_url=stub.base_url,
+            api_key="dummy",
+            retry=RetryPolicy(max_tries=2, base_delay=0),
         )
         with pytest.raises(SimulatorError):
             LLMPatient(case, client).reply("When did it start?")
