@@ -147,4 +147,11 @@ def make_partial_env(
     return _make(PARTIAL_SUITE, split, train_count, train_seed, kwargs)
 
 
-__all__ = ["PARTIAL_SUITE", "SUITE", "SYSTEM_PROMPT", "DialogueSuite", "make_env", "make_partial_env"]
+__all__ = [
+    "PARTIAL_SUITE",
+    "SUITE",
+    "SYSTEM_PROMPT",
+    "DialogueSuite",
+    "make_env",
+    "make_partial_env",
+]

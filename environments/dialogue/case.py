@@ -207,7 +207,8 @@ class Case(BaseModel):
         _unique("facts", fact_ids)
         _unique("exam", [e.id for e in self.exam])
         _unique("tests", [t.id for t in self.tests])
-        _unique("plan", [p.id for p in [*self.plan.required, *self.plan.dangerous]])
+        items: list[PlanItem | DangerousItem] = [*self.plan.required, *self.plan.dangerous]
+        _unique("plan", [p.id for p in items])
         for label, ids in (("must_ask", self.must_ask), ("red_flags", self.red_flags)):
             unknown = sorted(set(ids) - set(fact_ids))
             if unknown:
@@ -220,7 +221,7 @@ class Case(BaseModel):
         if not 3 <= initial <= 8:
             raise ValueError(f"{initial} facts are initial: true (3-8 required)")
         cited = {c.id for c in self.citations}
-        cites = [self.diagnosis.cites] + [p.cites for p in [*self.plan.required, *self.plan.dangerous]]
+        cites = [self.diagnosis.cites] + [p.cites for p in items]
         unknown = sorted(set(cites) - cited)
         if unknown:
             raise ValueError(f"cites names unknown citation(s) {unknown}")
@@ -251,7 +252,9 @@ class Case(BaseModel):
         ``answers`` replaces some facts' answers (a train host's own chart: chart.py)."""
         answers = answers or {}
         facts = tuple(
-            Fact(f.id, answers.get(f.id, f.answer), tuple(f.intents), f.category, f.system, f.initial)
+            Fact(
+                f.id, answers.get(f.id, f.answer), tuple(f.intents), f.category, f.system, f.initial
+            )
             for f in self.facts
         )
         persona = {k: str(v) for k, v in self.persona.model_dump().items() if v}

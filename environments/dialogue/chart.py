@@ -69,7 +69,9 @@ def chart_answers(prof: Profile) -> dict[str, str]:
         "pmh": f"I've been told I have {_listing(conditions)}."
         if conditions
         else "I don't have any long-term health problems that I know of.",
-        "medications": f"I take {_listing(meds)}." if meds else "I don't take any regular medicines.",
+        "medications": f"I take {_listing(meds)}."
+        if meds
+        else "I don't take any regular medicines.",
         "allergies": f"I'm allergic to {_listing(allergies)}."
         if allergies
         else "No allergies that I know of.",

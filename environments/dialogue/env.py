@@ -88,7 +88,9 @@ class DialogueEnv(ClinicalEnv):
         **kwargs: Any,
     ) -> None:
         if isinstance(patient, str) and patient not in ("scripted", "llm", "replay"):
-            raise ValueError(f"patient must be 'scripted', 'llm', 'replay' or a factory, not {patient!r}")
+            raise ValueError(
+                f"patient must be 'scripted', 'llm', 'replay' or a factory, not {patient!r}"
+            )
         if patient == "llm" and patient_client is None:
             raise ValueError("patient='llm' needs patient_client (a ChatClient or a spec string)")
         if patient == "replay" and replay is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medsim.environments.dialogue.matching import diagnosis_verdict, plan_hits
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -27,7 +28,6 @@ from medsim.grading.checkpoints.registry import (
     pending,
 )
 from medsim.patients.intents import FactIntent, match_facts
-from medsim.environments.dialogue.matching import diagnosis_verdict, plan_hits
 
 SUBMIT = "submit_diagnosis"
 ASK = "ask_patient"
@@ -69,8 +69,9 @@ class AskedParams(BaseModel):
     intents: list[str] = Field(min_length=1)
     category: str = "other"
     system: str | None = None
-    #: The case's other facts (id -> intents): a question reaches this fact only if it is among
-    #: the facts the matcher returns for it, exactly as the scripted patient answers.
+    #: The case's facts in case order (id -> intents): a question reaches this fact only if it
+    #: is among the (at most 3) facts the matcher returns for it, as the scripted patient
+    #: answers (other facts are matched by intent; only this one also by body system).
     others: dict[str, list[str]] = Field(default_factory=dict)
 
 
@@ -85,7 +86,9 @@ def dialogue_asked(
 ) -> CheckResult:
     """The agent asked about the fact (a question whose intent reaches it)."""
     target = FactIntent(fact, tuple(intents), category, system)
-    pool = [target] + [FactIntent(k, tuple(v)) for k, v in others.items() if k != fact]
+    pool = [target if k == fact else FactIntent(k, tuple(v)) for k, v in others.items()]
+    if fact not in others:
+        pool = [target, *pool]
     questions = [
         str(c.arguments.get("question", ""))
         for c in ctx.record.tool_calls

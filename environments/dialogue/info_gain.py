@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -38,14 +38,16 @@ EXACT_LIMIT = 14
 SAMPLES = 2000
 
 
-def _decisive_value(groups: Sequence[frozenset[str]]):  # type: ignore[no-untyped-def]
+def _decisive_value(groups: Sequence[frozenset[str]]) -> Callable[[frozenset[str]], float]:
     def v(coalition: frozenset[str]) -> float:
         return 1.0 if any(g <= coalition for g in groups) else 0.0
 
     return v
 
 
-def shapley(players: Sequence[str], groups: Sequence[frozenset[str]], seed: int = 0) -> dict[str, float]:
+def shapley(
+    players: Sequence[str], groups: Sequence[frozenset[str]], seed: int = 0
+) -> dict[str, float]:
     """Shapley values of the decisive-set game over ``players`` (see module docstring)."""
     v = _decisive_value(groups)
     n = len(players)

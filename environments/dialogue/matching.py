@@ -65,8 +65,7 @@ def primary(answer: str) -> str:
 def _occurrences(text: str, phrase: str) -> list[int]:
     """Word offsets where ``phrase`` starts in ``text`` (both normalised)."""
     words, want = text.split(), phrase.split()
-    n = len(want)
-    return [i for i in range(len(words) - n + 1) if n and words[i : i + n] == want]
+    return [i for i in range(len(words)) if want and words[i : i + len(want)] == want]
 
 
 def _negated(words: list[str], start: int) -> bool:

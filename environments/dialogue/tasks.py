@@ -189,7 +189,9 @@ def controls(case: Case, partial: bool) -> list[dict[str, Any]]:
                 "name": "dangerous_plan",
                 "actions": [
                     *steps,
-                    _submit(case.diagnosis.name, f"{plan}; {bad.any_of[0]}", case.diagnosis.icd10[0]),
+                    _submit(
+                        case.diagnosis.name, f"{plan}; {bad.any_of[0]}", case.diagnosis.icd10[0]
+                    ),
                 ],
                 "max_score": 0.0,
                 "must_fail": [f"danger_{bad.id}"],
@@ -199,7 +201,9 @@ def controls(case: Case, partial: bool) -> list[dict[str, Any]]:
     return out
 
 
-def instruction(case: Case, prof: Profile, now: datetime, partial: bool, split: str = "test") -> str:
+def instruction(
+    case: Case, prof: Profile, now: datetime, partial: bool, split: str = "test"
+) -> str:
     """What the agent is told at reset (never the diagnosis)."""
     p = case.presentation
     age = prof.age(now)
@@ -227,7 +231,12 @@ def instruction(case: Case, prof: Profile, now: datetime, partial: bool, split: 
 
 
 def build_task(
-    case: Case, patient: str, *, split: str = "test", task_id: str | None = None, partial: bool = False
+    case: Case,
+    patient: str,
+    *,
+    split: str = "test",
+    task_id: str | None = None,
+    partial: bool = False,
 ) -> Task:
     """One task of ``case`` on ``patient`` (errors name the case file)."""
     prof = _profile(case, patient)

@@ -165,7 +165,10 @@ def submit_diagnosis(
     }
     moderator = context.services.get("moderator")
     if moderator is not None:
-        out["moderator"] = moderator(diagnosis)
+        try:
+            out["moderator"] = moderator(diagnosis)
+        except SimulatorError as exc:
+            raise ToolError(str(exc), kind="simulator_error") from None
     return out
 
 

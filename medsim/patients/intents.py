@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -30,10 +30,72 @@ import yaml
 MAX_FACTS = 3
 
 STOPWORDS = frozenset(
-    "a an the of to in on at for with and or any you your yours do does did is are was were be "
-    "have has had it its this that there me my i we about how what when where which who why "
-    "ever been feel feeling felt can could would should will tell please experience experienced "
-    "having get got some anything something".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "and",
+        "or",
+        "any",
+        "you",
+        "your",
+        "yours",
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "have",
+        "has",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "there",
+        "me",
+        "my",
+        "i",
+        "we",
+        "about",
+        "how",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "ever",
+        "been",
+        "feel",
+        "feeling",
+        "felt",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "tell",
+        "please",
+        "experience",
+        "experienced",
+        "having",
+        "get",
+        "got",
+        "some",
+        "anything",
+        "something",
+    ]
 )
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -86,7 +148,7 @@ def stem(word: str) -> str:
     return word
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def tokens(text: str) -> tuple[str, ...]:
     """The canonical, stemmed tokens of ``text`` (see module docstring)."""
     out = plain(text)
@@ -100,6 +162,7 @@ def _contains(seq: Sequence[str], sub: Sequence[str]) -> bool:
     return n > 0 and any(tuple(seq[i : i + n]) == tuple(sub) for i in range(len(seq) - n + 1))
 
 
+@lru_cache(maxsize=1 << 16)
 def intent_matches(question: str, intent: str) -> bool:
     """Whether ``question`` asks about ``intent`` (contiguous, or every content word present)."""
     q = tokens(question)
@@ -147,9 +210,7 @@ def match_facts(
     hits = [f for f in facts if fact_matches(question, f)]
     if len(hits) < limit:
         named = set(systems_named(question))
-        hits += [
-            f for f in facts if f not in hits and f.category == "ros" and f.system in named
-        ]
+        hits += [f for f in facts if f not in hits and f.category == "ros" and f.system in named]
     return hits[:limit]
 
 

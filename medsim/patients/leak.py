@@ -6,7 +6,8 @@ secrets (the diagnosis, its aliases, the ``hidden`` strings) and finds each of t
 these forms:
 
 * **direct / case-varied**: the words themselves, any letter case ("stemi", "Pulmonary Embolism");
-* **paraphrased**: the secret's content words, inflected and in any order within a short window
+* **paraphrased**: the secret's content words, inflected, in other forms (venous = vein,
+  pulmonary = lung: ``data/word_forms.yaml``) and in any order within a short window
   ("an embolism in the pulmonary artery", "infarction of the myocardium": stems compared, so
   myocardial/myocardium and embolism/emboli meet);
 * **misspelt**: a content word of 5+ letters within one edit (two from 9 letters) of the secret's
@@ -27,17 +28,80 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 REDACTED = "[redacted]"
 
 #: Words a secret does not need for a mention to count (qualifiers, not the disease itself).
 GENERIC = frozenset(
-    "acute chronic disease disorder syndrome type stage primary secondary left right bilateral "
-    "inferior anterior posterior lateral severe mild moderate with without due to of the and in "
-    "a an uncomplicated unspecified new onset community acquired episode".split()
+    [
+        "acute",
+        "chronic",
+        "disease",
+        "disorder",
+        "syndrome",
+        "type",
+        "stage",
+        "primary",
+        "secondary",
+        "left",
+        "right",
+        "bilateral",
+        "inferior",
+        "anterior",
+        "posterior",
+        "lateral",
+        "severe",
+        "mild",
+        "moderate",
+        "with",
+        "without",
+        "due",
+        "to",
+        "of",
+        "the",
+        "and",
+        "in",
+        "a",
+        "an",
+        "uncomplicated",
+        "unspecified",
+        "new",
+        "onset",
+        "community",
+        "acquired",
+        "episode",
+    ]
 )
 #: Capitalised initialisms that are ordinary words, never treated as a secret's abbreviation.
-WORDS = frozenset("AM AN AS AT BE BY DO GO HE IF IN IS IT ME MY NO OF ON OR SO TO UP US WE".split())
+WORDS = frozenset(
+    [
+        "AM",
+        "AN",
+        "AS",
+        "AT",
+        "BE",
+        "BY",
+        "DO",
+        "GO",
+        "HE",
+        "IF",
+        "IN",
+        "IS",
+        "IT",
+        "ME",
+        "MY",
+        "NO",
+        "OF",
+        "ON",
+        "OR",
+        "SO",
+        "TO",
+        "UP",
+        "US",
+        "WE",
+    ]
+)
 _SUFFIXES = (
     "itis", "isms", "ism", "ations", "ation", "ings", "ing", "ial", "ies", "ous", "ed", "es",
     "al", "um", "us", "ia", "ic", "s", "i", "y", "e",
@@ -46,9 +110,23 @@ _TOKEN = re.compile(r"[A-Za-z0-9]+")
 _NUMBER = re.compile(r"^\d[\d,. ]*\d$|^\d$")
 
 
+@lru_cache(maxsize=1)
+def _forms() -> dict[str, str]:
+    """Other form -> canonical form (``data/word_forms.yaml``)."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("medsim.patients").joinpath("data", "word_forms.yaml").read_text("utf-8")
+    table = yaml.safe_load(text) or {}
+    return {str(v).lower(): str(k).lower() for k, vs in table.items() for v in vs}
+
+
+@lru_cache(maxsize=1 << 16)
 def root(word: str) -> str:
-    """A stem for comparing inflected forms (embolism/emboli/embolic -> embol)."""
-    w = word.lower()
+    """A stem for comparing inflected forms (embolism/emboli/embolic -> embol); other forms of
+    a body part (venous, pulmonary) become their canonical noun first."""
+    w = _forms().get(word.lower(), word.lower())
     for suffix in _SUFFIXES:
         if w.endswith(suffix) and len(w) - len(suffix) >= 4:
             return w[: -len(suffix)]
@@ -73,6 +151,7 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
+@lru_cache(maxsize=1 << 18)
 def word_matches(secret_word: str, token: str) -> bool:
     """``token`` is ``secret_word`` up to case, inflection or (for long words) a typo."""
     s, t = secret_word.lower(), token.lower()

@@ -49,7 +49,9 @@ class ReplayPatient(BasePatient):
         if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
             raise ValueError(f"{path}: a patient recording is {{'case': ..., 'answers': {{...}}}}")
         if data.get("case") != case.case_id:
-            raise ValueError(f"{path} was recorded for case {data.get('case')!r}, not {case.case_id!r}")
+            raise ValueError(
+                f"{path} was recorded for case {data.get('case')!r}, not {case.case_id!r}"
+            )
         return cls(case, data["answers"])
 
     def _respond(self, question: str) -> PatientReply:
@@ -60,8 +62,9 @@ class ReplayPatient(BasePatient):
                 f"replay patient: no recorded answer for question {len(self.history) + 1} "
                 f"({question!r:.60}) after this transcript (key {key})"
             )
-        ids = hit.get("fact_ids") or []
-        return PatientReply(str(hit.get("text", "")), [str(i) for i in ids])  # type: ignore[union-attr]
+        ids = hit.get("fact_ids")
+        fact_ids = [str(i) for i in ids] if isinstance(ids, list) else []
+        return PatientReply(str(hit.get("text", "")), fact_ids)
 
 
 class PatientRecorder(BasePatient):
