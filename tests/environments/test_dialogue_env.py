@@ -269,7 +269,11 @@ def test_train_split_is_deterministic_and_patient_disjoint() -> None:
     b = SUITE.train_tasks(2, seed=1)
     assert [t.patient for t in a] != [t.patient for t in b]
     assert not {t.patient for t in a + b} & SUITE.test_patients()
-    assert all(t.split == "train" for t in a) and len(a) == 2 * len(SUITE.cases())
+    assert all(t.split == "train" for t in a) and len(a) <= 2 * len(SUITE.cases())
+    hosts: dict[str, set[str]] = {}
+    for t in a:
+        hosts.setdefault(t.id.rsplit("-train-", 1)[0], set()).add(t.patient)
+    assert all(len(p) == len([t for t in a if t.id.startswith(c + "-train-")]) for c, p in hosts.items())
 
 
 def test_train_host_answers_history_from_its_own_chart() -> None:
