@@ -273,7 +273,9 @@ def test_train_split_is_deterministic_and_patient_disjoint() -> None:
     hosts: dict[str, set[str]] = {}
     for t in a:
         hosts.setdefault(t.id.rsplit("-train-", 1)[0], set()).add(t.patient)
-    assert all(len(p) == len([t for t in a if t.id.startswith(c + "-train-")]) for c, p in hosts.items())
+    assert all(
+        len(p) == len([t for t in a if t.id.startswith(c + "-train-")]) for c, p in hosts.items()
+    )
 
 
 def test_train_host_answers_history_from_its_own_chart() -> None:
