@@ -291,8 +291,10 @@ def train_patients(case: Case, exclude: set[str], count: int, seed: int) -> list
         for pid, prof in profiles().items()
         if pid not in exclude and not rule.problems(prof, case.now)
     ]
+    if not pool:
+        return []
     rng = np.random.default_rng(seed_for(case.id, case.version, seed))
-    picks = rng.choice(len(pool), size=min(count, len(pool)), replace=False) if pool else []
+    picks = rng.choice(len(pool), size=min(count, len(pool)), replace=False)
     return [pool[int(i)] for i in picks]
 
 
