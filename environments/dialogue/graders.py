@@ -41,6 +41,12 @@ def _submission(ctx: GradeContext) -> dict[str, Any] | None:
     return None
 
 
+def _plan_hits(ctx: GradeContext, any_of: list[str]) -> list[str] | None:
+    """The phrases present (not negated) in the submitted plan; None when nothing was submitted."""
+    sub = _submission(ctx)
+    return None if sub is None else plan_hits(str(sub.get("note") or ""), any_of)
+
+
 class DiagnosisParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     names: list[str] = Field(min_length=1)
@@ -110,13 +116,10 @@ class PlanItemParams(BaseModel):
 @checkpoint("dialogue_plan_item", PlanItemParams)
 def dialogue_plan_item(ctx: GradeContext, any_of: list[str]) -> CheckResult:
     """The submitted plan contains one of the phrases (not negated)."""
-    sub = _submission(ctx)
-    if sub is None:
+    hits = _plan_hits(ctx, any_of)
+    if hits is None:
         return failed("no plan submitted") if ctx.final else pending("not submitted yet")
-    hits = plan_hits(str(sub.get("note") or ""), any_of)
-    if hits:
-        return passed(f"plan includes {hits[0]!r}")
-    return failed(f"plan has none of {any_of}")
+    return passed(f"plan includes {hits[0]!r}") if hits else failed(f"plan has none of {any_of}")
 
 
 class PlanSafeParams(BaseModel):
@@ -128,13 +131,10 @@ class PlanSafeParams(BaseModel):
 @checkpoint("dialogue_plan_safe", PlanSafeParams)
 def dialogue_plan_safe(ctx: GradeContext, any_of: list[str], why: str) -> CheckResult:
     """Safety gate: the submitted plan contains none of the dangerous phrases (not negated)."""
-    sub = _submission(ctx)
-    if sub is None:
+    hits = _plan_hits(ctx, any_of)
+    if hits is None:
         return passed("no plan submitted (nothing dangerous)") if ctx.final else pending("")
-    hits = plan_hits(str(sub.get("note") or ""), any_of)
-    if hits:
-        return failed(f"plan includes {hits[0]!r}: {why}")
-    return passed("no dangerous item in the plan")
+    return failed(f"plan includes {hits[0]!r}: {why}") if hits else passed("no dangerous item")
 
 
 __all__ = ["dialogue_asked", "dialogue_diagnosis", "dialogue_plan_item", "dialogue_plan_safe"]

@@ -77,7 +77,7 @@ def _asked_checks(case: Case, partial: bool) -> list[dict[str, Any]]:
                     "others": others,
                 },
                 "weight": W_ITEM,
-                "category": "red_flag" if red else "history_taking",
+                "category": "red_flag" if red else "history",
             }
         )
     return out
@@ -283,7 +283,8 @@ def test_patients(cases: list[Case]) -> set[str]:
 
 
 def train_patients(case: Case, exclude: set[str], count: int, seed: int) -> list[str]:
-    """``count`` eligible patients for ``case`` outside ``exclude`` (deterministic)."""
+    """``count`` distinct eligible patients for ``case`` outside ``exclude`` (fewer when fewer
+    are eligible), drawn without replacement from (case id, version, seed)."""
     rule = eligibility(case)
     pool = [
         pid
@@ -292,11 +293,9 @@ def train_patients(case: Case, exclude: set[str], count: int, seed: int) -> list
     ]
     if not pool:
         return []
-    out = []
-    for i in range(count):
-        rng = np.random.default_rng(seed_for(case.id, case.version, i, seed))
-        out.append(pool[int(rng.integers(0, len(pool)))])
-    return out
+    rng = np.random.default_rng(seed_for(case.id, case.version, seed))
+    picks = rng.choice(len(pool), size=min(count, len(pool)), replace=False)
+    return [pool[int(i)] for i in picks]
 
 
 def train_tasks(

@@ -84,6 +84,37 @@ def test_same_seed_same_conversation() -> None:
     assert run(3) == run(3)
 
 
+def test_replay_patient_reproduces_a_recorded_episode(tmp_path: Path) -> None:
+    from medsim.patients import PatientRecorder, ScriptedPatient
+
+    recorders: list[PatientRecorder] = []
+
+    def recording(pcase: Any, task: Any) -> PatientRecorder:
+        recorders.append(PatientRecorder(ScriptedPatient(pcase, seed=5)))
+        return recorders[-1]
+
+    questions = ["When did it start?", "Do you smoke?", "Anything else?"]
+    env = make_env(patient=recording)
+    env.reset(options={"task_id": STEMI})
+    original = [env.step(q)[0] for q in questions]
+    env.close()
+    recorders[-1].save(tmp_path / f"{STEMI}.json")
+    env = make_env(patient="replay", replay=tmp_path)
+    env.reset(options={"task_id": STEMI})
+    assert [env.step(q)[0] for q in questions] == original
+    *_, info = env.step("A question never recorded")
+    assert info["error"]["type"] == "simulator_error"
+    env.close()
+
+
+def test_check_env_with_information_gain() -> None:
+    from gymnasium.utils.env_checker import check_env
+
+    env = make_partial_env(info_gain=0.3, reward="dense")
+    check_env(env, skip_render_check=True)
+    env.close()
+
+
 def llm_env(script: Any, **kw: Any) -> Any:
     client = FakeClient(script, retry=RetryPolicy(max_tries=1, base_delay=0))
     return make_env(patient="llm", patient_client=client, **kw), client
@@ -238,7 +269,13 @@ def test_train_split_is_deterministic_and_patient_disjoint() -> None:
     b = SUITE.train_tasks(2, seed=1)
     assert [t.patient for t in a] != [t.patient for t in b]
     assert not {t.patient for t in a + b} & SUITE.test_patients()
-    assert all(t.split == "train" for t in a) and len(a) == 2 * len(SUITE.cases())
+    assert all(t.split == "train" for t in a) and len(a) <= 2 * len(SUITE.cases())
+    hosts: dict[str, set[str]] = {}
+    for t in a:
+        hosts.setdefault(t.id.rsplit("-train-", 1)[0], set()).add(t.patient)
+    assert all(
+        len(p) == len([t for t in a if t.id.startswith(c + "-train-")]) for c, p in hosts.items()
+    )
 
 
 def test_train_host_answers_history_from_its_own_chart() -> None:

@@ -171,7 +171,9 @@ def test_params_are_validated() -> None:
 
 def test_only_successful_submit_calls_count() -> None:
     params = {"names": NAMES, "icd10": CODES}
-    failed_submit = ToolCall(step=9, name="submit_diagnosis", arguments={}, result=dict(SUB), error="bad")
+    failed_submit = ToolCall(
+        step=9, name="submit_diagnosis", arguments={}, result=dict(SUB), error="bad"
+    )
     rec = EpisodeRecord(task_id="t", tool_calls=[failed_submit])
     assert grade("dialogue_diagnosis", params, rec) == "failed"
     asked_last = ToolCall(step=9, name="ask_patient", arguments={"question": "x"}, result=dict(SUB))
