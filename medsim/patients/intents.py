@@ -158,8 +158,9 @@ def tokens(text: str) -> tuple[str, ...]:
 
 
 def _contains(seq: Sequence[str], sub: Sequence[str]) -> bool:
-    n = len(sub)
-    return n > 0 and any(tuple(seq[i : i + n]) == tuple(sub) for i in range(len(seq) - n + 1))
+    """``sub`` (non-empty) occurs in ``seq`` as a contiguous run."""
+    want = tuple(sub)
+    return bool(want) and any(tuple(seq[i : i + len(want)]) == want for i in range(len(seq)))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -208,9 +209,8 @@ def match_facts(
     of a body system the question names; at most ``limit``."""
     facts = list(facts)
     hits = [f for f in facts if fact_matches(question, f)]
-    if len(hits) < limit:
-        named = set(systems_named(question))
-        hits += [f for f in facts if f not in hits and f.category == "ros" and f.system in named]
+    named = set(systems_named(question))
+    hits += [f for f in facts if f not in hits and f.category == "ros" and f.system in named]
     return hits[:limit]
 
 

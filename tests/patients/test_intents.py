@@ -8,9 +8,12 @@ from medsim.patients.intents import (
     MAX_FACTS,
     FactIntent,
     fact_matches,
+    intent_matches,
     match_facts,
+    stem,
     system_of,
     systems_named,
+    tokens,
 )
 
 ONSET = FactIntent("onset", ("onset", "when did it start"))
@@ -77,3 +80,42 @@ def test_system_names() -> None:
     assert system_of("abdominal") == "gastrointestinal"
     assert system_of("spleen colour") is None
     assert systems_named("is your chest and your heart ok") == ["cardiovascular", "respiratory"]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("radiating", "radiat"),
+        ("tested", "test"),  # exactly 4 letters left
+        ("walks", "walk"),
+        ("feeling", "feel"),
+        ("pain", "pain"),  # 4 letters: kept
+        ("bled", "bled"),
+        ("pressure", "pressure"),  # no suffix of the list
+        ("sings", "sing"),
+        ("recreational_drugs", "recreational_drugs"),  # canonical tokens are kept whole
+    ],
+)
+def test_stem(word: str, expected: str) -> None:
+    assert stem(word) == expected
+
+
+def test_longest_synonym_first() -> None:
+    assert tokens("How long ago?") == ("onset",)  # not duration ("how long") + "ago"
+    assert tokens("Short of breath") == ("shortness_of_breath",)
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "expected"),
+    [
+        ("Is your calf on the left sore?", "left calf", True),  # every content word, any order
+        ("Is your left arm sore?", "left calf", False),  # all, not any
+        ("Is your right leg sore?", "left calf", False),
+        ("Is the calf sore?", "your calf", False),  # one content word: must be contiguous
+        ("knee pain?", "pain in the knee", True),  # stopwords are not required
+        ("anything?", "?!", False),  # an empty intent matches nothing
+        ("", "calf", False),
+    ],
+)
+def test_intent_matching_rules(question: str, intent: str, expected: bool) -> None:
+    assert intent_matches(question, intent) is expected
