@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medsim.patients.leak import REDACTED, LeakGuard, edit_distance
+from medsim.patients.leak import REDACTED, LeakGuard, edit_distance, root, word_matches
 
 SECRETS = ["Pulmonary embolism", "PE", "deep vein thrombosis", "1,240", "ST elevation"]
 GUARD = LeakGuard(SECRETS)
@@ -130,3 +131,66 @@ def test_edit_distance() -> None:
     assert edit_distance("embolism", "emblism", 2) == 1
     assert edit_distance("kitten", "sitting", 5) == 3
     assert edit_distance("abc", "abcdefgh", 2) == 3  # stops early beyond the limit
+
+
+def osa(a: str, b: str) -> int:
+    """Reference optimal-string-alignment distance (full table, no early stop)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+@given(st.text("abc", max_size=6), st.text("abc", max_size=6), st.integers(0, 3))
+def test_edit_distance_matches_a_reference(a: str, b: str, limit: int) -> None:
+    ref = osa(a, b)
+    got = edit_distance(a, b, limit)
+    assert got == ref if ref <= limit else got > limit
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("embolism", "embol"),
+        ("emboli", "embol"),
+        ("tested", "test"),
+        ("venous", "vein"),
+        ("tiny", "tiny"),
+    ],
+)
+def test_root(word: str, expected: str) -> None:
+    assert root(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("secret", "token", "expected"),
+    [
+        ("embolism", "Embolism", True),
+        ("asthma", "astma", True),  # one edit, 6 letters
+        ("asth", "asts", False),  # short words must match exactly
+        ("12345", "12346", False),  # numbers never fuzzily
+        ("embolism", "mbolism", False),  # the first letter must agree
+        ("pneumothorax", "pnumothoraks", True),  # two edits from 9 letters
+        ("embolism", "emxolixm", False),  # two edits, 8 letters
+    ],
+)
+def test_word_matches(secret: str, token: str, expected: bool) -> None:
+    assert word_matches(secret, token) is expected
+
+
+def test_numbers_initialisms_and_overlaps() -> None:
+    guard = LeakGuard(["8.1"])
+    assert guard.redact("Hb 8.1 today")[1] == ["8.1"]
+    assert guard.redact("81 people, 18.1 and 8.12")[1] == []
+    assert LeakGuard(["Pulmonary embolism"]).redact("a PE?")[1] == ["Pulmonary embolism"]
+    overlap = LeakGuard(["pulmonary embolism", "pulmonary"])
+    assert overlap.redact("pulmonary embolism!") == ("[redacted]!", ["pulmonary"])
