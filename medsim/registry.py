@@ -82,6 +82,20 @@ ENVS: tuple[EnvEntry, ...] = (
         description="PhysicianBench-style e-consults from scenario templates (split='test' "
         "curated, split='train' other patients); workbench tools, workspace, no server.",
     ),
+    EnvEntry(
+        id="Dialogue-v0",
+        entry_point="medsim.environments.dialogue:make_env",
+        suite="medsim.environments.dialogue:SUITE",
+        description="AgentClinic-style diagnostic consultations: interview a simulated patient "
+        "(scripted by default, LLM optional), examine, order tests, submit diagnosis + plan.",
+    ),
+    EnvEntry(
+        id="Dialogue-Partial-v0",
+        entry_point="medsim.environments.dialogue:make_partial_env",
+        suite="medsim.environments.dialogue:PARTIAL_SUITE",
+        description="MediQ/ProMed-style consultations from a partial case: ask, abstain or "
+        "decide; optional per-question information-gain reward.",
+    ),
 )
 
 

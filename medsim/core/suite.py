@@ -46,6 +46,9 @@ class Suite:
     #: 1000 as in medsim's HAPI configuration). MedAgentBench-v0 needs 5000 (its grader's queries).
     max_page_size: int | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    #: "module:Class" of the env this suite runs in (a ClinicalEnv subclass, e.g. one with a
+    #: patient simulator); ``medsim tasks validate`` plays references and controls through it.
+    env_class: str = "medsim.core.env:ClinicalEnv"
 
     def tasks(self, *, validate: bool = True) -> list[Task]:
         """The suite's tasks sorted by id, parsed once per process. Every checkpoint's params are
@@ -82,6 +85,13 @@ class Suite:
 
         load_tool_modules(self.tool_modules)
         load_grader_modules(self.grader_modules)
+
+    def env_type(self) -> type:
+        """The env class named by ``env_class`` (imported when called)."""
+        import importlib
+
+        module, _, name = self.env_class.partition(":")
+        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
     def default_data(self) -> Path | None:
         """Where the embedded EHR loads its base data from for this suite."""

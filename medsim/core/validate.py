@@ -112,10 +112,8 @@ def validate_tasks(
     runnable = [t for t, r in zip(chosen, reports, strict=True) if r.ok]
     if not run or not runnable:
         return reports
-    from medsim.core.env import ClinicalEnv
-
     make_agent = agent_factory or (lambda actions, name: ScriptedAgent(actions, name))
-    env = ClinicalEnv(suite, tasks=runnable, **(env_kwargs or {}))
+    env = suite.env_type()(suite, tasks=runnable, **(env_kwargs or {}))
     try:
         by_id = {r.task_id: r for r in reports}
         episode = env._backend.episode()

@@ -30,6 +30,10 @@ from medsim.eval.facets import checkpoint_categories, task_facets
 from medsim.eval.progress import Progress
 from medsim.grading.record import EpisodeRecord
 
+#: ``info["error"]`` types that mean the environment's own machinery failed (a patient simulator
+#: or moderator LLM call that failed after its retries): the episode is an infra error.
+INFRA_ERROR_TYPES = frozenset({"simulator_error"})
+
 
 @dataclass
 class EvalSpec:
@@ -141,6 +145,9 @@ async def _episode(env: Any, agent: Any, task_id: str, trial: int, spec: EvalSpe
                     first_passed.setdefault(cid, step)
     except Exception as exc:  # the API or the harness failed: not the agent's score
         status, error = INFRA_ERROR, f"{type(exc).__name__}: {exc}"
+    last_error = info.get("error") or {}
+    if status == DONE and last_error.get("type") in INFRA_ERROR_TYPES:  # e.g. a patient simulator
+        status, error = INFRA_ERROR, f"{last_error['type']}: {last_error.get('message', '')}"
     wall = time.perf_counter() - start
     # a reset that failed leaves the previous episode's record in the env: never store that one
     record = env.unwrapped.record if started else EpisodeRecord(task_id=task_id)
