@@ -12,11 +12,14 @@ def test_first_observation_says_what_plain_text_does(env_id: str) -> None:
     env = medsim.make(env_id)
     try:
         obs, _ = env.reset(seed=0)
-        _, _, terminated, _, info = env.step("I think the answer is 42.")
+        reply, _, terminated, _, info = env.step("I think the answer is 42.")
     finally:
         env.close()
     if "final answer" in obs.splitlines()[-1]:
         assert terminated and info["error"] is None
+    elif "said to the patient" in obs.splitlines()[-1]:  # dialogue suites: the patient answers
+        assert not terminated and info["error"] is None
+        assert reply and not reply.startswith("Invalid action")
     else:
         assert "Plain text is not an action here" in obs.splitlines()[-1]
         assert not terminated and info["error"]["type"] == "plain_text"
