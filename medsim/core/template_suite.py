@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medsim.core.suite import Suite
-from medsim.tasks.difficulty import Metrics, count_branches, task_metrics, template_metrics
 from medsim.tasks.cache import cached_tasks, task_key
+from medsim.tasks.difficulty import Metrics, count_branches, task_metrics, template_metrics
 from medsim.tasks.packed import load_packed
 from medsim.tasks.schema import Task
 

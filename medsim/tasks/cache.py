@@ -75,7 +75,10 @@ def cached_tasks(name: str, key: str, build: Callable[[], list[Task]]) -> list[T
         except (OSError, EOFError, ValueError, KeyError, TypeError, TaskLoadError):
             path.unlink(missing_ok=True)  # a damaged entry is rebuilt, never trusted
     tasks = build()
-    records = [{"source": t.source, "task": r} for t, r in zip(tasks, packed.task_records(tasks))]
+    records = [
+        {"source": t.source, "task": r}
+        for t, r in zip(tasks, packed.task_records(tasks), strict=True)
+    ]
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".tmp")
     with os.fdopen(fd, "wb") as out:
         out.write(packed.pack(packed.dumps(records), ".gz"))
