@@ -26,6 +26,7 @@ from typing import Any
 
 from medsim import progress
 from medsim.fhir import storage
+from medsim.fhir.bodies import Bodies
 from medsim.fhir.episode import EmbeddedEpisode
 from medsim.fhir.interface import FhirError
 from medsim.fhir.loader import DataError, data_files, iter_located
@@ -141,6 +142,7 @@ class EmbeddedBackend:
         self._lock = threading.Lock()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._episodes = 0
+        self._dictionary: bytes | None = None  # the base's body dictionary, read on first use
         if isinstance(data, str | Path) and use_cache:
             source = Path(data)
             if not source.exists():
@@ -204,12 +206,13 @@ class EmbeddedBackend:
         with self._lock, sqlite3.connect(self.path) as conn:
             n = self._insert_all(conn, iter_located(source))
             conn.execute("ANALYZE")
+            self._dictionary = None  # a first load trained it
         return n
 
     def _insert_all(self, conn: sqlite3.Connection, resources: Iterable[tuple[str, Json]]) -> int:
         """Insert resources; with validation, every invalid one is reported by location and
         nothing is loaded (the caller's transaction rolls back) unless ``skip_invalid``."""
-        buf = storage.RowBuffer(conn, "main")
+        buf = storage.RowBuffer(conn, "main", compress=True)
         pending: set[tuple[str, str]] = set()
         rejected: list[str] = []
         n = 0
@@ -272,6 +275,15 @@ class EmbeddedBackend:
         conn.execute("PRAGMA base.cache_size=-4000")
         create_all(conn, "main")
         return conn
+
+    def bodies(self) -> Bodies:
+        """A new codec of this base's bodies (one per episode: a codec is not thread-safe)."""
+        with self._lock:
+            if self._dictionary is None:
+                with contextlib.closing(sqlite3.connect(self.path)) as conn:
+                    found = Bodies.stored(conn, "main")
+                self._dictionary = found.dictionary if found else b""
+            return Bodies(self._dictionary)
 
     def count(self) -> int:
         with sqlite3.connect(self.path) as conn:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 9  # bump when tables, indexes or extraction change: invalidates cached bases
+SCHEMA_VERSION = 10  # bump when tables, indexes or extraction change: invalidates cached bases
 
 
 class ResourceRow(SQLModel, table=True):
@@ -33,7 +33,7 @@ class ResourceRow(SQLModel, table=True):
     last_updated: str = ""
     patient: str = ""
     deleted: int = 0
-    body: str = ""  # the resource JSON
+    body: str = ""  # the resource JSON: zstd bytes in a base, text in a layer (fhir.bodies)
 
 
 class TokenRow(SQLModel, table=True):
