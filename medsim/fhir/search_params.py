@@ -69,6 +69,8 @@ def params_for(resource_type: str) -> dict[str, SearchParam]:
 
 def normalize_string(value: str) -> str:
     """HAPI-style normalisation for string search: accents removed, case folded."""
+    if value.isascii():  # most values: NFKD keeps ASCII as it is and casefold() is lower()
+        return value.lower()
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -126,6 +126,18 @@ def delete_rows(conn: sqlite3.Connection, schema: str, rid: int) -> None:
     conn.execute(f"DELETE FROM {schema}.resources WHERE rid = ?", (rid,))
 
 
+def drop_superseded(conn: sqlite3.Connection, schema: str) -> None:
+    """Delete every resource (with its index rows) that a later row of the same type and id
+    replaces: of a resource loaded twice, the later copy wins. One pass per table."""
+    conn.execute(
+        f"CREATE TEMP TABLE superseded AS SELECT rid FROM {schema}.resources WHERE rid NOT IN "
+        f"(SELECT MAX(rid) FROM {schema}.resources GROUP BY type, id)"
+    )
+    for table in (*INDEX_TABLES, "resources"):
+        conn.execute(f"DELETE FROM {schema}.{table} WHERE rid IN (SELECT rid FROM superseded)")
+    conn.execute("DROP TABLE temp.superseded")
+
+
 def clear(conn: sqlite3.Connection, schema: str) -> None:
     for table in (*INDEX_TABLES, "resources"):
         conn.execute(f"DELETE FROM {schema}.{table}")
