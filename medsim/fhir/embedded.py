@@ -118,9 +118,8 @@ UNIQUE_INDEX = "ux_resources_type_id"  # (type, id): one current row per resourc
 def _index(conn: sqlite3.Connection) -> None:
     """After a load: keep the later copy of any resource loaded twice, create the indexes a
     load leaves out (all of them in a new base) and refresh the planner's statistics."""
-    try:
-        conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {UNIQUE_INDEX} ON resources (type, id)")
-    except sqlite3.IntegrityError:  # a resource loaded twice: the later copy wins
+    twice = "SELECT 1 FROM resources GROUP BY type, id HAVING COUNT(*) > 1 LIMIT 1"
+    if conn.execute(twice).fetchone():  # a resource loaded twice: the later copy wins
         storage.drop_superseded(conn, "main")
     create_all(conn, indexes=True)
     conn.execute("ANALYZE")
