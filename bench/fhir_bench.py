@@ -127,16 +127,18 @@ def queries(ep: Any, pid: str) -> dict[str, Callable[[], Any]]:
     }
 
 
-def naive_latest_k(path: Path, pid: str) -> Callable[[], Any]:
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+def naive_latest_k(backend: EmbeddedBackend, pid: str) -> Callable[[], Any]:
+    conn = sqlite3.connect(f"{backend.path.as_uri()}?mode=ro", uri=True)
+    conn.create_function("json_text", 1, backend.bodies().text, deterministic=True)
 
     def run() -> Any:
         return conn.execute(
-            "SELECT body FROM resources WHERE type = 'Observation' "
-            "AND json_extract(body, '$.subject.reference') = ? "
-            "AND EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.code.coding')) c "
+            "SELECT j FROM (SELECT json_text(body) AS j FROM resources "
+            "               WHERE type = 'Observation') "
+            "WHERE json_extract(j, '$.subject.reference') = ? "
+            "AND EXISTS (SELECT 1 FROM json_each(json_extract(j, '$.code.coding')) c "
             "            WHERE json_extract(c.value, '$.code') = '2823-3') "
-            "ORDER BY json_extract(body, '$.effectiveDateTime') DESC LIMIT 1",
+            "ORDER BY json_extract(j, '$.effectiveDateTime') DESC LIMIT 1",
             (f"Patient/{pid}",),
         ).fetchall()
 
@@ -165,6 +167,7 @@ def build_cpu(tree: Path, data: Path) -> float:
         text=True,
         check=True,
         env=env,
+        cwd=tree,  # ``-c`` puts the working directory first on sys.path
     )
     return float(res.stdout.split()[0])
 
@@ -208,14 +211,16 @@ class Bare:
     """The same rows in a bare SQLite table with composite indexes: the lookup any hand-written
     store would do (one indexed SELECT, then ``json.loads`` of each body)."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, backend: EmbeddedBackend) -> None:
+        base, text = backend.path, backend.bodies().text  # rows hold plain JSON text
         self.db = sqlite3.connect(":memory:")
         self.db.execute(
             "CREATE TABLE obs (patient TEXT, code TEXT, category TEXT, date TEXT, body TEXT)"
         )
         src = sqlite3.connect(f"{base.as_uri()}?mode=ro", uri=True)
         rows = []
-        for (body,) in src.execute("SELECT body FROM resources WHERE type = 'Observation'"):
+        for (stored,) in src.execute("SELECT body FROM resources WHERE type = 'Observation'"):
+            body = text(stored)
             r = json.loads(body)
             codes = [c.get("code") for c in (r.get("code") or {}).get("coding", [])]
             cats = [c.get("code") for cat in r.get("category", []) for c in cat.get("coding", [])]
@@ -426,7 +431,7 @@ def main() -> None:
         fn()
         p50, p99 = timeit(fn, args.n)
         rows.append((f"search: {name}", f"p50 {p50:.3f} ms", f"p99 {p99:.3f} ms"))
-    naive = naive_latest_k(backend.path, pid)
+    naive = naive_latest_k(backend, pid)
     naive()
     n50, _ = timeit(naive, max(5, args.n // 30))
     fast = queries(ep, pid)["latest K (code+patient, sort -date, count 1)"]
@@ -439,7 +444,7 @@ def main() -> None:
         )
     )
 
-    bare = Bare(backend.path)
+    bare = Bare(backend)
     latest = queries(ep, pid)["latest K (code+patient, sort -date, count 1)"]
     window = queries(ep, pid)["labs since date (category+patient+date)"]
     assert len(bare.window(pid, "laboratory", "2023-01-01")) == len(window()["entry"])

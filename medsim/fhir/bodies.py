@@ -52,6 +52,12 @@ class Bodies:
             return dict(json.loads(stored))
         return dict(json.loads(self._decompressor.decompress(stored)))
 
+    def text(self, stored: str | bytes) -> str:
+        """The JSON text of a stored body (for tools that read a base file with SQL)."""
+        if isinstance(stored, str):
+            return stored
+        return str(self._decompressor.decompress(stored).decode("utf-8"))
+
     @classmethod
     def train(cls, texts: list[str]) -> Bodies:
         """A codec whose dictionary is trained on ``texts`` (plain zstd if they are too few)."""
