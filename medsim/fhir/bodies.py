@@ -61,8 +61,10 @@ class Bodies:
     @classmethod
     def train(cls, texts: list[str]) -> Bodies:
         """A codec whose dictionary is trained on ``texts`` (plain zstd if they are too few)."""
-        samples = [t.encode("utf-8") for t in texts[:TRAIN_SAMPLES]]
-        if len(samples) < 100 or sum(map(len, samples)) < 4 * DICTIONARY_BYTES:
+        samples: list[bytes | bytearray | memoryview] = [
+            t.encode("utf-8") for t in texts[:TRAIN_SAMPLES]
+        ]
+        if len(samples) < 100 or sum(len(s) for s in samples) < 4 * DICTIONARY_BYTES:
             return cls()
         try:
             trained = zstandard.train_dictionary(
