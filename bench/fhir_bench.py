@@ -162,7 +162,7 @@ def build_cpu(tree: Path, data: Path) -> float:
     process with its own temporary cache (imports excluded)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     res = subprocess.run(
-        [sys.executable, "-c", CHILD_BUILD, str(data)],
+        [sys.executable, "-c", CHILD_BUILD, str(data.resolve())],
         capture_output=True,
         text=True,
         check=True,
