@@ -181,6 +181,9 @@ class EmbeddedBackend:
         with sqlite3.connect(path) as conn:
             conn.execute("PRAGMA journal_mode=DELETE")
             create_all(conn, indexes=True)
+            # plain zstd from the start: a base that loads in steps never changes its codec
+            # under an episode already open (only a cached build trains a dictionary)
+            Bodies().store(conn, "main")
 
     def _build(self, target: Path, source: Path) -> None:
         """Build the base into a temporary file and rename it into place (atomic; safe if killed).
@@ -221,7 +224,6 @@ class EmbeddedBackend:
             conn.execute(f"DROP INDEX {UNIQUE_INDEX}")  # _index re-creates it
             n = self._insert_all(conn, iter_located(source))
             _index(conn)
-            self._dictionary = None  # a first load trained it
         return n
 
     def _insert_all(self, conn: sqlite3.Connection, resources: Iterable[tuple[str, Json]]) -> int:

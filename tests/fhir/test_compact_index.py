@@ -145,3 +145,11 @@ def test_normalize_string_matches_the_nfkd_definition(value: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_normalize_string_ascii(value: str) -> None:
     assert normalize_string(value) == _nfkd_fold(value)
+
+
+def test_episode_opened_before_a_load_reads_what_the_load_added() -> None:
+    backend = EmbeddedBackend()
+    ep = backend.episode()
+    backend.load(_observations(600))  # enough bodies that a dictionary could be trained
+    assert ep.read("Observation", "o599")["note"] == [{"text": "sample 599 — naïve café"}]
+    assert ep.search("Observation", {"patient": "p1"})["total"] == 600
