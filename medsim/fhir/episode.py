@@ -8,7 +8,6 @@ per-episode lock, so one episode may be shared by threads; different episodes sh
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -53,6 +52,7 @@ class EmbeddedEpisode:
         self.episode_id = episode_id
         self.base_url = backend.base_url
         self._conn = backend.connect_layer()
+        self._codec = backend.bodies()  # decodes base and layer bodies (one per episode)
         history.create(self._conn)
         #: Largest ``_count`` honoured (larger ones are reduced, with a warning in the Bundle).
         self.max_page_size: int = getattr(backend, "max_page_size", MAX_COUNT)
@@ -115,11 +115,11 @@ class EmbeddedEpisode:
             (resource_type, id),
         ).fetchone()
         if row is not None:
-            return "deleted" if row[0] else json.loads(row[1])
+            return "deleted" if row[0] else self._codec.decode(row[1])
         row = self._conn.execute(
             "SELECT body FROM base.resources WHERE type = ? AND id = ?", (resource_type, id)
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return self._codec.decode(row[0]) if row else None
 
     def exists(self, resource_type: str, id: str) -> bool:
         with self._lock:
@@ -133,7 +133,7 @@ class EmbeddedEpisode:
             current = self._locate(resource_type, id)
             if current is None:
                 raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
-            return history.version(self._conn, resource_type, id, str(version))
+            return history.version(self._conn, resource_type, id, str(version), self._codec.decode)
 
     def history(
         self, resource_type: str | None, id: str | None, params: SearchParams | None = None
@@ -172,6 +172,7 @@ class EmbeddedEpisode:
                 opts.get("_since"),
                 probe.offset,
                 count,
+                self._codec.decode,
             )
 
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
@@ -309,7 +310,7 @@ class EmbeddedEpisode:
 
     def _bodies(self, page: list[tuple[int, int]]) -> list[Json]:
         """Resource JSON for (layer, rid) pairs, in the given order (one query per layer)."""
-        found: dict[tuple[int, int], str] = {}
+        found: dict[tuple[int, int], str | bytes] = {}
         for layer_no, schema in ((0, "base"), (1, "main")):
             rids = [rid for layer, rid in page if layer == layer_no]
             if rids:
@@ -318,7 +319,8 @@ class EmbeddedEpisode:
                     f"SELECT rid, body FROM {schema}.resources WHERE rid IN ({marks})", rids
                 ):
                     found[(layer_no, rid)] = body
-        return [json.loads(found[key]) for key in page]
+        decode = self._codec.decode
+        return [decode(found[key]) for key in page]
 
     def _includes(self, query: Query, bodies: list[Json]) -> list[Json]:
         seen = {(b["resourceType"], b["id"]) for b in bodies}
