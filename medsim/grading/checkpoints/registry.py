@@ -282,8 +282,7 @@ def checkpoint_problems(task: TaskLike) -> list[str]:
 
 def _call(grader: str, model: BaseModel, ctx: GradeContext) -> CheckResult:
     fn = get_grader(grader).fn
-    kwargs = {name: getattr(model, name) for name in type(model).model_fields}
-    return fn(ctx, **kwargs)
+    return fn(ctx, **model.__dict__)  # a pydantic model's __dict__: its fields, by name
 
 
 def run_checkpoint(grader: str, params: Mapping[str, Any], ctx: GradeContext) -> CheckResult:
