@@ -107,10 +107,8 @@ class Scorer:
             self._cursor = EventCursor(record)
         else:
             changed = self._cursor.advance(record)
-        return dict(
-            _score().checkpoint_status(
-                self._task, record, store, final=False, cache=self._cache, changed=changed
-            )
+        return _score().checkpoint_status(  # a new dict: the previous status stays as it was
+            self._task, record, store, final=False, cache=self._cache, changed=changed
         )
 
     def step(self, record: EpisodeRecord, store: FhirClient | None, done: bool) -> float:
