@@ -47,5 +47,11 @@ def add_info_whole(
 
 def keep_whole(envs: VectorEnv[Any, Any, Any]) -> VectorEnv[Any, Any, Any]:
     """Make ``envs`` (sync or async) batch infos with :func:`add_info_whole`; returns ``envs``."""
-    envs._add_info = lambda infos, info, i: add_info_whole(envs, infos, info, i)  # type: ignore[method-assign]
+
+    def add_info(
+        vector_infos: dict[str, Any], env_info: dict[str, Any], env_num: int
+    ) -> dict[str, Any]:
+        return add_info_whole(envs, vector_infos, env_info, env_num)
+
+    envs._add_info = add_info  # type: ignore[method-assign]
     return envs

@@ -59,7 +59,9 @@ def test_vector_info_holds_each_sub_envs_checkpoints_whole(mode: str) -> None:
         assert infos["checkpoints"][0]["retrieved"]["status"] == "passed"
         # the other keys are still merged by Gymnasium: numbers become arrays
         tokens = infos["usage"]["action_tokens"]
-        assert isinstance(tokens, np.ndarray) and tokens.tolist() == [tokens[0]] * 3 and tokens[0] > 0
+        assert (
+            isinstance(tokens, np.ndarray) and tokens.tolist() == [tokens[0]] * 3 and tokens[0] > 0
+        )
     finally:
         envs.close()
 

@@ -146,7 +146,7 @@ def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> 
     if state.get("epoch") != log.epoch:
         # ``match`` was validated with the grader's params (DataRetrievedParams is a
         # RetrievalMatch): rebuild it without validating again at every episode start
-        state.update(m=RetrievalMatch.model_construct(**match), seen={}, queried=[])
+        state.update(m=RetrievalMatch.model_construct(None, **match), seen={}, queried=[])
         state.update(epoch=log.epoch, n_items=0, n_calls=0)
     m: RetrievalMatch = state["m"]
     seen: dict[str, int] = state["seen"]
