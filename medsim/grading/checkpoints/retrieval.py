@@ -146,9 +146,11 @@ def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> 
     if state.get("epoch") != log.epoch:
         # ``match`` was validated with the grader's params (DataRetrievedParams is a
         # RetrievalMatch): rebuild it without validating again at every episode start
-        state.update(m=RetrievalMatch.model_construct(None, **match), seen={}, queried=[])
+        built = RetrievalMatch.model_construct(None, **match)
+        state.update(m=built, what=built.describe(), seen={}, queried=[])
         state.update(epoch=log.epoch, n_items=0, n_calls=0)
     m: RetrievalMatch = state["m"]
+    what: str = state["what"]
     seen: dict[str, int] = state["seen"]
     for item in log.items[state["n_items"] :]:
         if m.matches(item):
@@ -162,9 +164,9 @@ def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> 
     if len(seen) >= min_results:
         first = min(seen.values())
         ids = ", ".join(sorted(seen)[:5]) + (" ..." if len(seen) > 5 else "")
-        return passed(f"{m.describe()}: {len(seen)} returned, first at step {first} ({ids})")
+        return passed(f"{what}: {len(seen)} returned, first at step {first} ({ids})")
     hint = f"; queries at steps {queried} returned no match" if queried else "; never queried"
-    return failed(f"{m.describe()}: {len(seen)} of {min_results} needed returned{hint}")
+    return failed(f"{what}: {len(seen)} of {min_results} needed returned{hint}")
 
 
 def _mentions(arguments: object, resource_type: str) -> bool:
