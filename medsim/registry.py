@@ -200,7 +200,8 @@ def make_vec(
     **kwargs: Any,
 ) -> gymnasium.vector.VectorEnv[Any, Any, Any]:
     """``gymnasium.make_vec`` for a medsim id; async mode gets ``shared_memory=False`` (text
-    observations cannot live in shared numpy buffers)."""
+    observations cannot live in shared numpy buffers), and ``infos["checkpoints"]`` holds each
+    sub-env's checkpoint dict whole (:mod:`medsim.core.vector`)."""
     import gymnasium
 
     entry = get_entry(env_id)
@@ -208,13 +209,17 @@ def make_vec(
     vkwargs = dict(vector_kwargs or {})
     if vectorization_mode == "async":
         vkwargs.setdefault("shared_memory", False)
-    return gymnasium.make_vec(
-        f"{NAMESPACE}/{entry.id}",
-        num_envs=num_envs,
-        vectorization_mode=vectorization_mode,
-        vector_kwargs=vkwargs,
-        wrappers=wrappers,
-        **kwargs,
+    from medsim.core.vector import keep_whole
+
+    return keep_whole(
+        gymnasium.make_vec(
+            f"{NAMESPACE}/{entry.id}",
+            num_envs=num_envs,
+            vectorization_mode=vectorization_mode,
+            vector_kwargs=vkwargs,
+            wrappers=wrappers,
+            **kwargs,
+        )
     )
 
 

@@ -350,8 +350,8 @@ class ClinicalEnv(gym.Env[str, Any]):
         record = self.record
         args = call.arguments if isinstance(call.arguments, dict) else {"_raw": call.arguments}
         record.tool_calls.append(
-            ToolCall(
-                step=self._steps,
+            ToolCall.model_construct(  # every field is built right here, with its type: no need
+                step=self._steps,  # to validate (and copy) the arguments and result again
                 name=call.name,
                 arguments=args,
                 result=result.value,

@@ -7,6 +7,7 @@ episode's rewards always sum to its score (docs/grading.md).
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from medsim.fhir.interface import FhirClient
@@ -19,6 +20,20 @@ if TYPE_CHECKING:
     from medsim.grading.score import Grade
 
 
+def _score() -> ModuleType:
+    """:mod:`medsim.grading.score`, imported on first use (``import medsim`` stays light) and
+    then looked up once, not on every step."""
+    global _SCORE
+    if _SCORE is None:
+        from medsim.grading import score
+
+        _SCORE = score
+    return _SCORE
+
+
+_SCORE: ModuleType | None = None
+
+
 class Scorer:
     """Per-env scoring state, restarted for every episode by :meth:`start`.
 
@@ -26,8 +41,10 @@ class Scorer:
     and the dense reward (``DenseReward.credit``), so graders do not run twice. It is
     incremental: after each step only the checkpoints whose declared dependencies (tool calls,
     resource types written, the answer; :mod:`medsim.grading.checkpoints.depends`) the step
-    touched are re-run. ``incremental=False`` re-runs every grader every step (same results,
-    slower; the tests compare the two).
+    touched are re-run. The status at reset is worked out once per task and reused by the
+    task's later episodes (each starts from an empty record and the same EHR state, and a
+    verdict depends only on those; see depends.py). ``incremental=False`` re-runs every grader
+    every step and at every reset (same results, slower; the tests compare the two).
     """
 
     def __init__(
@@ -43,6 +60,7 @@ class Scorer:
         self._grade: Grade | None = None
         self._status: dict[str, Any] = {}
         self._cache: dict[Any, Any] = {}
+        self._initial: dict[int, tuple[Task, dict[str, Any], dict[Any, Any]]] = {}
         self._paid = 0.0
         self._last = 0.0
 
@@ -59,7 +77,21 @@ class Scorer:
 
             self._dense = DenseReward(task)
         self._cursor = None
-        self._status = self._live_status(record, store) if self.live else {}
+        self._status = self._initial_status(task, record, store) if self.live else {}
+
+    def _initial_status(
+        self, task: Task, record: EpisodeRecord, store: FhirClient | None
+    ) -> dict[str, Any]:
+        """The live status at reset: computed at the task's first episode, then reused with the
+        cache entries it made (``score.reusable_cache``) while the scorer is incremental."""
+        known = self._initial.get(id(task))
+        if known is not None and known[0] is task and self.incremental:
+            self._cache = dict(known[2])
+            self._cursor = EventCursor(record)
+            return known[1]
+        status = self._live_status(record, store)
+        self._initial[id(task)] = (task, status, _score().reusable_cache(self._cache))
+        return status
 
     @property
     def grade(self) -> Grade | None:
@@ -70,17 +102,13 @@ class Scorer:
         assert self._task is not None
         if not self._task.checkpoints:
             return {}
-        from medsim.grading.score import checkpoint_status
-
         changed = None
         if self._cursor is None or not self.incremental:
             self._cursor = EventCursor(record)
         else:
             changed = self._cursor.advance(record)
-        return dict(
-            checkpoint_status(
-                self._task, record, store, final=False, cache=self._cache, changed=changed
-            )
+        return _score().checkpoint_status(  # a new dict: the previous status stays as it was
+            self._task, record, store, final=False, cache=self._cache, changed=changed
         )
 
     def step(self, record: EpisodeRecord, store: FhirClient | None, done: bool) -> float:
@@ -92,9 +120,7 @@ class Scorer:
             if self._dense is not None:
                 reward += float(self._dense.credit(self._status))
         if done:
-            from medsim.grading.score import grade
-
-            result = grade(self._task, record, store, self.judge, cache=self._cache)
+            result = _score().grade(self._task, record, store, self.judge, cache=self._cache)
             self._grade = result
             record.grade = result.model_dump(mode="json")
             if self._dense is not None:

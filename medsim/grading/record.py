@@ -185,9 +185,9 @@ class EpisodeRecord(BaseModel):
         """The writes in the order the EHR made them (``seq``, then step)."""
         return sorted(self.writes, key=lambda w: (w.seq, w.step))
 
-    def successful_calls(self) -> Iterator[ToolCall]:
-        """Tool calls that did not error, in order."""
-        return (c for c in self.tool_calls if c.error is None)
+    def successful_calls(self, start: int = 0) -> Iterator[ToolCall]:
+        """Tool calls that did not error, in order (from the ``start``-th call on)."""
+        return (c for c in self.tool_calls[start:] if c.error is None)
 
     @property
     def finished(self) -> bool:

@@ -110,6 +110,14 @@ def checkpoint_status(
     return out
 
 
+def reusable_cache(cache: dict[Any, Any]) -> dict[Any, Any]:
+    """The entries of a live ``cache`` (:func:`checkpoint_status`'s own: each checkpoint's last
+    outcome and its dependencies) that another episode of the same task may start from, when it
+    starts as this one did (an empty record, the same EHR). Graders' own entries are left out:
+    they may hold this episode's record."""
+    return {key: value for key, value in cache.items() if key[0] in ("live", "depends")}
+
+
 def _untouched(spec: CheckpointSpecLike, changed: Events, cache: dict[Any, Any]) -> bool:
     """The events ``changed`` cannot have changed ``spec``'s verdict (its declared dependencies,
     looked up once per episode and kept in ``cache``)."""

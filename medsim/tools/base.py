@@ -181,7 +181,7 @@ class Tool:
                 f"invalid arguments for {self.name}: {describe_errors(exc)}",
                 kind="invalid_arguments",
             ) from None
-        return {name: getattr(model, name) for name in type(model).model_fields}
+        return dict(model.__dict__)  # a pydantic model's __dict__: its fields, by name
 
     def invoke(self, arguments: Any, context: ToolContext) -> ToolResult:
         """Validate, inject hidden arguments, run. Never raises: failures become ToolResults."""

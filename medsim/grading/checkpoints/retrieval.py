@@ -7,7 +7,7 @@ search with a wrong code that matched nothing does not count (PhysicianBench's #
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from medsim.grading.checkpoints.registry import (
     failed,
     passed,
 )
-from medsim.grading.record import EpisodeRecord
+from medsim.grading.record import EpisodeRecord, ToolCall
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,15 @@ def retrieved(record: EpisodeRecord, patient_id: str | None = None) -> Iterator[
     only those about ``patient_id``. The episode's own writes are never "retrieved data": a
     resource it created never counts, and a chart resource it changed counts only when it was
     read before the episode's first write to it (reading an order, then stopping it)."""
+    return _retrieved_from(record.successful_calls(), record, patient_id)
+
+
+def _retrieved_from(
+    calls: Iterable[ToolCall], record: EpisodeRecord, patient_id: str | None
+) -> Iterator[Retrieved]:
+    """:func:`retrieved` over ``calls`` (some of ``record``'s successful calls)."""
     written = record.written()
-    for call in record.successful_calls():
+    for call in calls:
         if call.write_seqs:
             continue
         for res in iter_resources(call.result):
@@ -89,8 +96,8 @@ def retrieved_in(ctx: GradeContext) -> RetrievedLog:
         )
         ctx.cache[key] = log
     elif log.n_calls < len(calls):
-        new = record.model_copy(update={"tool_calls": calls[log.n_calls :]})
-        log.items.extend(retrieved(new, ctx.patient_id))
+        new = record.successful_calls(log.n_calls)
+        log.items.extend(_retrieved_from(new, record, ctx.patient_id))
         log.n_calls = len(calls)
     return log
 
@@ -137,9 +144,13 @@ def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> 
     log = retrieved_in(ctx)
     state = ctx.state()  # live: carry on from the previous evaluation (empty when final)
     if state.get("epoch") != log.epoch:
-        state.update(m=RetrievalMatch.model_validate(match), seen={}, queried=[])
+        # ``match`` was validated with the grader's params (DataRetrievedParams is a
+        # RetrievalMatch): rebuild it without validating again at every episode start
+        built = RetrievalMatch.model_construct(None, **match)
+        state.update(m=built, what=built.describe(), seen={}, queried=[])
         state.update(epoch=log.epoch, n_items=0, n_calls=0)
     m: RetrievalMatch = state["m"]
+    what: str = state["what"]
     seen: dict[str, int] = state["seen"]
     for item in log.items[state["n_items"] :]:
         if m.matches(item):
@@ -153,9 +164,9 @@ def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> 
     if len(seen) >= min_results:
         first = min(seen.values())
         ids = ", ".join(sorted(seen)[:5]) + (" ..." if len(seen) > 5 else "")
-        return passed(f"{m.describe()}: {len(seen)} returned, first at step {first} ({ids})")
+        return passed(f"{what}: {len(seen)} returned, first at step {first} ({ids})")
     hint = f"; queries at steps {queried} returned no match" if queried else "; never queried"
-    return failed(f"{m.describe()}: {len(seen)} of {min_results} needed returned{hint}")
+    return failed(f"{what}: {len(seen)} of {min_results} needed returned{hint}")
 
 
 def _mentions(arguments: object, resource_type: str) -> bool:
