@@ -17,6 +17,12 @@ def dumps(resource: Json) -> str:
     return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
 
 
+def loads(body: str) -> Json:
+    """A stored ``resources.body`` back to the resource: the one place bodies are decoded."""
+    resource: Json = json.loads(body)
+    return resource
+
+
 class RowBuffer:
     """Collects resource and index rows and writes them with one ``executemany`` per table.
 
