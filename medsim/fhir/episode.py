@@ -209,12 +209,11 @@ class EmbeddedEpisode:
         sql_limit = -1 if limit is None else limit + offset - sql_offset
         for layer_no, layer in layers or ((0, "base"),):
             shadow = self._shadow(query.resource_type) if layer_no == 0 and layers else []
-            if shadow or not query.pure:
+            sql = None if shadow else query.sql.get(layer)
+            if sql is None:
                 sql = layer_sql(query, layer, self._chain_ids, shadow)
-            else:  # the same SQL every time: build it once per (query, layer)
-                sql = query.sql.get(layer) or query.sql.setdefault(
-                    layer, layer_sql(query, layer, self._chain_ids, shadow)
-                )
+                if not shadow and query.pure:  # the same SQL every time: build it once
+                    query.sql[layer] = sql
             fetched = (
                 self._conn.execute(sql.page, sql.page_args(sql_limit, sql_offset)).fetchall()
                 if sql_limit
@@ -242,7 +241,8 @@ class EmbeddedEpisode:
                 if tt == query.resource_type
             }
             ids = found if ids is None else ids & found
-        return dataclasses.replace(query, has=[], ids=sorted(ids or ()))
+        # a new SQL memo: this query's ids are this episode's answer now, not the parsed query's
+        return dataclasses.replace(query, has=[], ids=sorted(ids or ()), sql={})
 
     def _chain_ids(self, sub: Query) -> list[str]:
         _, matches = self._match(sub, None)

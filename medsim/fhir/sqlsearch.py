@@ -247,7 +247,9 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
         # every resource of a type: two indexes serve it equally well and SQLite's pick (which
         # follows the indexes' creation order) would decide the order; name the one cached bases use
         order_by = " ORDER BY x.patient, x.rid"
-    inner = f"SELECT {cols} {body}{' GROUP BY x.rid' if distinct else ''}{order_by} LIMIT ? OFFSET ?"
+    inner = (
+        f"SELECT {cols} {body}{' GROUP BY x.rid' if distinct else ''}{order_by} LIMIT ? OFFSET ?"
+    )
     page = (
         f"SELECT p.*, r.body, ({count}) FROM ({inner}) p "
         f"CROSS JOIN {layer}.resources r ON r.rid = p.rid"
