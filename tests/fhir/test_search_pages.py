@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from medsim.fhir import EmbeddedBackend
 from medsim.fhir.dates import parse_range, period_range
+from tests.fhir.conftest import _backend
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
@@ -30,17 +31,7 @@ POTASSIUM = "2823-3"
 def engine(dataset: list[dict[str, Any]]) -> Iterator[EmbeddedBackend]:
     """The embedded engine alone: these tests are about its SQL (the HTTP backend's client-side
     merging of an episode's writes is another mechanism, with its own tests)."""
-    backend = EmbeddedBackend()
-    backend.load(dataset)
-    yield backend
-    backend.close()
-
-
-@pytest.fixture
-def engine_ep(engine: EmbeddedBackend) -> Iterator[Any]:
-    episode = engine.episode()
-    yield episode
-    episode.close()
+    yield from _backend("embedded", dataset)
 
 
 def _lo(obs: dict[str, Any]) -> float:
@@ -93,7 +84,7 @@ def _code(obs: dict[str, Any]) -> str:
 )
 @SETTINGS
 def test_every_page_matches_brute_force(
-    engine_ep: Any,
+    engine: EmbeddedBackend,
     dataset: list[dict[str, Any]],
     count: int,
     offset: int,
@@ -101,13 +92,13 @@ def test_every_page_matches_brute_force(
     written: bool,
     code: str | None,
 ) -> None:
-    engine_ep.reset()
+    ep = engine.episode()
     mine = [
         r
         for r in dataset
         if r["resourceType"] == "Observation" and r["subject"]["reference"] == f"Patient/{PATIENT}"
     ]
-    visible = _write(engine_ep, mine) if written else mine
+    visible = _write(ep, mine) if written else mine
     expected = [o for o in visible if code is None or _code(o) == code]
     params = {
         "patient": PATIENT,
@@ -116,7 +107,8 @@ def test_every_page_matches_brute_force(
         "_offset": str(offset),
         **({"code": code} if code else {}),
     }
-    bundle = engine_ep.search("Observation", params)
+    bundle = ep.search("Observation", params)
+    ep.close()
     keys = sorted((_lo(o) for o in expected), reverse=desc)
     assert bundle["total"] == len(expected)
     assert [_lo(e["resource"]) for e in bundle.get("entry", [])] == keys[offset : offset + count]
@@ -126,15 +118,19 @@ def test_every_page_matches_brute_force(
     assert ("previous" in relations) == (offset > 0)
 
 
-def test_summary_count_and_empty_searches(engine_ep: Any) -> None:
-    bundle = engine_ep.search("Observation", {"patient": PATIENT, "_summary": "count"})
+def test_summary_count_and_empty_searches(engine: EmbeddedBackend) -> None:
+    ep = engine.episode()
+    bundle = ep.search("Observation", {"patient": PATIENT, "_summary": "count"})
     assert bundle["total"] == 40 and "entry" not in bundle
-    bundle = engine_ep.search("Observation", {"patient": "nobody", "_count": "5"})
+    bundle = ep.search("Observation", {"patient": "nobody", "_count": "5"})
     assert bundle["total"] == 0 and "entry" not in bundle
-    bundle = engine_ep.search("Observation", {"patient": "nobody", "_offset": "3"})
+    bundle = ep.search("Observation", {"patient": "nobody", "_offset": "3"})
     assert bundle["total"] == 0 and "entry" not in bundle
-    bundle = engine_ep.search("Observation", {"patient": PATIENT, "_offset": "39"})
+    bundle = ep.search("Observation", {"patient": PATIENT, "_offset": "39"})
     assert bundle["total"] == 40 and len(bundle["entry"]) == 1
+    bundle = ep.search("Observation", {"patient": PATIENT, "_offset": "45"})  # past the end
+    assert bundle["total"] == 40 and "entry" not in bundle
+    ep.close()
 
 
 @pytest.mark.parametrize("first", ["ux_resources_type_id", "ix_resources_type_patient"])
