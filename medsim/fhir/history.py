@@ -14,6 +14,7 @@ import sqlite3
 from typing import Any
 from urllib.parse import urlencode
 
+from medsim.fhir import storage
 from medsim.fhir.dates import parse_range
 from medsim.fhir.interface import FhirError
 
@@ -67,7 +68,7 @@ def version(conn: sqlite3.Connection, rtype: str, rid: str, vid: str) -> Json:
     ).fetchone()
     if row is None:
         raise FhirError(404, f"Version {vid} of {rtype}/{rid} is not known", "not-found")
-    return dict(json.loads(row[0]))
+    return storage.loads(row[0])
 
 
 def entries(
@@ -93,7 +94,7 @@ def entries(
     base_sql = f"FROM base.resources b WHERE {cond}"
     base_total = int(conn.execute(f"SELECT COUNT(*) {base_sql}", args).fetchone()[0])
     base = [
-        (t, i, int(v), lu, "POST", json.loads(b))
+        (t, i, int(v), lu, "POST", storage.loads(b))
         for t, i, v, lu, b in conn.execute(
             f"SELECT type, id, version, last_updated, body {base_sql} "
             "ORDER BY last_updated DESC, rid DESC LIMIT ?",
