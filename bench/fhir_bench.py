@@ -56,26 +56,31 @@ def rss_mb() -> float:
 
 
 def cohort(patients: int, per_patient: int) -> Path:
+    """The cached generated cohort; generating it records the generator's peak RSS beside it
+    (``<name>.rss``, MB), so the scale rows need not generate 1,000 patients twice."""
     CACHE.mkdir(parents=True, exist_ok=True)
     out = CACHE / f"cohort-{patients}x{per_patient}.ndjson.gz"
     if not out.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "medsim.data.cohort.generate",
-                "--patients",
-                str(patients),
-                "--seed",
-                "42",
-                "--resources-per-patient",
-                str(per_patient),
-                "--out",
-                str(out),
-            ],
-            check=True,
-        )
+        rss = generate(patients, per_patient, out)
+        rss_path(out).write_text(f"{rss:.1f}\n")
     return out
+
+
+def rss_path(out: Path) -> Path:
+    return out.with_name(out.name + ".rss")
+
+
+def generate(patients: int, per_patient: int, out: Path) -> float:
+    """Generate a cohort in a fresh process; returns that process's peak RSS in MB."""
+    code = (
+        "import resource, sys\n"
+        "from medsim.data.cohort.generate import main\n"
+        f"main(['--patients', '{patients}', '--seed', '42', '--resources-per-patient', "
+        f"'{per_patient}', '--out', {str(out)!r}])\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(res.stdout.strip().splitlines()[-1]) / 1024
 
 
 def timeit(fn: Callable[[], Any], n: int) -> tuple[float, float]:
@@ -122,20 +127,49 @@ def queries(ep: Any, pid: str) -> dict[str, Callable[[], Any]]:
     }
 
 
-def naive_latest_k(path: Path, pid: str) -> Callable[[], Any]:
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+def naive_latest_k(backend: EmbeddedBackend, pid: str) -> Callable[[], Any]:
+    conn = sqlite3.connect(f"{backend.path.as_uri()}?mode=ro", uri=True)
+    conn.create_function("json_text", 1, backend.bodies().text, deterministic=True)
 
     def run() -> Any:
         return conn.execute(
-            "SELECT body FROM resources WHERE type = 'Observation' "
-            "AND json_extract(body, '$.subject.reference') = ? "
-            "AND EXISTS (SELECT 1 FROM json_each(json_extract(body, '$.code.coding')) c "
+            "SELECT j FROM (SELECT json_text(body) AS j FROM resources "
+            "               WHERE type = 'Observation') "
+            "WHERE json_extract(j, '$.subject.reference') = ? "
+            "AND EXISTS (SELECT 1 FROM json_each(json_extract(j, '$.code.coding')) c "
             "            WHERE json_extract(c.value, '$.code') = '2823-3') "
-            "ORDER BY json_extract(body, '$.effectiveDateTime') DESC LIMIT 1",
+            "ORDER BY json_extract(j, '$.effectiveDateTime') DESC LIMIT 1",
             (f"Patient/{pid}",),
         ).fetchall()
 
     return run
+
+
+CHILD_BUILD = """
+import os, shutil, sys, tempfile, time
+os.environ["MEDSIM_CACHE_DIR"] = tempfile.mkdtemp(prefix="medsim-bench-")
+os.environ["MEDSIM_PROGRESS"] = "0"
+from medsim.fhir import EmbeddedBackend
+t = time.process_time()
+backend = EmbeddedBackend(sys.argv[1])
+print(time.process_time() - t, backend.count())
+shutil.rmtree(os.environ["MEDSIM_CACHE_DIR"])
+"""
+
+
+def build_cpu(tree: Path, data: Path) -> float:
+    """CPU seconds of a first build of ``data`` by the medsim source tree ``tree``, in a fresh
+    process with its own temporary cache (imports excluded)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD_BUILD, str(data.resolve())],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=tree,  # ``-c`` puts the working directory first on sys.path
+    )
+    return float(res.stdout.split()[0])
 
 
 BUILD_BEFORE = 5929  # resources/s of the first build measured on 2026-11-23 (docs/benchmarks.md)
@@ -177,14 +211,16 @@ class Bare:
     """The same rows in a bare SQLite table with composite indexes: the lookup any hand-written
     store would do (one indexed SELECT, then ``json.loads`` of each body)."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, backend: EmbeddedBackend) -> None:
+        base, text = backend.path, backend.bodies().text  # rows hold plain JSON text
         self.db = sqlite3.connect(":memory:")
         self.db.execute(
             "CREATE TABLE obs (patient TEXT, code TEXT, category TEXT, date TEXT, body TEXT)"
         )
         src = sqlite3.connect(f"{base.as_uri()}?mode=ro", uri=True)
         rows = []
-        for (body,) in src.execute("SELECT body FROM resources WHERE type = 'Observation'"):
+        for (stored,) in src.execute("SELECT body FROM resources WHERE type = 'Observation'"):
+            body = text(stored)
             r = json.loads(body)
             codes = [c.get("code") for c in (r.get("code") or {}).get("coding", [])]
             cats = [c.get("code") for cat in r.get("category", []) for c in cat.get("coding", [])]
@@ -220,18 +256,15 @@ def fmt_ratio(values: tuple[float, list[float]]) -> str:
 
 
 def generation_peak_rss(patients: int, per_patient: int) -> float:
-    """Peak RSS (MB) of a fresh process generating the cohort to a temporary file."""
+    """Peak RSS (MB) of the process that generated the cached cohort (or of a new generation
+    to a temporary file, for a cohort cached without that record)."""
+    recorded = rss_path(cohort(patients, per_patient))
+    if recorded.exists():
+        return float(recorded.read_text())
     out = Path(tempfile.mkdtemp(prefix="medsim-gen-")) / "c.ndjson.gz"
-    code = (
-        "import resource, sys\n"
-        "from medsim.data.cohort.generate import main\n"
-        f"main(['--patients', '{patients}', '--seed', '42', '--resources-per-patient', "
-        f"'{per_patient}', '--out', {str(out)!r}])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    rss = generate(patients, per_patient, out)
     shutil.rmtree(out.parent, ignore_errors=True)
-    return int(res.stdout.strip().splitlines()[-1]) / 1024
+    return rss
 
 
 def reset_time(episode_or_backend: Any, pid: str, n: int = 300) -> tuple[float, float]:
@@ -331,6 +364,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="repeats of each issue-19 ratio")
     ap.add_argument("--scale", type=int, default=0, help="also compare 100 vs this many patients")
     ap.add_argument("--scale-per-patient", type=int, default=500)
+    ap.add_argument(
+        "--build-baseline",
+        type=Path,
+        help="a medsim source tree (e.g. `git worktree add /tmp/r2 9a3c4eb`, the start of issue "
+        "19's round two) whose first build of the same cohort is timed beside this tree's",
+    )
     args = ap.parse_args()
 
     big_path = cohort(args.patients, args.per_patient)
@@ -362,6 +401,18 @@ def main() -> None:
             "target >= 5",
         )
     )
+    if args.build_baseline:
+        ratio = median_ratio(
+            lambda: build_cpu(args.build_baseline, big_path) / build_cpu(ROOT, big_path),
+            args.repeats,
+        )
+        rows.append(
+            (
+                "first build CPU: baseline tree / this tree",
+                fmt_ratio(ratio),
+                f"baseline {args.build_baseline}; target >= 5",
+            )
+        )
     index_mb = backend.path.stat().st_size / 1e6
     rows.append(
         (
@@ -380,7 +431,7 @@ def main() -> None:
         fn()
         p50, p99 = timeit(fn, args.n)
         rows.append((f"search: {name}", f"p50 {p50:.3f} ms", f"p99 {p99:.3f} ms"))
-    naive = naive_latest_k(backend.path, pid)
+    naive = naive_latest_k(backend, pid)
     naive()
     n50, _ = timeit(naive, max(5, args.n // 30))
     fast = queries(ep, pid)["latest K (code+patient, sort -date, count 1)"]
@@ -393,7 +444,7 @@ def main() -> None:
         )
     )
 
-    bare = Bare(backend.path)
+    bare = Bare(backend)
     latest = queries(ep, pid)["latest K (code+patient, sort -date, count 1)"]
     window = queries(ep, pid)["labs since date (category+patient+date)"]
     assert len(bare.window(pid, "laboratory", "2023-01-01")) == len(window()["entry"])

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from medsim.environments.dialogue.matching import diagnosis_verdict, plan_hits
+from medsim.grading.checkpoints.depends import Depends
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -31,6 +32,10 @@ from medsim.patients.intents import FactIntent, match_facts
 
 SUBMIT = "submit_diagnosis"
 ASK = "ask_patient"
+#: What each grader reads (live status is re-run only after such a call): the submission, or the
+#: questions (plain text reaches the patient as an ask_patient call).
+ON_SUBMIT = Depends(calls=SUBMIT)
+ON_ASK = Depends(calls=ASK)
 
 
 def _submission(ctx: GradeContext) -> dict[str, Any] | None:
@@ -54,7 +59,7 @@ class DiagnosisParams(BaseModel):
     moderator: bool = True  # accept a stored moderator "yes" when the rules do not match
 
 
-@checkpoint("dialogue_diagnosis", DiagnosisParams)
+@checkpoint("dialogue_diagnosis", DiagnosisParams, depends=ON_SUBMIT)
 def dialogue_diagnosis(
     ctx: GradeContext, names: list[str], icd10: list[str], moderator: bool
 ) -> CheckResult:
@@ -81,7 +86,7 @@ class AskedParams(BaseModel):
     others: dict[str, list[str]] = Field(default_factory=dict)
 
 
-@checkpoint("dialogue_asked", AskedParams, monotone=True)
+@checkpoint("dialogue_asked", AskedParams, monotone=True, depends=ON_ASK)
 def dialogue_asked(
     ctx: GradeContext,
     fact: str,
@@ -113,7 +118,7 @@ class PlanItemParams(BaseModel):
     any_of: list[str] = Field(min_length=1)
 
 
-@checkpoint("dialogue_plan_item", PlanItemParams)
+@checkpoint("dialogue_plan_item", PlanItemParams, depends=ON_SUBMIT)
 def dialogue_plan_item(ctx: GradeContext, any_of: list[str]) -> CheckResult:
     """The submitted plan contains one of the phrases (not negated)."""
     hits = _plan_hits(ctx, any_of)
@@ -128,7 +133,7 @@ class PlanSafeParams(BaseModel):
     why: str = ""
 
 
-@checkpoint("dialogue_plan_safe", PlanSafeParams)
+@checkpoint("dialogue_plan_safe", PlanSafeParams, depends=ON_SUBMIT)
 def dialogue_plan_safe(ctx: GradeContext, any_of: list[str], why: str) -> CheckResult:
     """Safety gate: the submitted plan contains none of the dangerous phrases (not negated)."""
     hits = _plan_hits(ctx, any_of)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medsim.core.suite import Suite
+from medsim.tasks.cache import cached_tasks, task_key
 from medsim.tasks.difficulty import Metrics, count_branches, task_metrics, template_metrics
 from medsim.tasks.packed import load_packed
 from medsim.tasks.schema import Task
@@ -201,6 +202,15 @@ def _rated(task: Task, metrics: Metrics | None, tags: tuple[str, ...] = ()) -> T
 
 @lru_cache(maxsize=8)
 def _test_tasks(dirs: tuple[str, ...], context: str) -> tuple[Task, ...]:
+    """The curated instances, rated; rendered once per installation (see
+    :mod:`medsim.tasks.cache`) since rendering 100 templates takes seconds."""
+    from medsim.data.cohort.reader import cohort_path
+
+    key = task_key(_files(dirs), context, [cohort_path()])
+    return tuple(cached_tasks("curated", key, lambda: list(_render_test_tasks(dirs, context))))
+
+
+def _render_test_tasks(dirs: tuple[str, ...], context: str) -> tuple[Task, ...]:
     ratings = _ratings(dirs, context)
     tasks = [
         _rated(t, ratings.get(tpl.template)) for tpl, ts in _curated(dirs, context) for t in ts

@@ -26,6 +26,7 @@ from typing import Any
 
 from medsim import progress
 from medsim.fhir import storage
+from medsim.fhir.bodies import Bodies
 from medsim.fhir.episode import EmbeddedEpisode
 from medsim.fhir.interface import FhirError
 from medsim.fhir.loader import DataError, data_files, iter_located
@@ -111,6 +112,19 @@ def _build_lock(target: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+UNIQUE_INDEX = "ux_resources_type_id"  # (type, id): one current row per resource
+
+
+def _index(conn: sqlite3.Connection) -> None:
+    """After a load: keep the later copy of any resource loaded twice, create the indexes a
+    load leaves out (all of them in a new base) and refresh the planner's statistics."""
+    twice = "SELECT 1 FROM resources GROUP BY type, id HAVING COUNT(*) > 1 LIMIT 1"
+    if conn.execute(twice).fetchone():  # a resource loaded twice: the later copy wins
+        storage.drop_superseded(conn, "main")
+    create_all(conn, indexes=True)
+    conn.execute("ANALYZE")
+
+
 class EmbeddedBackend:
     """A loaded EHR in SQLite. ``EmbeddedBackend(data=path)`` loads (or reuses the cached build of)
     a Bundle / NDJSON file or folder; ``EmbeddedBackend()`` starts empty (use :meth:`load`)."""
@@ -144,6 +158,7 @@ class EmbeddedBackend:
         #: The base file never changes in place (a cached build: written elsewhere, renamed into
         #: place), so episodes may attach it ``immutable``; see :meth:`connect_layer`.
         self._immutable = False
+        self._dictionary: bytes | None = None  # the base's body dictionary, read on first use
         if isinstance(data, str | Path) and use_cache:
             source = Path(data)
             if not source.exists():
@@ -170,6 +185,9 @@ class EmbeddedBackend:
         with sqlite3.connect(path) as conn:
             conn.execute("PRAGMA journal_mode=DELETE")
             create_all(conn, indexes=True)
+            # plain zstd from the start: a base that loads in steps never changes its codec
+            # under an episode already open (only a cached build trains a dictionary)
+            Bodies().store(conn, "main")
 
     def _build(self, target: Path, source: Path) -> None:
         """Build the base into a temporary file and rename it into place (atomic; safe if killed).
@@ -187,14 +205,14 @@ class EmbeddedBackend:
             with sqlite3.connect(tmp) as conn:
                 conn.execute("PRAGMA journal_mode=OFF")
                 conn.execute("PRAGMA synchronous=OFF")
+                conn.execute("PRAGMA cache_size=-65536")  # 64 MB: index sorts stay in memory
+                conn.execute("PRAGMA temp_store=MEMORY")
                 create_all(conn, indexes=False)
-                conn.execute("CREATE UNIQUE INDEX ux_resources_type_id ON resources (type, id)")
                 total = progress.count_lines(data_files(source)) if progress.enabled() else None
                 items = progress.bar(iter_located(source), total=total, unit="res", desc="indexing")
                 n = self._insert_all(conn, items)
                 progress.note("creating the search indexes ...")
-                create_all(conn, indexes=True)
-                conn.execute("ANALYZE")
+                _index(conn)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -207,15 +225,17 @@ class EmbeddedBackend:
         """Add resources to the base (Bundles resolved, NDJSON streamed). Returns how many."""
         self._immutable = False  # a base that grows: later episodes must see it change
         with self._lock, sqlite3.connect(self.path) as conn:
+            conn.execute("BEGIN")  # so that a failed load restores the index it drops
+            conn.execute(f"DROP INDEX {UNIQUE_INDEX}")  # _index re-creates it
             n = self._insert_all(conn, iter_located(source))
-            conn.execute("ANALYZE")
+            _index(conn)
         return n
 
     def _insert_all(self, conn: sqlite3.Connection, resources: Iterable[tuple[str, Json]]) -> int:
         """Insert resources; with validation, every invalid one is reported by location and
-        nothing is loaded (the caller's transaction rolls back) unless ``skip_invalid``."""
-        buf = storage.RowBuffer(conn, "main")
-        pending: set[tuple[str, str]] = set()
+        nothing is loaded (the caller's transaction rolls back) unless ``skip_invalid``. A
+        resource loaded twice is stored twice here; :func:`_index` keeps the later copy."""
+        buf = storage.RowBuffer(conn, "main", compress=True)
         rejected: list[str] = []
         n = 0
         for where, res in resources:
@@ -234,21 +254,10 @@ class EmbeddedBackend:
             meta["versionId"] = str(version)
             meta.setdefault("lastUpdated", LOAD_INSTANT)
             res = {**res, "meta": meta}
-            key = (res["resourceType"], res["id"])
-            if key in pending:  # loaded twice in this batch: write what we have, then replace
-                buf.flush()
-                pending.clear()
-            old = conn.execute(
-                "SELECT rid FROM resources WHERE type = ? AND id = ?", key
-            ).fetchone()
-            if old is not None:  # the same resource loaded twice: the later copy wins
-                storage.delete_rows(conn, "main", old[0])
             buf.add(res, version=version, last_updated=meta["lastUpdated"])
-            pending.add(key)
             n += 1
-            if len(pending) >= 2000:
+            if n % 2000 == 0:
                 buf.flush()
-                pending.clear()
         if rejected and not self._skip_invalid:
             shown = "\n  ".join(rejected[:50])
             more = f"\n  ... and {len(rejected) - 50} more" if len(rejected) > 50 else ""
@@ -283,6 +292,15 @@ class EmbeddedBackend:
         conn.execute("PRAGMA base.cache_size=-4000")
         create_all(conn, "main")
         return conn
+
+    def bodies(self) -> Bodies:
+        """A new codec of this base's bodies (one per episode: a codec is not thread-safe)."""
+        with self._lock:
+            if self._dictionary is None:
+                with contextlib.closing(sqlite3.connect(self.path)) as conn:
+                    found = Bodies.stored(conn, "main")
+                self._dictionary = found.dictionary if found else b""
+            return Bodies(self._dictionary)
 
     def count(self) -> int:
         with sqlite3.connect(self.path) as conn:

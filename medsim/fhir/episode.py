@@ -53,6 +53,7 @@ class EmbeddedEpisode:
         self.episode_id = episode_id
         self.base_url = backend.base_url
         self._conn = backend.connect_layer()
+        self._codec = backend.bodies()  # decodes base and layer bodies (one per episode)
         history.create(self._conn)
         #: Largest ``_count`` honoured (larger ones are reduced, with a warning in the Bundle).
         self.max_page_size: int = getattr(backend, "max_page_size", MAX_COUNT)
@@ -115,11 +116,11 @@ class EmbeddedEpisode:
             (resource_type, id),
         ).fetchone()
         if row is not None:
-            return "deleted" if row[0] else storage.loads(row[1])
+            return "deleted" if row[0] else self._codec.decode(row[1])
         row = self._conn.execute(
             "SELECT body FROM base.resources WHERE type = ? AND id = ?", (resource_type, id)
         ).fetchone()
-        return storage.loads(row[0]) if row else None
+        return self._codec.decode(row[0]) if row else None
 
     def exists(self, resource_type: str, id: str) -> bool:
         with self._lock:
@@ -133,7 +134,7 @@ class EmbeddedEpisode:
             current = self._locate(resource_type, id)
             if current is None:
                 raise FhirError(404, f"Resource {resource_type}/{id} is not known", "not-found")
-            return history.version(self._conn, resource_type, id, str(version))
+            return history.version(self._conn, resource_type, id, str(version), self._codec.decode)
 
     def history(
         self, resource_type: str | None, id: str | None, params: SearchParams | None = None
@@ -172,6 +173,7 @@ class EmbeddedEpisode:
                 opts.get("_since"),
                 probe.offset,
                 count,
+                self._codec.decode,
             )
 
     def search(self, resource_type: str, params: SearchParams | None = None) -> Json:
@@ -195,7 +197,7 @@ class EmbeddedEpisode:
 
     def _match(
         self, query: Query, limit: int | None, offset: int = 0
-    ) -> tuple[int, list[tuple[int, int, str]]]:
+    ) -> tuple[int, list[tuple[int, int, str | bytes]]]:
         """Total and ``limit`` matches (all if None) from ``offset`` on, in result order, as
         (layer, rid, stored body). One statement per layer (see :mod:`medsim.fhir.sqlsearch`):
         a search of the base alone lets SQL page; with the episode's layer too, each layer gives
@@ -236,7 +238,7 @@ class EmbeddedEpisode:
             _, matches = self._match(sub, None)
             found = {
                 tid
-                for body in _loads(matches)
+                for body in self._decoded(matches)
                 for (tt, tid) in _param_refs(body, ref_param)
                 if tt == query.resource_type
             }
@@ -246,7 +248,7 @@ class EmbeddedEpisode:
 
     def _chain_ids(self, sub: Query) -> list[str]:
         _, matches = self._match(sub, None)
-        return sorted({str(b["id"]) for b in _loads(matches)})
+        return sorted({str(b["id"]) for b in self._decoded(matches)})
 
     def _search(self, query: Query) -> Json:
         count = query.count if query.count is not None else self.backend.page_size
@@ -264,7 +266,7 @@ class EmbeddedEpisode:
                 "total": total,
                 "link": [{"relation": "self", "url": self._url(query.resource_type, qs)}],
             }
-        bodies = _loads(page)
+        bodies = self._decoded(page)
         entries = [
             self._entry(shape(body, query.summary, query.elements), "match") for body in bodies
         ]
@@ -294,6 +296,11 @@ class EmbeddedEpisode:
         if entries:
             bundle["entry"] = entries
         return bundle
+
+    def _decoded(self, matches: list[tuple[int, int, str | bytes]]) -> list[Json]:
+        """The resources of :meth:`_match`'s (layer, rid, stored body) rows."""
+        decode = self._codec.decode
+        return [decode(body) for _, _, body in matches]
 
     def _includes(self, query: Query, bodies: list[Json]) -> list[Json]:
         seen = {(b["resourceType"], b["id"]) for b in bodies}
@@ -528,11 +535,6 @@ def _query_string(params: tuple[tuple[str, str], ...]) -> str:
     if all(_PLAIN.fullmatch(k) and _PLAIN.fullmatch(v) for k, v in params):
         return "&".join(f"{k}={v}" for k, v in params)  # what urlencode gives: nothing to quote
     return urlencode(params, safe="|:,/")
-
-
-def _loads(matches: list[tuple[int, int, str]]) -> list[Json]:
-    """The resources of :meth:`EmbeddedEpisode._match`'s (layer, rid, body) rows."""
-    return [storage.loads(body) for _, _, body in matches]
 
 
 def _param_refs(body: Json, pname: str) -> list[tuple[str, str]]:

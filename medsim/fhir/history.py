@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from medsim.fhir import storage
 from medsim.fhir.dates import parse_range
 from medsim.fhir.interface import FhirError
 
 Json = dict[str, Any]
+#: Reads a stored base body (``Bodies.decode`` of the episode: base bodies are compressed).
+Decode = Callable[[str | bytes], Json]
 DDL = (
     "CREATE TABLE IF NOT EXISTS main.history (seq INTEGER PRIMARY KEY, type TEXT, id TEXT, "
     "version INTEGER, last_updated TEXT, method TEXT, body TEXT)"
@@ -49,7 +51,7 @@ def record(conn: sqlite3.Connection, resource: Json, version: int, method: str) 
     )
 
 
-def version(conn: sqlite3.Connection, rtype: str, rid: str, vid: str) -> Json:
+def version(conn: sqlite3.Connection, rtype: str, rid: str, vid: str, decode: Decode) -> Json:
     """One version of a resource: 404 if it never existed, 410 if that version is a deletion."""
     if not vid.isdigit():
         raise FhirError(404, f"Version {vid} of {rtype}/{rid} is not known", "not-found")
@@ -61,14 +63,14 @@ def version(conn: sqlite3.Connection, rtype: str, rid: str, vid: str) -> Json:
     if row is not None:
         if row[0] == "DELETE":
             raise FhirError(410, f"Version {vid} of {rtype}/{rid} is a deletion", "deleted")
-        return dict(json.loads(row[1]))
+        return decode(row[1])
     row = conn.execute(
         "SELECT body FROM base.resources WHERE type = ? AND id = ? AND version = ?",
         (rtype, rid, int(vid)),
     ).fetchone()
     if row is None:
         raise FhirError(404, f"Version {vid} of {rtype}/{rid} is not known", "not-found")
-    return storage.loads(row[0])
+    return decode(row[0])
 
 
 def entries(
@@ -77,6 +79,7 @@ def entries(
     rid: str | None,
     since: str | None,
     limit: int,
+    decode: Decode,
 ) -> tuple[int, list[tuple[str, str, int, str, str, Json | None]]]:
     """(total, newest-first rows ``(type, id, version, lastUpdated, method, body)``), at most
     ``limit`` of them."""
@@ -84,7 +87,7 @@ def entries(
     cond = " AND ".join(["1 = 1"] + ["type = ?"] * bool(rtype) + ["id = ?"] * bool(rid))
     since_ts = _since(since)
     layer = [
-        (t, i, int(v), lu, m, json.loads(b) if b else None)
+        (t, i, int(v), lu, m, decode(b) if b else None)
         for t, i, v, lu, m, b in conn.execute(
             f"SELECT type, id, version, last_updated, method, body FROM main.history "
             f"WHERE {cond} ORDER BY seq DESC",
@@ -94,7 +97,7 @@ def entries(
     base_sql = f"FROM base.resources b WHERE {cond}"
     base_total = int(conn.execute(f"SELECT COUNT(*) {base_sql}", args).fetchone()[0])
     base = [
-        (t, i, int(v), lu, "POST", storage.loads(b))
+        (t, i, int(v), lu, "POST", decode(b))
         for t, i, v, lu, b in conn.execute(
             f"SELECT type, id, version, last_updated, body {base_sql} "
             "ORDER BY last_updated DESC, rid DESC LIMIT ?",
@@ -118,9 +121,10 @@ def bundle(
     since: str | None,
     offset: int,
     count: int,
+    decode: Decode,
 ) -> Json:
     """A ``history`` Bundle, newest first, one page (``_offset``/``_count``) with paging links."""
-    total, rows = entries(conn, rtype, rid, since, offset + count)
+    total, rows = entries(conn, rtype, rid, since, offset + count, decode)
     out = []
     for t, i, version, updated, method, body in rows[offset:]:
         entry: Json = {"fullUrl": f"{base_url}/{t}/{i}"}

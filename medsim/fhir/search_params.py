@@ -12,7 +12,7 @@ import json
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -69,34 +69,46 @@ def params_for(resource_type: str) -> dict[str, SearchParam]:
 
 def normalize_string(value: str) -> str:
     """HAPI-style normalisation for string search: accents removed, case folded."""
+    if value.isascii():  # most values: NFKD keeps ASCII as it is and casefold() is lower()
+        return value.lower()
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+Steps = tuple[tuple[str, str | None], ...]  # (element, stem of a choice element ``x[x]``)
+
+
+def _steps(path: str) -> Steps:
+    return tuple((p, p[:-3] if p.endswith("[x]") else None) for p in path.split("."))
+
+
 def walk(node: Any, path: str) -> Iterator[Any]:
     """Every value at a dotted path; lists are flattened; ``x[x]`` matches choice elements."""
-    parts = path.split(".")
-    yield from _walk(node, parts)
+    out: list[Any] = []
+    _collect(node, _steps(path), 0, out)
+    return iter(out)
 
 
-def _walk(node: Any, parts: list[str]) -> Iterator[Any]:
+def _collect(node: Any, parts: Steps, i: int, out: list[Any]) -> None:
+    """Append to ``out`` every value at ``parts[i:]`` below ``node``, in document order (a
+    plain recursion: extraction calls it for every path of every resource it indexes)."""
     if isinstance(node, list):
         for item in node:
-            yield from _walk(item, parts)
+            _collect(item, parts, i, out)
         return
-    if not parts:
-        yield node
+    if i == len(parts):
+        out.append(node)
         return
     if not isinstance(node, dict):
         return
-    head, rest = parts[0], parts[1:]
-    if head.endswith("[x]"):
-        stem = head[:-3]
+    head, stem = parts[i]
+    if stem is not None:
+        n = len(stem)
         for key, value in node.items():
-            if key.startswith(stem) and len(key) > len(stem) and key[len(stem)].isupper():
-                yield from _walk(value, rest)
+            if key.startswith(stem) and len(key) > n and key[n].isupper():
+                _collect(value, parts, i + 1, out)
     elif head in node:
-        yield from _walk(node[head], rest)
+        _collect(node[head], parts, i + 1, out)
 
 
 @dataclass
@@ -124,13 +136,14 @@ def split_reference(ref: str) -> tuple[str, str] | None:
 
 
 @cache
-def _compiled(resource_type: str) -> tuple[tuple[SearchParam, str, list[str]], ...]:
-    """(param, head element, path parts) for every path of every parameter of a type."""
+def _compiled(resource_type: str) -> tuple[tuple[SearchParam, str, bool, Steps], ...]:
+    """(param, head element, head is a choice, path steps) for every path of every parameter."""
     out = []
     for param in params_for(resource_type).values():
         for path in param.paths:
-            parts = path.split(".")
-            out.append((param, parts[0].removesuffix("[x]"), parts))
+            steps = _steps(path)
+            head, stem = steps[0]
+            out.append((param, stem if stem is not None else head, stem is not None, steps))
     return tuple(out)
 
 
@@ -138,13 +151,15 @@ def extract(resource: dict[str, Any]) -> IndexRows:
     rows = IndexRows()
     rtype = resource["resourceType"]
     keys = resource.keys()
-    for param, head, parts in _compiled(rtype):
-        if parts[0].endswith("[x]"):
+    for param, head, choice, steps in _compiled(rtype):
+        if choice:
             if not any(k.startswith(head) for k in keys):
                 continue
         elif head not in keys:
             continue
-        for value in _walk(resource, parts):
+        values: list[Any] = []
+        _collect(resource, steps, 0, values)
+        for value in values:
             _index_value(rows, param, value)
     rows.tokens = list(
         dict.fromkeys(rows.tokens)
@@ -235,16 +250,21 @@ def _strings(value: Any) -> Iterator[str]:
                     yield part
 
 
+#: The same instants recur (meta.lastUpdated of a whole load, a resource's effective and issued
+#: times): parsed once each. Invalid values raise every time (exceptions are not cached).
+_parse_range = lru_cache(maxsize=4096)(parse_range)
+
+
 def _date_range(value: Any) -> tuple[float, float] | None:
     try:
         if isinstance(value, str):
-            return parse_range(value)
+            return _parse_range(value)
         if isinstance(value, dict):
             if "start" in value or "end" in value:
                 return period_range(value.get("start"), value.get("end"))
             events = [e for e in value.get("event") or [] if isinstance(e, str)]
             if events:  # Timing: the span of its events
-                ranges = [parse_range(e) for e in events]
+                ranges = [_parse_range(e) for e in events]
                 return min(r[0] for r in ranges), max(r[1] for r in ranges)
             if isinstance(value.get("repeat"), dict) and isinstance(
                 value["repeat"].get("boundsPeriod"), dict

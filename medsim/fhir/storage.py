@@ -1,5 +1,6 @@
 """Row-level storage shared by the base loader and episode layers: insert a resource with its
-index rows, remove a resource's index rows, fetch bodies. Pure SQL over a given schema name."""
+index rows, remove a resource's index rows. Pure SQL over a given schema name; how bodies are
+stored (compressed in a base, text in a layer) is :mod:`medsim.fhir.bodies`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sqlite3
 from typing import Any
 
+from medsim.fhir.bodies import Bodies
 from medsim.fhir.search_params import extract, normalize_string
 from medsim.fhir.tables import COLUMNS, INDEX_TABLES
 
@@ -17,21 +19,19 @@ def dumps(resource: Json) -> str:
     return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
 
 
-def loads(body: str) -> Json:
-    """A stored ``resources.body`` back to the resource: the one place bodies are decoded."""
-    resource: Json = json.loads(body)
-    return resource
-
-
 class RowBuffer:
     """Collects resource and index rows and writes them with one ``executemany`` per table.
 
     Rids are assigned here (max rid + 1 ...), so a whole batch needs no round trip per resource.
+    With ``compress`` (a base), bodies are stored with the schema's :class:`Bodies` codec; a new
+    base trains it on the bodies of its first flush.
     """
 
-    def __init__(self, conn: sqlite3.Connection, schema: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, schema: str, *, compress: bool = False) -> None:
         self.conn = conn
         self.schema = schema
+        self.compress = compress
+        self.bodies = Bodies.stored(conn, schema) if compress else None
         self.rows: dict[str, list[tuple[Any, ...]]] = {
             t: [] for t in COLUMNS
         }  # tuples in COLUMNS order
@@ -86,6 +86,13 @@ class RowBuffer:
         return rid
 
     def flush(self) -> None:
+        resources = self.rows["resources"]
+        if self.compress and resources:
+            if self.bodies is None:
+                self.bodies = Bodies.train([r[-1] for r in resources])
+                self.bodies.store(self.conn, self.schema)
+            encode = self.bodies.encode
+            self.rows["resources"] = [(*r[:-1], encode(r[-1])) for r in resources]
         for table, rows in self.rows.items():
             if rows:
                 cols = COLUMNS[table]
@@ -117,6 +124,18 @@ def delete_rows(conn: sqlite3.Connection, schema: str, rid: int) -> None:
     for table in INDEX_TABLES:
         conn.execute(f"DELETE FROM {schema}.{table} WHERE rid = ?", (rid,))
     conn.execute(f"DELETE FROM {schema}.resources WHERE rid = ?", (rid,))
+
+
+def drop_superseded(conn: sqlite3.Connection, schema: str) -> None:
+    """Delete every resource (with its index rows) that a later row of the same type and id
+    replaces: of a resource loaded twice, the later copy wins. One pass per table."""
+    conn.execute(
+        f"CREATE TEMP TABLE superseded AS SELECT rid FROM {schema}.resources WHERE rid NOT IN "
+        f"(SELECT MAX(rid) FROM {schema}.resources GROUP BY type, id)"
+    )
+    for table in (*INDEX_TABLES, "resources"):
+        conn.execute(f"DELETE FROM {schema}.{table} WHERE rid IN (SELECT rid FROM superseded)")
+    conn.execute("DROP TABLE temp.superseded")
 
 
 def clear(conn: sqlite3.Connection, schema: str) -> None:

@@ -11,13 +11,14 @@ this same schema (the layer in the episode connection's ``main`` database, the b
 from __future__ import annotations
 
 import sqlite3
+from functools import cache
 
 from sqlalchemy import Index
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 9  # bump when tables, indexes or extraction change: invalidates cached bases
+SCHEMA_VERSION = 10  # bump when tables, indexes or extraction change: invalidates cached bases
 
 
 class ResourceRow(SQLModel, table=True):
@@ -33,7 +34,7 @@ class ResourceRow(SQLModel, table=True):
     last_updated: str = ""
     patient: str = ""
     deleted: int = 0
-    body: str = ""  # the resource JSON
+    body: str = ""  # the resource JSON: zstd bytes in a base, text in a layer (fhir.bodies)
 
 
 class TokenRow(SQLModel, table=True):
@@ -176,8 +177,10 @@ COLUMNS: dict[str, str] = {
 }
 
 
-def ddl(schema: str | None = None, indexes: bool = True) -> list[str]:
-    """CREATE TABLE / INDEX statements (optionally in an attached schema), from the models."""
+@cache
+def ddl(schema: str | None = None, indexes: bool = True) -> tuple[str, ...]:
+    """CREATE TABLE / INDEX statements (optionally in an attached schema), from the models.
+    Compiled once per (schema, indexes): every episode's layer runs them."""
     dialect = sqlite_dialect.dialect()
     out: list[str] = []
     for model in MODELS:
@@ -188,7 +191,7 @@ def ddl(schema: str | None = None, indexes: bool = True) -> list[str]:
             for index in table.indexes:
                 istmt = str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)).strip()
                 out.append(_qualify_index(istmt, index.name, schema))
-    return out
+    return tuple(out)
 
 
 def _qualify(stmt: str, name: str, schema: str | None) -> str:

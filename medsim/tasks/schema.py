@@ -152,6 +152,12 @@ class Task(_Data):
                 raise ValueError(f"duplicate {label} {', '.join(dupes)}")
         if not self.checkpoints and not self.rubric:
             raise ValueError("a task needs at least one checkpoint or rubric criterion")
+        scored = [c for c in self.checkpoints if not c.gate]
+        if scored and not self.rubric and sum(c.weight for c in scored) == 0:
+            raise ValueError(
+                "the scored (non-gate) checkpoints weigh 0 in all and there is no rubric: "
+                "nothing would be scored (give one a weight > 0, or make them gates)"
+            )
         known = {c.id for c in self.checkpoints}
         for control in self.negative_controls:
             unknown = sorted(set(control.must_fail) - known)

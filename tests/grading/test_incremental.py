@@ -22,7 +22,7 @@ from medsim.core.env import ClinicalEnv
 from medsim.grading.checkpoints.depends import ANY, Depends, EventCursor, Events
 from medsim.grading.record import EpisodeRecord, ToolCall
 
-SUITES = ("Demo-v0", "MedCalc-EHR-v0", "MedAgentBench-v0", "PhysicianBench-v0")
+SUITES = ("Demo-v0", "MedCalc-EHR-v0", "MedAgentBench-v0", "PhysicianBench-v0", "Dialogue-v0")
 ODD = ("{oops", "just some text", '{"name": "no_such_tool", "arguments": {}}')
 
 

@@ -69,6 +69,16 @@ def test_unquoted_yaml_dates_stay_strings(tmp_path: Path) -> None:
             "duplicate checkpoint c",
         ),
         ({"checkpoints": []}, "", "at least one checkpoint"),
+        (  # a gate beside a scored checkpoint of weight 0, no rubric: nothing is scored
+            {
+                "checkpoints": [
+                    {"id": "c", "grader": "nothing_created", "weight": 0},
+                    {"id": "g", "grader": "nothing_created", "gate": True},
+                ]
+            },
+            "",
+            "weigh 0 in all",
+        ),
         (
             {"negative_controls": [{"name": "n", "actions": []}]},
             "negative_controls.0.why",

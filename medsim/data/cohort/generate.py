@@ -89,7 +89,9 @@ def generate_patient_sized(
         count = len(resources)
         if abs(count - target) <= TOLERANCE * target:
             break
-        intensity = min(max(intensity * (target / count) ** 1.15, 0.2), 200.0)
+        previous, intensity = intensity, min(max(intensity * (target / count) ** 1.15, 0.2), 200.0)
+        if intensity == previous:  # clamped: a re-run would give the very same resources
+            break
         resources = generate_patient(cfg, directory, seed, number, as_of, intensity)
     return resources
 

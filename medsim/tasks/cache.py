@@ -1,0 +1,99 @@
+"""An on-disk cache of generated tasks, keyed by everything that generates them.
+
+Rendering PhysicianBench-v0's 100 curated instances from their templates (Jinja2, YAML, the
+difficulty rule) takes seconds; ``make`` and ``medsim tasks list`` would pay that in every new
+process. The result is a pure function of the template files, the suite's template context, the
+cohort the templates read and medsim's own source, so it is stored once under
+``$MEDSIM_CACHE_DIR/tasks`` (default ``~/.cache/medsim/tasks``) and reused while that key holds.
+
+The key hashes the *content* of every template file and of the medsim package's code and small
+data files (``.py``, YAML, JSON: a change in the engine, a builder, a calculator or the
+terminology invalidates it), plus the size and modification time of the cohort data files (too
+large to hash on every start; their generator sidecar is JSON, so hashed). A stale or
+unreadable entry is rebuilt, never trusted: the cache only ever saves time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from medsim.tasks import packed
+from medsim.tasks.loader import TaskLoadError, parse_task
+from medsim.tasks.schema import Task
+
+#: Bump when the stored form changes (old entries are then ignored).
+FORMAT = 1
+_PACKAGE = Path(__file__).resolve().parents[1]
+_SOURCE_SUFFIXES = {".py", ".yaml", ".yml", ".json"}
+
+
+def cache_dir() -> Path:
+    """``$MEDSIM_CACHE_DIR/tasks`` (created on first use)."""
+    root = os.environ.get("MEDSIM_CACHE_DIR") or os.path.join(Path.home(), ".cache", "medsim")
+    path = Path(root) / "tasks"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@lru_cache(maxsize=1)
+def _source_digest() -> str:
+    """sha256 over the medsim package's code and small data files (path and content)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in _PACKAGE.rglob("*") if p.suffix in _SOURCE_SUFFIXES):
+        h.update(str(path.relative_to(_PACKAGE)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def task_key(files: Iterable[Path], context: str, data_files: Iterable[Path] = ()) -> str:
+    """The cache key of tasks generated from ``files`` (hashed by content) with ``context``,
+    reading ``data_files`` (by size and modification time) and medsim's source."""
+    h = hashlib.sha256(f"format {FORMAT}\n{_source_digest()}\n{context}\n".encode())
+    for path in sorted(Path(p) for p in files):
+        h.update(f"{path.name}\n".encode())
+        h.update(path.read_bytes())
+    for path in sorted(Path(p) for p in data_files):
+        st = path.stat()
+        h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:32]
+
+
+def cached_tasks(name: str, key: str, build: Callable[[], list[Task]]) -> list[Task]:
+    """The tasks stored under ``name``/``key``, or ``build()``'s result, stored for next time
+    (written to a temporary file and renamed, so a concurrent reader never sees half a file).
+    Each task keeps its ``source`` (the template and instance it came from, used in errors)."""
+    path = cache_dir() / f"{name}-{key}.ndjson.gz"
+    if path.exists():
+        try:
+            return _read(path)
+        except (OSError, EOFError, ValueError, KeyError, TypeError, TaskLoadError):
+            path.unlink(missing_ok=True)  # a damaged entry is rebuilt, never trusted
+    tasks = build()
+    records = [
+        {"source": t.source, "task": r}
+        for t, r in zip(tasks, packed.task_records(tasks), strict=True)
+    ]
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".tmp")
+    with os.fdopen(fd, "wb") as out:
+        out.write(packed.pack(packed.dumps(records), ".gz"))
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return tasks
+
+
+def _read(path: Path) -> list[Task]:
+    content = packed.stored_content(path)
+    if not content.endswith(b"\n"):  # every entry written ends with a newline (none if cut)
+        raise ValueError(f"{path}: truncated")
+    lines = content.decode("utf-8").splitlines()
+    out = []
+    for line in lines:
+        rec = json.loads(line)
+        out.append(parse_task(rec["task"], str(rec["source"])))
+    return out

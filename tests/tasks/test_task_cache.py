@@ -1,0 +1,115 @@
+"""The on-disk cache of generated tasks (medsim.tasks.cache): a hit returns the same tasks without
+building them, any change to what generates them misses, a damaged entry is rebuilt, and
+PhysicianBench-v0's cached curated tasks equal a fresh render of its templates."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from medsim.tasks.cache import cache_dir, cached_tasks, task_key
+from medsim.tasks.loader import parse_task
+from medsim.tasks.schema import Task
+
+TASK = {
+    "id": "c-01",
+    "suite": "demo",
+    "specialty": "internal_medicine",
+    "workflow": "query",
+    "patient": "pat-0001",
+    "now": "2025-03-01T09:00:00+00:00",
+    "instruction": "What is the potassium?",
+    "tools": ["fhir_search", "finish"],
+    "checkpoints": [{"id": "c", "grader": "answer_matches", "params": {"expected": "4.1"}}],
+    "reference_solution": [{"name": "finish", "arguments": {"answer": "4.1"}}],
+}
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDSIM_CACHE_DIR", str(tmp_path / "cache"))
+
+
+class _Builder:
+    """Builds two tasks and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> list[Task]:
+        self.calls += 1
+        return [
+            parse_task(TASK, "templates/a.yaml (instance c-01)"),
+            parse_task({**TASK, "id": "c-02"}, "templates/a.yaml (instance c-02)"),
+        ]
+
+
+def test_a_hit_returns_the_same_tasks_without_building(tmp_path: Path) -> None:
+    build = _Builder()
+    first = cached_tasks("t", "k1", build)
+    second = cached_tasks("t", "k1", build)
+    assert build.calls == 1
+    assert [t.model_dump() for t in second] == [t.model_dump() for t in first]
+    assert [t.source for t in second] == [
+        "templates/a.yaml (instance c-01)",
+        "templates/a.yaml (instance c-02)",
+    ]
+    (entry,) = cache_dir().glob("t-k1*")
+    assert entry.stat().st_mode & 0o777 == 0o644
+    assert str(entry).startswith(str(tmp_path / "cache"))
+
+
+def test_another_key_builds_again() -> None:
+    build = _Builder()
+    cached_tasks("t", "k1", build)
+    cached_tasks("t", "k2", build)
+    assert build.calls == 2
+
+
+@pytest.mark.parametrize("damage", [b"", b"not gzip", b"\x1f\x8b\x08\x00broken"])
+def test_a_damaged_entry_is_rebuilt(damage: bytes) -> None:
+    build = _Builder()
+    cached_tasks("t", "k1", build)
+    (entry,) = cache_dir().glob("t-k1*")
+    entry.write_bytes(damage)
+    again = cached_tasks("t", "k1", build)
+    assert build.calls == 2 and [t.id for t in again] == ["c-01", "c-02"]
+    assert cached_tasks("t", "k1", build) and build.calls == 2  # the rebuilt entry is good
+
+
+def test_the_key_follows_template_content_context_and_data(tmp_path: Path) -> None:
+    tpl, data = tmp_path / "a.yaml", tmp_path / "cohort.ndjson.gz"
+    tpl.write_text("template: a\n")
+    data.write_bytes(b"x" * 10)
+    base = task_key([tpl], "{}", [data])
+    assert task_key([tpl], "{}", [data]) == base  # stable
+    assert task_key([tpl], '{"workbench": 1}', [data]) != base  # the suite's context
+    tpl.write_text("template: b\n")
+    changed_template = task_key([tpl], "{}", [data])
+    assert changed_template != base
+    data.write_bytes(b"x" * 11)  # a regenerated cohort (size)
+    assert task_key([tpl], "{}", [data]) != changed_template
+    st = data.stat()
+    os.utime(data, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # same size, rewritten later
+    assert task_key([tpl], "{}", [data]) != changed_template
+
+
+def test_physicianbench_cached_tasks_equal_a_fresh_render() -> None:
+    from medsim.core import template_suite
+    from medsim.registry import get_suite
+
+    suite = get_suite("PhysicianBench-v0")
+    assert isinstance(suite, template_suite.TemplateSuite)
+    dirs, context = suite._dirs(), suite._context()
+    template_suite._test_tasks.cache_clear()
+    cached = template_suite._test_tasks(dirs, context)  # builds the entry (empty cache)
+    template_suite._test_tasks.cache_clear()
+    loaded = template_suite._test_tasks(dirs, context)  # reads it back
+    fresh = template_suite._render_test_tasks(dirs, context)
+    assert len(fresh) == 100
+    assert [t.model_dump() for t in loaded] == [t.model_dump() for t in fresh]
+    assert [t.source for t in loaded] == [t.source for t in fresh]
+    assert [t.model_dump() for t in cached] == [t.model_dump() for t in fresh]
+    assert list(cache_dir().glob("curated-*"))
