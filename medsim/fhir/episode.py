@@ -8,6 +8,7 @@ per-episode lock, so one episode may be shared by threads; different episodes sh
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -194,30 +195,41 @@ class EmbeddedEpisode:
         self._shadows[resource_type] = [r[0] for r in rows]
         return self._shadows[resource_type]
 
-    def _match(self, query: Query, limit: int | None) -> tuple[int, list[tuple[int, int]]]:
-        """Total and the first ``limit`` (all if None) matches as (layer, rid), in result order."""
+    def _match(
+        self, query: Query, limit: int | None, offset: int = 0
+    ) -> tuple[int, list[tuple[int, int, str | bytes]]]:
+        """Total and ``limit`` matches (all if None) from ``offset`` on, in result order, as
+        (layer, rid, stored body). One statement per layer (see :mod:`medsim.fhir.sqlsearch`):
+        a search of the base alone lets SQL page; with the episode's layer too, each layer gives
+        its first ``offset + limit`` rows and they are merged here."""
         if query.has:
             query = self._resolve_has(query)
         rows: list[tuple[Any, ...]] = []
         total = 0
-        layered = query.resource_type in self._layer_types
-        for layer_no, layer in ((0, "base"), (1, "main")) if layered else ((0, "base"),):
-            shadow = self._shadow(query.resource_type) if layer_no == 0 and layered else []
-            if shadow or not query.pure:
+        layers = ((0, "base"), (1, "main")) if query.resource_type in self._layer_types else None
+        sql_offset = 0 if layers else offset
+        sql_limit = -1 if limit is None else limit + offset - sql_offset
+        for layer_no, layer in layers or ((0, "base"),):
+            shadow = self._shadow(query.resource_type) if layer_no == 0 and layers else []
+            sql = None if shadow else query.sql.get(layer)
+            if sql is None:
                 sql = layer_sql(query, layer, self._chain_ids, shadow)
-            else:  # the same SQL every time: build it once per (query, layer)
-                sql = query.sql.get(layer) or query.sql.setdefault(
-                    layer, layer_sql(query, layer, self._chain_ids, shadow)
-                )
-            n = self._conn.execute(sql.count, sql.args).fetchone()[0]
-            total += n
-            if n and (limit is None or limit > 0):
-                fetched = self._conn.execute(
-                    sql.page, [*sql.key_args, *sql.args, -1 if limit is None else limit]
-                ).fetchall()
-                rows += [(*r[1:], layer_no, r[0]) for r in fetched]
-        rows = merge_order(rows, query.sort)
-        return total, [(r[-2], r[-1]) for r in (rows if limit is None else rows[:limit])]
+                if not shadow and query.pure:  # the same SQL every time: build it once
+                    query.sql[layer] = sql
+            fetched = (
+                self._conn.execute(sql.page, sql.page_args(sql_limit, sql_offset)).fetchall()
+                if sql_limit
+                else []
+            )
+            if fetched:
+                total += fetched[0][-1]  # the layer's total rides on every row
+            elif sql_offset or not sql_limit:  # no row to carry it: past the end, or no page
+                total += self._conn.execute(sql.count, sql.args).fetchone()[0]
+            rows += [(*r[1:-1], layer_no, r[0]) for r in fetched]  # (keys..., body, layer, rid)
+        if layers:
+            rows = merge_order(rows, query.sort)
+            rows = rows[offset:] if limit is None else rows[offset : offset + limit]
+        return total, [(r[-2], r[-1], r[-3]) for r in rows]
 
     def _resolve_has(self, query: Query) -> Query:
         """``_has`` clauses -> a restriction on ``_id`` (the ids the matching resources reference)."""
@@ -226,16 +238,17 @@ class EmbeddedEpisode:
             _, matches = self._match(sub, None)
             found = {
                 tid
-                for body in self._bodies(matches)
+                for body in self._decoded(matches)
                 for (tt, tid) in _param_refs(body, ref_param)
                 if tt == query.resource_type
             }
             ids = found if ids is None else ids & found
-        return dataclasses.replace(query, has=[], ids=sorted(ids or ()))
+        # a new SQL memo: this query's ids are this episode's answer now, not the parsed query's
+        return dataclasses.replace(query, has=[], ids=sorted(ids or ()), sql={})
 
     def _chain_ids(self, sub: Query) -> list[str]:
         _, matches = self._match(sub, None)
-        return sorted({str(b["id"]) for b in self._bodies(matches)})
+        return sorted({str(b["id"]) for b in self._decoded(matches)})
 
     def _search(self, query: Query) -> Json:
         count = query.count if query.count is not None else self.backend.page_size
@@ -243,56 +256,32 @@ class EmbeddedEpisode:
         count = min(count, self.max_page_size)
         if query.summary_count:
             count = 0
-        total, matches = self._match(query, query.offset + count)
-        page = matches[query.offset : query.offset + count]
-        link_params = list(query.raw) + [
-            ("_sort", ",".join(("-" if d else "") + k for k, d in query.sort))
-        ] * bool(query.sort)
+        total, page = self._match(query, count, query.offset)
+        link_params = (*query.raw, *_sort_param(query.sort))
         if query.summary_count:
+            qs = _query_string((*link_params, ("_summary", "count")))
             return {
                 "resourceType": "Bundle",
                 "type": "searchset",
                 "total": total,
-                "link": [
-                    {
-                        "relation": "self",
-                        "url": self._url(
-                            query.resource_type, link_params + [("_summary", "count")]
-                        ),
-                    }
-                ],
+                "link": [{"relation": "self", "url": self._url(query.resource_type, qs)}],
             }
-        bodies = self._bodies(page)
+        bodies = self._decoded(page)
         entries = [
             self._entry(shape(body, query.summary, query.elements), "match") for body in bodies
         ]
-        entries += [self._entry(body, "include") for body in self._includes(query, bodies)]
-        page_params = link_params + [("_count", str(count))]
+        if query.include or query.revinclude:
+            entries += [self._entry(body, "include") for body in self._includes(query, bodies)]
+        # every link is this page's query string plus an _offset (digits: nothing to quote)
+        url = self._url(query.resource_type, _query_string((*link_params, ("_count", str(count)))))
         links = [
-            {
-                "relation": "self",
-                "url": self._url(
-                    query.resource_type,
-                    page_params + [("_offset", str(query.offset))] * bool(query.offset),
-                ),
-            }
+            {"relation": "self", "url": f"{url}&_offset={query.offset}" if query.offset else url}
         ]
         if query.offset + count < total and count > 0:
-            links.append(
-                {
-                    "relation": "next",
-                    "url": self._url(
-                        query.resource_type, page_params + [("_offset", str(query.offset + count))]
-                    ),
-                }
-            )
+            links.append({"relation": "next", "url": f"{url}&_offset={query.offset + count}"})
         if query.offset > 0:
-            prev = max(0, query.offset - count)
             links.append(
-                {
-                    "relation": "previous",
-                    "url": self._url(query.resource_type, page_params + [("_offset", str(prev))]),
-                }
+                {"relation": "previous", "url": f"{url}&_offset={max(0, query.offset - count)}"}
             )
         bundle: Json = {
             "resourceType": "Bundle",
@@ -308,19 +297,10 @@ class EmbeddedEpisode:
             bundle["entry"] = entries
         return bundle
 
-    def _bodies(self, page: list[tuple[int, int]]) -> list[Json]:
-        """Resource JSON for (layer, rid) pairs, in the given order (one query per layer)."""
-        found: dict[tuple[int, int], str | bytes] = {}
-        for layer_no, schema in ((0, "base"), (1, "main")):
-            rids = [rid for layer, rid in page if layer == layer_no]
-            if rids:
-                marks = ",".join("?" * len(rids))
-                for rid, body in self._conn.execute(
-                    f"SELECT rid, body FROM {schema}.resources WHERE rid IN ({marks})", rids
-                ):
-                    found[(layer_no, rid)] = body
+    def _decoded(self, matches: list[tuple[int, int, str | bytes]]) -> list[Json]:
+        """The resources of :meth:`_match`'s (layer, rid, stored body) rows."""
         decode = self._codec.decode
-        return [decode(found[key]) for key in page]
+        return [decode(body) for _, _, body in matches]
 
     def _includes(self, query: Query, bodies: list[Json]) -> list[Json]:
         seen = {(b["resourceType"], b["id"]) for b in bodies}
@@ -358,12 +338,8 @@ class EmbeddedEpisode:
             "search": {"mode": mode},
         }
 
-    def _url(self, resource_type: str, params: list[tuple[str, str]]) -> str:
-        if all(_PLAIN.fullmatch(k) and _PLAIN.fullmatch(v) for k, v in params):
-            qs = "&".join(f"{k}={v}" for k, v in params)  # what urlencode gives: nothing to quote
-        else:
-            qs = urlencode(params, safe="|:,/")
-        return f"{self.base_url}/{resource_type}" + (f"?{qs}" if qs else "")
+    def _url(self, resource_type: str, query_string: str) -> str:
+        return f"{self.base_url}/{resource_type}" + (f"?{query_string}" if query_string else "")
 
     def capabilities(self) -> Json:
         return capability_statement(self.base_url)
@@ -546,6 +522,19 @@ class EmbeddedEpisode:
             self._next_id = next_id
             raise
         self._conn.execute("RELEASE w")
+
+
+def _sort_param(sort: list[tuple[str, bool]]) -> tuple[tuple[str, str], ...]:
+    """``_sort`` as a link names it (``-date,code``), or nothing without a sort."""
+    return (("_sort", ",".join(("-" if d else "") + k for k, d in sort)),) if sort else ()
+
+
+@functools.lru_cache(maxsize=4096)
+def _query_string(params: tuple[tuple[str, str], ...]) -> str:
+    """``urlencode(params, safe="|:,/")``, remembered: a search's links repeat with its query."""
+    if all(_PLAIN.fullmatch(k) and _PLAIN.fullmatch(v) for k, v in params):
+        return "&".join(f"{k}={v}" for k, v in params)  # what urlencode gives: nothing to quote
+    return urlencode(params, safe="|:,/")
 
 
 def _param_refs(body: Json, pname: str) -> list[tuple[str, str]]:

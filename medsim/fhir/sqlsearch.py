@@ -11,8 +11,16 @@ Shape of the SQL for a layer (``base`` = the cohort, ``main`` = the episode's ow
 When the search names one patient, ``patient = ?`` goes into the driving clause: every index row
 carries its resource's patient compartment, and token and reference rows also carry the resource's
 primary date (``sd``), so "this patient's latest potassium" is a single descent of one composite
-index. A separate COUNT gives ``total``; the two layers' pages are merged in Python. All values are
-bound parameters.
+index. The page, its bodies and the layer's total come back from one statement::
+
+    SELECT p.*, r.body, (SELECT COUNT(*) <the same FROM and WHERE>)
+    FROM (<the page query above> LIMIT ? OFFSET ?) p CROSS JOIN <layer>.resources r ON r.rid = p.rid
+
+The page is a subquery so that bodies are read for the page's rows only (never for the rows a
+sort or an offset passes over); ``CROSS JOIN`` makes it the outer loop, so rows keep its order.
+The COUNT is not correlated: SQLite runs it once per statement. One statement instead of three
+(count, page, bodies) is most of the cost of a small search. When both layers take part, their
+pages are merged in Python. All values are bound parameters.
 """
 
 from __future__ import annotations
@@ -152,10 +160,15 @@ def _unique_rows(c: Clause) -> bool:
 
 @dataclass
 class LayerSql:
-    count: str
-    page: str
+    count: str  # the layer's total alone (for ``_summary=count`` and a page past the end)
+    page: str  # rid, sort keys, body, total: the rows of one page (see the module docstring)
     args: list[Any]  # WHERE arguments (shared by both statements)
     key_args: list[Any]  # sort-key arguments (page statement only, before the WHERE arguments)
+
+    def page_args(self, limit: int, offset: int) -> list[Any]:
+        """Arguments of :attr:`page` (``limit`` -1 = no limit), in the order its text binds them:
+        the COUNT's WHERE, then the page query's sort keys, WHERE, LIMIT and OFFSET."""
+        return [*self.args, *self.key_args, *self.args, limit, offset]
 
 
 def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> LayerSql:
@@ -230,7 +243,17 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
     ]
     # Without _sort the order is the driving index's own (deterministic, so paging is stable).
     order_by = f" ORDER BY {', '.join([*order, 'x.rid'])}" if order else ""
-    page = f"SELECT {cols} {body}{' GROUP BY x.rid' if distinct else ''}{order_by} LIMIT ?"
+    if not order and table == "resources" and patient is None and q.ids is None:
+        # every resource of a type: two indexes serve it equally well and SQLite's pick (which
+        # follows the indexes' creation order) would decide the order; name the one cached bases use
+        order_by = " ORDER BY x.patient, x.rid"
+    inner = (
+        f"SELECT {cols} {body}{' GROUP BY x.rid' if distinct else ''}{order_by} LIMIT ? OFFSET ?"
+    )
+    page = (
+        f"SELECT p.*, r.body, ({count}) FROM ({inner}) p "
+        f"CROSS JOIN {layer}.resources r ON r.rid = p.rid"
+    )
     return LayerSql(count, page, args, key_args)
 
 
@@ -259,7 +282,7 @@ def _sort_keys(q: Query, layer: str, has_sd: bool) -> tuple[list[str], list[Any]
 
 
 def merge_order(rows: list[tuple[Any, ...]], sort: list[tuple[str, bool]]) -> list[tuple[Any, ...]]:
-    """Order rows ``(k0, k1, ..., layer, rid)`` from both layers the way SQL ordered each one:
+    """Order rows ``(k0, k1, ..., [anything,] layer, rid)`` from both layers the way SQL ordered each one:
     by each sort key (missing values last), then base before episode, then insertion order.
     Without sort keys each layer keeps the order SQL gave it (base first)."""
     if not sort:
