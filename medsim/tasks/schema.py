@@ -152,11 +152,15 @@ class Task(_Data):
                 raise ValueError(f"duplicate {label} {', '.join(dupes)}")
         if not self.checkpoints and not self.rubric:
             raise ValueError("a task needs at least one checkpoint or rubric criterion")
-        scored = [c for c in self.checkpoints if not c.gate]
-        if scored and not self.rubric and sum(c.weight for c in scored) == 0:
+        scored = sum(c.weight for c in self.checkpoints if not c.gate)
+        weight = (self.scoring.checkpoint_weight if scored > 0 else 0.0) + (
+            self.scoring.rubric_weight if self.rubric else 0.0
+        )
+        gates_only = not self.rubric and all(c.gate for c in self.checkpoints)
+        if weight == 0 and not gates_only:
             raise ValueError(
-                "the scored (non-gate) checkpoints weigh 0 in all and there is no rubric: "
-                "nothing would be scored (give one a weight > 0, or make them gates)"
+                "nothing would be scored: the scored (non-gate) checkpoints weigh 0 in all (or "
+                "scoring.checkpoint_weight is 0) and no rubric carries scoring.rubric_weight > 0"
             )
         known = {c.id for c in self.checkpoints}
         for control in self.negative_controls:

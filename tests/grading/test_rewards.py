@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from medsim.grading import DenseReward, Grade, grade
@@ -34,16 +34,23 @@ def episodes(draw: st.DrawFn) -> tuple[Any, Any, Any, float | None]:
         if has_rubric
         else []
     )
+    scoring = {
+        "checkpoint_weight": draw(st.floats(0, 3, allow_nan=False)),
+        "rubric_weight": draw(st.floats(0, 3, allow_nan=False)),
+    }
+    # a task where nothing would be scored is refused by the schema (tests/tasks/test_loader.py)
+    scored = sum(w for g, w in zip(gates, weights, strict=True) if not g)
+    weight = (scoring["checkpoint_weight"] if scored > 0 else 0) + (
+        scoring["rubric_weight"] if has_rubric else 0
+    )
+    assume(weight > 0 or (all(gates) and not has_rubric))
     task = make_task(
         [
             cp(f"c{i}", "nothing_created", gate=g, weight=w)
             for i, (g, w) in enumerate(zip(gates, weights, strict=True))
         ],
         rubric=rubric,
-        scoring={
-            "checkpoint_weight": draw(st.floats(0, 3, allow_nan=False)),
-            "rubric_weight": draw(st.floats(0, 3, allow_nan=False)),
-        },
+        scoring=scoring,
     )
     steps = draw(st.lists(st.fixed_dictionaries({f"c{i}": STATUS for i in range(n)}), max_size=8))
     final = draw(

@@ -77,7 +77,7 @@ def test_unquoted_yaml_dates_stay_strings(tmp_path: Path) -> None:
                 ]
             },
             "",
-            "weigh 0 in all",
+            "nothing would be scored",
         ),
         (
             {"negative_controls": [{"name": "n", "actions": []}]},
