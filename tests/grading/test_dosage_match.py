@@ -102,7 +102,9 @@ RATE = {"rate": {"value": 10, "unit": "meq/h"}}
 
 def _kcl(*dose_and_rate: dict[str, Any]) -> dict[str, Any]:
     order = _dosing(*dose_and_rate)
-    order["medicationCodeableConcept"]["coding"][0].update(code="8591", display="potassium chloride")
+    order["medicationCodeableConcept"]["coding"][0].update(
+        code="8591", display="potassium chloride"
+    )
     return order
 
 
