@@ -26,14 +26,18 @@ def _chart_order() -> dict[str, Any]:
     return next(r for r in chart_resources() if r["id"] == "med-1")
 
 
-@pytest.mark.parametrize(("include_updates", "status"), [(True, "passed"), (False, "failed")])
+@pytest.mark.parametrize(
+    ("include_updates", "status"), [(None, "passed"), (True, "passed"), (False, "failed")]
+)
 def test_an_updated_chart_order_counts_unless_only_creations_do(
-    drive: Any, include_updates: bool, status: str
+    drive: Any, include_updates: bool | None, status: str
 ) -> None:
     """Stopping the chart's lisinopril is an update of med-1, not a new order (it keeps its
-    authoredOn of 2023, so the task turns the authoredOn window off)."""
+    authoredOn of 2023, so the task turns the authoredOn window off). Updates count by default."""
     spec = {"resource_type": "MedicationRequest", "code": LISINOPRIL, "status": ["stopped"],
-            "include_updates": include_updates, "authored": None}  # fmt: skip
+            "authored": None}  # fmt: skip
+    if include_updates is not None:
+        spec["include_updates"] = include_updates
     d = drive([cp("c", "resource_created", **spec)])
     d.write({**_chart_order(), "status": "stopped"}, method="update")
     out = _st(d)
