@@ -32,17 +32,19 @@ def parse_range(value: str) -> tuple[float, float]:
     if not m:
         raise ValueError(f"not a FHIR date/dateTime: {value!r}")
     y = int(m["y"])
+    if y < 1:  # FHIR's year pattern has no year 0000 (and datetime cannot hold it)
+        raise ValueError(f"year out of range in {value!r}")
     if m["m"] is None:
         return _epoch(y, 1, 1), _epoch(y + 1, 1, 1)
     mo = int(m["m"])
     if not 1 <= mo <= 12:
         raise ValueError(f"month out of range in {value!r}")
-    days = calendar.monthrange(y, mo)[1] if y >= 1 else 31
+    days = calendar.monthrange(y, mo)[1]
     if m["d"] is None:
         start = _epoch(y, mo, 1)
         return start, start + days * 86400.0
     day = int(m["d"])
-    if y < 1 or not 1 <= day <= days:
+    if not 1 <= day <= days:
         raise ValueError(f"day out of range in {value!r}")
     if m["H"] is None:
         start = _epoch(y, mo, day)
@@ -54,10 +56,12 @@ def parse_range(value: str) -> tuple[float, float]:
     tz = m["tz"]
     offset = 0
     if tz and tz != "Z":
-        if int(tz[1:3]) > 14 or int(tz[4:6]) > 59:
+        hours, minutes = int(tz[1:3]), int(tz[4:])
+        # FHIR's offset pattern: (0[0-9]|1[0-3]):[0-5][0-9] or 14:00, i.e. -14:00 .. +14:00
+        if hours * 60 + minutes > 14 * 60 or minutes > 59:
             raise ValueError(f"timezone out of range in {value!r}")
         sign = 1 if tz[0] == "+" else -1
-        offset = sign * (int(tz[1:3]) * 3600 + int(tz[4:6]) * 60)
+        offset = sign * (hours * 3600 + minutes * 60)
     base = _epoch(y, mo, day, hh, mm, min(ss, 59)) - offset
     if m["f"]:
         frac = m["f"][1:]
@@ -70,9 +74,9 @@ def parse_range(value: str) -> tuple[float, float]:
 def _epoch(y: int, mo: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0) -> float:
     """UTC epoch seconds by calendar arithmetic (valid for years 0001-9999 and 10000-01-01,
     where ``datetime`` would overflow at the end of year 9999)."""
-    if y > 9999:  # only ever 10000-01-01: the end of year 9999
-        return _epoch(9999, 12, 31) + 86400.0 + hh * 3600 + mm * 60 + ss
-    return float(calendar.timegm((y, mo, d, hh, mm, ss, 0, 0, 0)))
+    if y > 9999:  # only ever 10000-01-01T00:00:00: the end of year 9999
+        return _epoch(9999, 12, 31) + 86400.0
+    return float(calendar.timegm((y, mo, d, hh, mm, ss)))
 
 
 def period_range(start: str | None, end: str | None) -> tuple[float, float]:

@@ -201,9 +201,58 @@ def test_last_updated_is_the_current_instant(spec_ep: Any) -> None:
         "2023-03-15T24:00:00Z",
         "2023-03-15T10:60:00Z",
         "2023-03-15T10:00:61Z",
+        "0000-03-15",  # FHIR's year pattern starts at 0001
+        "2023-03-15T10:00:00+14:30",  # offsets end at +14:00
+        "2023-03-15T10:00:00-15:00",
+        "2023-03-15T10:00:00+05:60",
     ],
 )
 def test_unsupported_or_impossible_dates_are_400(spec_ep: Any, value: str) -> None:
     with pytest.raises(FhirError) as err:
         spec_ep.search("Observation", {"date": value})
     assert err.value.status == 400
+
+
+# Ranges in epoch seconds, from well-known instants: 1970-01-01T00:00:00Z = 0,
+# 2000-01-01 = 946684800, 2001-01-01 = 978307200, 2017-01-01 = 1483228800,
+# 0001-01-01 = -62135596800, 10000-01-01 = 253402300800 (one second after datetime's maximum,
+# 9999-12-31T23:59:59 = 253402300799); days are 86400 s; 0001 and 9999 are not leap years.
+DAY = 86400.0
+Y1 = -62135596800.0
+Y10000 = 253402300800.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1970-01-01T00:00:00Z", (0.0, 1.0)),
+        ("1970-01-01T00:00Z", (0.0, 60.0)),
+        ("2000", (946684800.0, 978307200.0)),
+        ("0001", (Y1, Y1 + 365 * DAY)),
+        ("0001-01-01", (Y1, Y1 + DAY)),
+        ("0001-02", (Y1 + 31 * DAY, Y1 + 59 * DAY)),  # 28 days
+        ("9999", (Y10000 - 365 * DAY, Y10000)),
+        ("9999-03", (Y10000 - 306 * DAY, Y10000 - 275 * DAY)),  # Apr..Dec: 275 days
+        ("9999-12", (Y10000 - 31 * DAY, Y10000)),
+        ("9999-12-31", (Y10000 - DAY, Y10000)),
+        # a leap second is the last second of its day, not the first of the next
+        ("2016-12-31T23:59:60Z", (1483228799.0, 1483228800.0)),
+        # the widest offsets FHIR allows, and minutes up to 59
+        ("1970-01-01T14:00:00+14:00", (0.0, 1.0)),
+        ("1969-12-31T10:00:00-14:00", (0.0, 1.0)),
+        ("1970-01-01T05:59:00+05:59", (0.0, 1.0)),
+        ("1970-01-01T13:59:00+13:59", (0.0, 1.0)),
+    ],
+)
+def test_ranges_in_epoch_seconds(value: str, expected: tuple[float, float]) -> None:
+    assert parse_range(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["0000", "0000-01", "0000-01-01", "2023-03-15T10:00:00+14:01", "2023-03-15T10:00:00+15:00",
+     "2023-03-15T10:00:00-14:30", "2023-03-15T10:00:00+05:60"],
+)  # fmt: skip
+def test_year_zero_and_offsets_beyond_14_hours_are_not_dates(value: str) -> None:
+    with pytest.raises(ValueError, match="out of range"):
+        parse_range(value)

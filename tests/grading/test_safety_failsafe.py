@@ -272,3 +272,72 @@ def test_a_dose_below_one_unit_is_read_as_itself(drive: Any) -> None:
     order = medication_request(dose=0.5, unit="g")
     assert status(drive, order, unit="g", max_dose=0.75, max_daily=3) == "passed"
     assert status(drive, order, unit="g", max_dose=0.4, max_daily=3) == "failed"
+
+
+# -- several instruction groups and one-sided range units (dosage.py gaps of issue 20) ---------
+def _sequenced(*phases: tuple[int, float, int]) -> dict[str, Any]:
+    """An order of consecutive phases (sequence, dose in mg, administrations per day). R4
+    Dosage.sequence: instructions with different sequence numbers apply one after another, so
+    only the busiest phase counts for a 24 h maximum (the same number means concurrent, added)."""
+    order = medication_request()
+    template = order["dosageInstruction"][0]
+    order["dosageInstruction"] = [
+        {
+            **template,
+            "sequence": seq,
+            "timing": {"repeat": {"frequency": n, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": dose, "unit": "mg"}}],
+        }
+        for seq, dose, n in phases
+    ]
+    return order
+
+
+@pytest.mark.parametrize(
+    ("phases", "expected"),
+    [
+        # day-1 phase 1000 mg x 4 = 4000 mg/24 h, then 500 mg x 3 = 1500: the first is over 3000
+        (((1, 1000, 4), (2, 500, 3)), "failed"),
+        (((1, 500, 3), (2, 1000, 4)), "failed"),  # the busy phase second: same answer
+        # 1000 x 3 = 3000 (= max) then 500 x 3 = 1500: phases follow each other, never added (4500)
+        (((1, 1000, 3), (2, 500, 3)), "passed"),
+    ],
+)
+def test_the_busiest_of_several_sequenced_phases_counts_per_24h(
+    drive: Any, phases: tuple[tuple[int, float, int], ...], expected: str
+) -> None:
+    assert status(drive, _sequenced(*phases), max_dose=None) == expected
+
+
+@pytest.mark.parametrize("end_with_unit", ["low", "high"])
+def test_a_dose_range_with_its_unit_on_one_end_is_read_in_that_unit(
+    drive: Any, end_with_unit: str
+) -> None:
+    """R4 Range: the units of low and high SHALL match, so the one unit written is the unit of
+    both ends. 0.5-1 g is 500-1000 mg: within 1000 mg per dose; 0.5-1.5 g (1500 mg) is over."""
+    for high, expected in ((1, "passed"), (1.5, "failed")):
+        rng: dict[str, Any] = {"low": {"value": 0.5}, "high": {"value": high}}
+        rng[end_with_unit]["unit"] = "g"
+        order = with_dose([{"doseRange": rng}])
+        assert status(drive, order, max_daily=None) == expected, (end_with_unit, high)
+
+
+@pytest.mark.parametrize(
+    ("unit", "limit", "dose", "expected"),
+    [
+        # above 1 the slack is relative, 1e-9 x 1000 mg = 1e-6 mg: float error only
+        ("mg", 1000, 1000 + 5e-7, "passed"),
+        ("mg", 1000, 1000 + 1e-6, "passed"),  # exactly at the slack: inclusive
+        ("mg", 1000, 1000 + 1e-5, "failed"),
+        # below 1 it is absolute, 1e-9 (0.5 g per dose)
+        ("g", 0.5, 0.5 + 1e-9, "passed"),
+        ("g", 0.5, 0.5 + 1.5e-9, "failed"),
+    ],
+)
+def test_the_maximum_absorbs_float_error_only(
+    drive: Any, unit: str, limit: float, dose: float, expected: str
+) -> None:
+    """The same slack as ``Approx`` (1e-9 x max(1, |bound|), see test_values.py): a dose equal to
+    the maximum up to float rounding passes, anything clinically larger fails."""
+    order = medication_request(dose=dose, unit=unit, per_day=1)
+    assert status(drive, order, unit=unit, max_dose=limit, max_daily=None) == expected

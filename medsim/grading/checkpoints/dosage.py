@@ -7,6 +7,7 @@ medsim accepts that form only when a task opts in with ``allow_string``.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,12 @@ def instructions(resource: Json) -> list[Json]:
 
 
 def doses(instruction: Json) -> list[tuple[float, float, str | None]]:
-    """(low, high, unit) of each dose in an instruction (a quantity gives low == high)."""
+    """(low, high, unit) of each dose in an instruction (a quantity gives low == high).
+
+    R4 Range: a missing ``high`` means the high boundary is not known, so a range without one
+    has ``high = inf`` (no maximum can pass it, no expected dose matches it); a missing ``low``
+    is read as the high end. The one unit written is the unit of both ends (their units SHALL
+    match)."""
     out: list[tuple[float, float, str | None]] = []
     for dr in dicts(instruction, "doseAndRate"):
         q = member(dr, "doseQuantity")
@@ -37,10 +43,8 @@ def doses(instruction: Json) -> list[tuple[float, float, str | None]]:
         lo, hi = member(member(dr, "doseRange"), "low"), member(member(dr, "doseRange"), "high")
         lv, hv = finite(lo.get("value")), finite(hi.get("value"))
         if lv is not None or hv is not None:
-            low = lv if lv is not None else hv
-            high = hv if hv is not None else lv
-            assert low is not None and high is not None
-            out.append((low, high, _unit(hi) or _unit(lo)))
+            high = hv if hv is not None else math.inf
+            out.append((lv if lv is not None else high, high, _unit(hi) or _unit(lo)))
     return out
 
 
@@ -92,6 +96,8 @@ def _instruction_high(ins: Json, unit: str, analyte: str | None) -> tuple[float 
         return None, "no dose"
     highs: list[float] = []
     for _, high, u in ds:
+        if high == math.inf:
+            return None, "dose range without a high end (not known)"
         v = in_unit(high, u, unit, analyte)
         if v is None:
             return None, f"dose unit {u!r} cannot be compared with {unit}"
@@ -196,7 +202,10 @@ class FrequencyMatch(BaseModel):
     @classmethod
     def _compiles(cls, v: str | None) -> str | None:
         if v is not None:
-            re.compile(v)
+            try:
+                re.compile(v)
+            except re.error as exc:  # not a ValueError: pydantic would let it escape
+                raise ValueError(f"text_regex does not compile: {exc}") from None
         return v
 
     def matches(self, instruction: Json) -> bool:
