@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from medsim.grading.checkpoints.chart import ExpectedValue, NeedsStore, compute_expected
 from medsim.grading.checkpoints.depends import ANSWER_AND_WRITES, Depends
 from medsim.grading.checkpoints.fhirdata import parse_datetime
+from medsim.grading.checkpoints.patterns import Regex
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -171,8 +172,8 @@ def value_reported(ctx: GradeContext, **params: Any) -> CheckResult:
 class AnswerMatchesParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    regex: list[str] = Field(default_factory=list)  # all must match (case-insensitive)
-    must_not: list[str] = Field(default_factory=list)  # none may match
+    regex: list[Regex] = Field(default_factory=list)  # all must match (case-insensitive)
+    must_not: list[Regex] = Field(default_factory=list)  # none may match
     index: int | None = None
     key: str | None = None
 

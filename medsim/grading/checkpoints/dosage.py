@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from medsim.grading.checkpoints.fhirdata import CodeMatch, Json, concept_texts, dicts, label, member
+from medsim.grading.checkpoints.patterns import Regex
 from medsim.grading.checkpoints.schedule import finite, schedule
 from medsim.grading.checkpoints.values import Approx, to_unit
 
@@ -195,18 +196,8 @@ class FrequencyMatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text_regex: str | None = None
+    text_regex: Regex | None = None
     per_day: float | None = None
-
-    @field_validator("text_regex")
-    @classmethod
-    def _compiles(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:  # not a ValueError: pydantic would let it escape
-                raise ValueError(f"text_regex does not compile: {exc}") from None
-        return v
 
     def matches(self, instruction: Json) -> bool:
         n = per_day(instruction)

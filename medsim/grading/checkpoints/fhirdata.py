@@ -18,10 +18,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from medsim.fhir.search_params import walk
 from medsim.fhir.urls import REFERENCE_RE
+from medsim.grading.checkpoints.patterns import Regex
 
 Json = dict[str, Any]
 
@@ -166,14 +167,7 @@ class CodeMatch(BaseModel):
 
     system: str | None = None
     codes: list[str] = Field(default_factory=list)
-    display_regex: str | None = None
-
-    @field_validator("display_regex")
-    @classmethod
-    def _compiles(cls, v: str | None) -> str | None:
-        if v is not None:
-            re.compile(v)
-        return v
+    display_regex: Regex | None = None
 
     @property
     def empty(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from medsim.grading.checkpoints.chart import (
     ExpectedValue,
@@ -28,6 +28,7 @@ from medsim.grading.checkpoints.note_text import (
     has_date,
     quantities,
 )
+from medsim.grading.checkpoints.patterns import Regex
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -80,17 +81,10 @@ class NoteWrittenParams(BaseModel):
     )
     code: CodeMatch = Field(default_factory=CodeMatch)
     include_finish_note: bool = False  # the finish tool's ``note`` counts as a note
-    regex: list[str] = Field(default_factory=list)  # all must match (case-insensitive)
-    must_not: list[str] = Field(default_factory=list)
+    regex: list[Regex] = Field(default_factory=list)  # all must match (case-insensitive)
+    must_not: list[Regex] = Field(default_factory=list)
     mentions: list[Mention] = Field(default_factory=list)
     min_length: int = Field(default=1, ge=0)
-
-    @field_validator("regex", "must_not")
-    @classmethod
-    def _compiles(cls, v: list[str]) -> list[str]:
-        for rx in v:
-            re.compile(rx)
-        return v
 
 
 def _mention_problem(text: str, m: Mention, ctx: GradeContext) -> str | None:

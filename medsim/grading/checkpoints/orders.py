@@ -27,6 +27,7 @@ from medsim.grading.checkpoints.fhirdata import (
     resource_text,
     resource_time,
 )
+from medsim.grading.checkpoints.patterns import Regex
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -93,7 +94,7 @@ class ResourceSpec(BaseModel):
     occurrence: Window | None = None
     effective: Window | None = None  # the clinical time (effective[x], issued, recordedDate ...)
     encounter_required: bool = False
-    text_regex: list[str] = Field(default_factory=list)  # on notes/comments/attachments
+    text_regex: list[Regex] = Field(default_factory=list)  # on notes/comments/attachments
     fields: dict[str, Any] = Field(default_factory=dict)  # dotted path -> value or [values]
     include_updates: bool = True  # also count resources the episode updated, not only created
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from medsim.grading.checkpoints.chart import ExpectedValue, NeedsStore, compute_expected
 from medsim.grading.checkpoints.depends import ANY, Depends
 from medsim.grading.checkpoints.notes import Mention, NoteWrittenParams, note_problem
+from medsim.grading.checkpoints.patterns import Regex
 from medsim.grading.checkpoints.registry import (
     CheckResult,
     GradeContext,
@@ -37,23 +38,17 @@ class Quantity(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     expected: ExpectedValue
-    unit_regex: str
+    unit_regex: Regex
     tolerance: float = Field(default=0.0, ge=0)
     rel_tolerance: float = Field(default=0.0, ge=0)
-
-    @field_validator("unit_regex")
-    @classmethod
-    def _compiles(cls, v: str) -> str:
-        re.compile(v)
-        return v
 
 
 class WorkspaceFileParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str  # the deliverable's path, e.g. output/econsult_reply.md
-    regex: list[str] = Field(default_factory=list)
-    must_not: list[str] = Field(default_factory=list)
+    regex: list[Regex] = Field(default_factory=list)
+    must_not: list[Regex] = Field(default_factory=list)
     mentions: list[Mention] = Field(default_factory=list)
     quantities: list[Quantity] = Field(default_factory=list)
     min_length: int = Field(default=1, ge=0)
@@ -65,9 +60,6 @@ class WorkspaceFileParams(BaseModel):
             return normalise_path(v)
         except WorkspaceError as exc:
             raise ValueError(exc.message) from None
-
-    # regex / must_not compile: NoteWrittenParams's own validator runs in rules()
-    _check_rules = field_validator("regex", "must_not")(NoteWrittenParams._compiles.__func__)  # type: ignore[attr-defined]
 
     def rules(self) -> NoteWrittenParams:
         """The note content rules this file must meet (shared with ``note_written``)."""
