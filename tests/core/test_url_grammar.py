@@ -238,6 +238,8 @@ def test_a_parsed_request_cannot_be_changed() -> None:
 # RFC 3986 §5.2.4 (its two worked examples) and §5.4 (the normal and abnormal examples against the
 # base http://a/b/c/d;p?q, each reference merged with the base path "/b/c/" first).
 DOT_SEGMENTS = [
+    ("../g", "g"),  # §5.2.4 step A: a leading "../" or "./" is removed
+    ("./g", "g"),
     ("/a/b/c/./../../g", "/a/g"),
     ("mid/content=5/../6", "mid/6"),
     ("/b/c/.", "/b/c/"),
@@ -294,3 +296,15 @@ def test_wire_url_keeps_the_authority_and_query() -> None:
 def test_requote_escapes_like_requests(text: str) -> None:
     """Valid escapes kept (unreserved ones decoded), stray ``%`` encoded — ``requests`` decides."""
     assert requote(text) == requests.utils.requote_uri(text)
+
+
+def test_paging_links_urls_that_are_not_text_and_blank_values() -> None:
+    """A HAPI paging link (``base?_getpages=<id>``) is read as a page request; the base with any
+    other query is no interaction; a blank parameter value is kept as sent (RFC 3986 §3.4: ``x=``
+    is a parameter with an empty value), so the search can refuse it."""
+    page = parse_request("GET", "http://h/fhir?_getpages=abc&_getpagesoffset=20")
+    assert page.interaction == "page"
+    assert parse_request("POST", "http://h/fhir?_getpages=abc").interaction == "transaction"
+    assert _refusal("GET", "http://h/fhir?_count=20").status == 400
+    assert _refusal("GET", None).status == 400  # type: ignore[arg-type]
+    assert parse_request("GET", "Patient?family=&_count=2").query == (("family", ""), ("_count", "2"))

@@ -208,6 +208,15 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("patient", "p1,p3")], _s("a b e f")),
     ([("patient", "p1"), ("status", "final")], _s("a")),
     ([("subject", "Patient/p2"), ("code", "2345-7")], _s("d h")),
+    # repeated patient parameters are ANDed like any other (one patient cannot be two)
+    ([("patient", "p1"), ("patient", "p2")], set()),
+    ([("subject", "Patient/p1"), ("patient", "p2")], set()),
+    ([("patient", "p1"), ("patient", "p1,p2")], _s("a b f")),
+    ([("patient", "p1"), ("patient.family", "jones")], set()),
+    ([("patient", "p1"), ("patient.family", "smith")], _s("a b f")),
+    ([("patient", "p1"), ("patient:missing", "true")], set()),
+    ([("patient", "Group/p1")], set()),  # the patient parameter only references Patients
+    ([("subject:Patient", "p1"), ("code", "2951-2")], _s("b")),
     ([("performer", "Practitioner/dr1")], _s("a")),
     ([("performer:missing", "false")], _s("a")),
     ([("patient.family", "smith")], _s("a b c d f h")),  # Smith and Smithson
@@ -273,6 +282,8 @@ PATIENT_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("general-practitioner", "Practitioner/dr1")], {"p1"}),
     ([("general-practitioner:missing", "true")], {"p2", "p3", "p4", "p5"}),
     ([("_id", "p1,p2")], {"p1", "p2"}),
+    ([("_id", "p1"), ("_id", "p2")], set()),
+    ([("_id", "p1"), ("_id", "p1,p2")], {"p1"}),
     ([("_id", "p3"), ("gender", "male")], {"p3"}),
     ([("_has:Observation:patient:code", "2345-7")], {"p2"}),
     ([("_has:Observation:patient:status", "cancelled")], {"p1"}),
