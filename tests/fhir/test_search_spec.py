@@ -73,8 +73,10 @@ OBSERVATIONS = [
     _obs("a", _loinc("2823-3", "Potassium [Moles/volume] in Serum or Plasma", "Potassium"), "p1",
          "2023-03-15T10:00:00Z", status="final", category=[LAB], valueQuantity=_qty(4.0, "mmol/L"),
          performer=[{"reference": "Practitioner/dr1"}]),
+    # two performers with the same id (a lab's practitioner role and organisation)
     _obs("b", _loinc("2951-2", "Sodium [Moles/volume] in Serum or Plasma"), "p1", "2023-03-16",
-         status="amended", category=[LAB], valueQuantity=_qty(140, "mmol/L")),
+         status="amended", category=[LAB], valueQuantity=_qty(140, "mmol/L"),
+         performer=[{"reference": "Practitioner/lab1"}, {"reference": "Organization/lab1"}]),
     _obs("c", {"coding": [{"system": LOINC, "code": "2160-0",
                            "display": "Creatinine [Mass/volume] in Serum or Plasma"},
                           {"system": "urn:local:lab", "code": "CREAT"}]}, "p2", "2023-04-01",
@@ -87,8 +89,11 @@ OBSERVATIONS = [
          valueQuantity=_qty(100, "%")),
     _obs("f", _loinc("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"), "p1", "2020-01-01",
          status="cancelled", valueString="not done"),
-    # a glucose whose quantity has a unit text but no system or code
-    _obs("h", _loinc("2345-7", "Glucose [Mass/volume] in Serum or Plasma"), "p2", "2023-03-20",
+    # a glucose whose quantity has a unit text but no system or code; its code is also given in a
+    # local system with the same code text
+    _obs("h", {"coding": [{"system": LOINC, "code": "2345-7",
+                           "display": "Glucose [Mass/volume] in Serum or Plasma"},
+                          {"system": "urn:local:lab", "code": "2345-7"}]}, "p2", "2023-03-20",
          status="final", category=[LAB], valueQuantity=_qty(100.5, "mg/dL", system=False)),
 ]  # fmt: skip
 
@@ -108,8 +113,12 @@ PATIENTS = [
     _patient("p4", "female", "1985-07-04", name=[{"family": "100%_sure", "given": ["Li"]}]),
     _patient("p5", "unknown", "2001-01-01"),
 ]  # fmt: skip
-PRACTITIONER = {"resourceType": "Practitioner", "id": "dr1", "name": [{"family": "House"}]}
-DATA = [PRACTITIONER, *PATIENTS, *OBSERVATIONS]
+PERFORMERS = [
+    {"resourceType": "Practitioner", "id": "dr1", "name": [{"family": "House"}]},
+    {"resourceType": "Practitioner", "id": "lab1", "name": [{"family": "Lab"}]},
+    {"resourceType": "Organization", "id": "lab1", "name": "Central laboratory"},
+]
+DATA = [*PERFORMERS, *PATIENTS, *OBSERVATIONS]
 ALL_OBS = set("abcdefh")
 
 
@@ -138,8 +147,9 @@ def ep(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 def _ids(ep: Any, rtype: str, params: list[tuple[str, str]]) -> list[str]:
     bundle = ep.search(rtype, [*params, ("_count", "100")])
-    assert bundle["total"] == len(bundle.get("entry", []))
-    return [e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
+    ids = [e["resource"]["id"] for e in bundle.get("entry", []) if e["search"]["mode"] == "match"]
+    assert bundle["total"] == len(ids) == len(set(ids)), ids  # each match once, counted once
+    return ids
 
 
 def _letters(ep: Any, params: list[tuple[str, str]]) -> set[str]:
@@ -218,7 +228,15 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("patient", "Group/p1")], set()),  # the patient parameter only references Patients
     ([("subject:Patient", "p1"), ("code", "2951-2")], _s("b")),
     ([("performer", "Practitioner/dr1")], _s("a")),
-    ([("performer:missing", "false")], _s("a")),
+    ([("performer:missing", "false")], _s("a b")),
+    # one resource matching through two index rows is still one match (found and counted once)
+    ([("performer", "lab1")], _s("b")),  # a bare id: either type
+    ([("performer", "Organization/lab1")], _s("b")),
+    ([("performer:Practitioner", "lab1")], _s("b")),
+    ([("code", "2160-0,CREAT")], _s("c")),
+    ([("code", f"{LOINC}|2160-0,urn:local:lab|CREAT")], _s("c")),
+    ([("code", "urn:local:lab|2345-7")], _s("h")),
+    ([("code", "2345-7"), ("status", "final")], _s("h")),
     ([("patient.family", "smith")], _s("a b c d f h")),  # Smith and Smithson
     ([("subject:Patient.gender", "male")], _s("a b e f")),
     ([("patient.name", "nobody")], set()),
