@@ -84,9 +84,11 @@ OBSERVATIONS = [
     # a glucose coded without a system
     _obs("d", {"coding": [{"code": "2345-7"}]}, "p2", "2022-01-01", status="preliminary",
          valueQuantity=_qty(99.5, "mg/dL")),
-    # text only, no coding (an SpO2 of 100 %)
+    # text only, no coding (an SpO2 of 100 %), with the inhaled oxygen flow as a component
     _obs("e", {"text": "Oxygen saturation"}, "p3", "2021-06-01", status="final",
-         valueQuantity=_qty(100, "%")),
+         valueQuantity=_qty(100, "%"),
+         component=[{"code": _loinc("3151-8", "Inhaled oxygen flow rate"),
+                     "valueQuantity": _qty(2.952, "L/min")}]),
     _obs("f", _loinc("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"), "p1", "2020-01-01",
          status="cancelled", valueString="not done"),
     # a glucose whose quantity has a unit text but no system or code; its code is also given in a
@@ -208,6 +210,12 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("value-quantity", "ge4"), ("value-quantity", "lt100")], _s("a d")),
     ([("value-quantity", "1.2,140")], _s("b c")),
     ([("value-quantity:missing", "true")], _s("f")),
+    # one decimal is a range 0.1 wide: 3.0 is [2.95, 3.05), 2.9 is [2.85, 2.95)
+    ([("component-value-quantity", "3.0")], _s("e")),
+    ([("component-value-quantity", "2.9")], set()),
+    ([("component-value-quantity", "2.952")], _s("e")),  # [2.9515, 2.9525)
+    ([("component-value-quantity", "2.95")], _s("e")),  # [2.945, 2.955)
+    ([("component-code", "3151-8")], _s("e")),
     ([("value-quantity:missing", "false")], _s("a b c d e h")),
     # references
     ([("subject", "Patient/p1")], _s("a b f")),
@@ -226,6 +234,7 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("patient", "p1"), ("patient.family", "smith")], _s("a b f")),
     ([("patient", "p1"), ("patient:missing", "true")], set()),
     ([("patient", "Group/p1")], set()),  # the patient parameter only references Patients
+    ([("patient:Group", "p1")], set()),
     ([("subject:Patient", "p1"), ("code", "2951-2")], _s("b")),
     ([("performer", "Practitioner/dr1")], _s("a")),
     ([("performer:missing", "false")], _s("a b")),
@@ -377,6 +386,42 @@ def test_summary_elements_total_and_include(ep: Any) -> None:
     assert ep.search("Observation", [("_id", "obs-a"), ("_format", "json")])["total"] == 1
 
 
+def test_include_target_type_pretty_and_paging_offset(ep: Any) -> None:
+    """``_include=Type:param:Target`` includes only that target type (R4 search.html#include);
+    ``_pretty`` is accepted and ignored; HAPI's paging offset ``_getpagesoffset`` is an offset."""
+    both = ep.search("Observation", [("_id", "obs-b"), ("_include", "Observation:performer")])
+    included = {(e["resource"]["resourceType"], e["resource"]["id"]) for e in both["entry"][1:]}
+    assert included == {("Practitioner", "lab1"), ("Organization", "lab1")}
+    one = ep.search(
+        "Observation", [("_id", "obs-b"), ("_include", "Observation:performer:Organization")]
+    )
+    assert [e["resource"]["resourceType"] for e in one["entry"]] == ["Observation", "Organization"]
+    assert _ids(ep, "Observation", [("status", "amended"), ("_pretty", "true")]) == ["obs-b"]
+    page = ep.search("Observation", [("_sort", "_id"), ("_count", "2"), ("_getpagesoffset", "5")])
+    assert [e["resource"]["id"] for e in page["entry"]] == ["obs-f", "obs-h"]
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_repeated_search_sees_new_writes(layer: str) -> None:
+    """The same chained or ``_has`` search asked again after a write answers for the data as it
+    is now (a parsed search may be reused; what it matched may not)."""
+    backend, sub = _open(layer)
+    try:
+        chained = {"patient.family": "jones"}
+        has = {"_has:Observation:patient:code": "2823-3"}
+        assert {e["resource"]["id"] for e in sub.search("Patient", has)["entry"]} == {"p1"}
+        sub.update("Observation", "obs-d", {**OBSERVATIONS[3], "code": _loinc("2823-3", "K")})
+        assert {e["resource"]["id"] for e in sub.search("Patient", has)["entry"]} == {"p1", "p2"}
+        assert sub.search("Observation", chained).get("total") == 0
+        sub.update("Patient", "p2", {**PATIENTS[1], "name": [{"family": "Jones"}]})
+        assert {e["resource"]["id"] for e in sub.search("Observation", chained)["entry"]} == {
+            "obs-c", "obs-d", "obs-h"
+        }  # fmt: skip
+    finally:
+        sub.close()
+        backend.close()
+
+
 def test_parameter_forms(ep: Any) -> None:
     """A query string, a mapping (a list value repeats the parameter: AND) and pairs."""
     found = ep.search("Observation", "?status=final&category=laboratory&_count=50")
@@ -460,6 +505,7 @@ BAD = [
     [("_has:Observation:patient:_has:Condition:patient:code", "x")],
     [("_has:Observation:patient:_has", "x")],  # _has inside _has
     [("patient._has:Observation:patient:code", "x")],  # _has inside a chain
+    [("_has:Observation:patient:patient.family", "x")],  # a chain inside _has
     [("code", "x" * 2001)],
 ]
 
