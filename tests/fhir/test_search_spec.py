@@ -81,8 +81,9 @@ OBSERVATIONS = [
                            "display": "Creatinine [Mass/volume] in Serum or Plasma"},
                           {"system": "urn:local:lab", "code": "CREAT"}]}, "p2", "2023-04-01",
          status="final", category=[LAB], valueQuantity=_qty(1.2, "mg/dL")),
-    # a glucose coded without a system
-    _obs("d", {"coding": [{"code": "2345-7"}]}, "p2", "2022-01-01", status="preliminary",
+    # a glucose coded without a system (twice: once with a display)
+    _obs("d", {"coding": [{"code": "2345-7"}, {"code": "2345-7", "display": "Glucose"}]}, "p2",
+         "2022-01-01", status="preliminary",
          valueQuantity=_qty(99.5, "mg/dL")),
     # text only, no coding (an SpO2 of 100 %), with the inhaled oxygen flow as a component
     _obs("e", {"text": "Oxygen saturation"}, "p3", "2021-06-01", status="final",
@@ -107,6 +108,7 @@ def _patient(pid: str, gender: str, born: str, **more: Any) -> dict[str, Any]:
 PATIENTS = [
     _patient("p1", "male", "1980-05-01", name=[{"family": "Smith", "given": ["John"]}],
              identifier=[{"system": "urn:mrn", "value": "MRN-1"},
+                         {"system": "urn:mrn", "value": "MRN-1-OLD"},
                          {"system": "urn:ids", "value": "a,b"}],
              generalPractitioner=[{"reference": "Practitioner/dr1"}]),
     _patient("p2", "female", "1990-02-10", name=[{"family": "Smithson", "given": ["Ana"]}],
@@ -245,6 +247,9 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("code", "2160-0,CREAT")], _s("c")),
     ([("code", f"{LOINC}|2160-0,urn:local:lab|CREAT")], _s("c")),
     ([("code", "urn:local:lab|2345-7")], _s("h")),
+    ([("code", "|2345-7")], _s("d")),
+    ([("code:text", "glucose")], _s("d h")),
+    ([("performer", "Patient/p1")], set()),  # a Patient may perform; none did here
     ([("code", "2345-7"), ("status", "final")], _s("h")),
     ([("patient.family", "smith")], _s("a b c d f h")),  # Smith and Smithson
     ([("subject:Patient.gender", "male")], _s("a b e f")),
@@ -299,7 +304,8 @@ PATIENT_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("gender:not", "male")], {"p2", "p4", "p5"}),
     ([("identifier", "urn:mrn|MRN-1")], {"p1"}),
     ([("identifier", "MRN-2")], {"p2"}),
-    ([("identifier", "urn:mrn|")], {"p1", "p2"}),
+    ([("identifier", "urn:mrn|")], {"p1", "p2"}),  # p1 has two: found once
+    ([("identifier", "urn:mrn|MRN-1-OLD")], {"p1"}),
     ([("identifier", "urn:ids|a\\,b")], {"p1"}),  # an escaped comma is part of the value
     ([("identifier", "urn:ids|a,urn:mrn|MRN-2")], {"p2"}),  # an unescaped one is OR
     ([("birthdate", "1980")], {"p1"}),
