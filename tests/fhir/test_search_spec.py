@@ -247,7 +247,6 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("code", "2160-0,CREAT")], _s("c")),
     ([("code", f"{LOINC}|2160-0,urn:local:lab|CREAT")], _s("c")),
     ([("code", "urn:local:lab|2345-7")], _s("h")),
-    ([("code", "|2345-7")], _s("d")),
     ([("code:text", "glucose")], _s("d h")),
     ([("performer", "Patient/p1")], set()),  # a Patient may perform; none did here
     ([("code", "2345-7"), ("status", "final")], _s("h")),
@@ -261,6 +260,8 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("patient", "p1"), ("date", "2023-03")], _s("a b")),
     ([("patient", "p2"), ("date", "lt2023")], _s("d")),
     ([("status", "final"), ("date", "ge2023-03-16")], _s("c h")),
+    ([("code", "2823-3,2951-2"), ("date:missing", "false")], _s("a b")),
+    ([("status", "final"), ("date:missing", "true")], set()),  # every one has a date
     # _id: a comma is OR, a repetition AND
     ([("_id", "obs-a,obs-b,obs-x")], _s("a b")),
     ([("_id", "obs-a,obs-b"), ("_id", "obs-b,obs-c")], _s("b")),
