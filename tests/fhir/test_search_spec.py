@@ -111,7 +111,7 @@ PATIENTS = [
                          {"system": "urn:mrn", "value": "MRN-1-OLD"},
                          {"system": "urn:ids", "value": "a,b"}],
              generalPractitioner=[{"reference": "Practitioner/dr1"}]),
-    _patient("p2", "female", "1990-02-10", name=[{"family": "Smithson", "given": ["Ana"]}],
+    _patient("p2", "female", "1990-02-10", name=[{"family": "Smithson", "given": ["Ana", "Zoe"]}],
              identifier=[{"system": "urn:mrn", "value": "MRN-2"}]),
     _patient("p3", "male", "1975-11-30", name=[{"family": "García", "given": ["José"]}]),
     _patient("p4", "female", "1985-07-04", name=[{"family": "100%_sure", "given": ["Li"]}]),
@@ -360,6 +360,13 @@ def test_sort_orders_by_each_key_in_turn(ep: Any) -> None:
     family = [i for i in _ids(ep, "Patient", [("_sort", "family"), ("name:missing", "false")])]
     assert family == ["p4", "p3", "p1", "p2"]  # "100%_sure" < "garcia" < "smith" < "smithson"
     assert _ids(ep, "Patient", [("_sort", "-birthdate"), ("gender", "male")]) == ["p1", "p3"]
+    # a value sort while a token clause picks the rows (the date rides on those rows, the value not)
+    assert _order(ep, "value-quantity", ("code", f"{LOINC}|"), with_value) == "cahb"
+    assert _order(ep, "-value-quantity", ("code", f"{LOINC}|"), with_value) == "bhac"
+    # a repeating element sorts by its lowest value ascending and its highest descending (the rule
+    # the HTTP backend's merge follows too): p2's given names are Ana and Zoe, p1's John
+    assert _ids(ep, "Patient", [("_sort", "given"), ("_id", "p1,p2")]) == ["p2", "p1"]
+    assert _ids(ep, "Patient", [("_sort", "-given"), ("_id", "p1,p2")]) == ["p2", "p1"]
 
 
 def test_count_offset_and_paging(ep: Any) -> None:
@@ -461,6 +468,8 @@ def test_writes_in_the_episode_are_searched_with_the_base(layer: str) -> None:
         assert _order(sub, "-date", ("patient", "p1")) == "nbaf"
         assert _order(sub, "value-quantity", ("code", "2823-3")) == "an"
         assert _order(sub, "_id", ("status", "final")) == "abehn"
+        assert _order(sub, "value-quantity") == "andehbf"  # f has no value: last
+        assert _order(sub, "-value-quantity") == "bhednaf"
         assert set(_ids(sub, "Patient", [("family", "smith")])) == {"p1"}
         assert set(_ids(sub, "Patient", [("family", "jones")])) == {"p2"}
         assert sub.search("Observation", [("patient", "p1"), ("_summary", "count")])["total"] == 4
