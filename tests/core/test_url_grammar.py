@@ -285,7 +285,11 @@ def test_wire_url_keeps_the_authority_and_query() -> None:
     assert wire_url(" Observation?code=a b ") == "Observation?code=a%20b"
     # ".." removes the segment before it, the first one too (RFC 3986 §5.2.4 step C)
     up = parse_request("GET", wire_url("Patient/../Observation?code=x"))
-    assert (up.interaction, up.resource_type, up.query) == ("search-type", "Observation", (("code", "x"),))
+    assert (up.interaction, up.resource_type, up.query) == (
+        "search-type",
+        "Observation",
+        (("code", "x"),),
+    )
     assert parse_request("GET", wire_url("Patient/p1/../p2")).id == "p2"
 
 
@@ -307,4 +311,7 @@ def test_paging_links_urls_that_are_not_text_and_blank_values() -> None:
     assert parse_request("POST", "http://h/fhir?_getpages=abc").interaction == "transaction"
     assert _refusal("GET", "http://h/fhir?_count=20").status == 400
     assert _refusal("GET", None).status == 400  # type: ignore[arg-type]
-    assert parse_request("GET", "Patient?family=&_count=2").query == (("family", ""), ("_count", "2"))
+    assert parse_request("GET", "Patient?family=&_count=2").query == (
+        ("family", ""),
+        ("_count", "2"),
+    )

@@ -39,7 +39,10 @@ LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 LAB = {
     "coding": [
-        {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "laboratory"}
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "laboratory",
+        }
     ]
 }
 
@@ -272,7 +275,9 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
 
 
 @pytest.mark.parametrize(
-    ("params", "expected"), OBS_CASES, ids=["&".join(f"{k}={v}" for k, v in p) for p, _ in OBS_CASES]
+    ("params", "expected"),
+    OBS_CASES,
+    ids=["&".join(f"{k}={v}" for k, v in p) for p, _ in OBS_CASES],
 )
 def test_observation_search_follows_the_spec(
     ep: Any, params: list[tuple[str, str]], expected: set[str]
@@ -341,7 +346,9 @@ def test_patient_search_follows_the_spec(
 
 
 def _order(ep: Any, sort: str, *more: tuple[str, str]) -> str:
-    return "".join(i.removeprefix("obs-") for i in _ids(ep, "Observation", [*more, ("_sort", sort)]))
+    return "".join(
+        i.removeprefix("obs-") for i in _ids(ep, "Observation", [*more, ("_sort", sort)])
+    )
 
 
 def test_sort_orders_by_each_key_in_turn(ep: Any) -> None:
