@@ -434,7 +434,10 @@ def test_a_repeated_search_sees_new_writes(layer: str) -> None:
         sub.update("Observation", "obs-d", {**OBSERVATIONS[3], "code": _loinc("2823-3", "K")})
         assert {e["resource"]["id"] for e in sub.search("Patient", has)["entry"]} == {"p1", "p2"}
         assert sub.search("Observation", chained).get("total") == 0
+        chained_final = {"patient.family": "jones", "status": "final"}
+        assert sub.search("Observation", chained_final).get("total") == 0
         sub.update("Patient", "p2", {**PATIENTS[1], "name": [{"family": "Jones"}]})
+        assert sub.search("Observation", chained_final)["total"] == 2  # c and h
         assert {e["resource"]["id"] for e in sub.search("Observation", chained)["entry"]} == {
             "obs-c", "obs-d", "obs-h"
         }  # fmt: skip
