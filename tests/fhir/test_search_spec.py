@@ -269,6 +269,9 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("_id", "obs-a,obs-b,obs-x")], _s("a b")),
     ([("_id", "obs-a,obs-b"), ("_id", "obs-b,obs-c")], _s("b")),
     ([("_id", "obs-a"), ("_id", "obs-b")], set()),
+    ([("_id:not", "obs-a,obs-b")], _s("c d e f h")),  # _id is a token: :not and :missing apply
+    ([("_id:missing", "false")], ALL_OBS),
+    ([("_id:missing", "true")], set()),
     ([("_id", "obs-a,obs-c"), ("status", "final")], _s("a c")),
     ([("_id", "obs-a,obs-b"), ("patient", "p1"), ("code", "2951-2")], _s("b")),
 ]
