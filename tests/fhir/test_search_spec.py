@@ -459,7 +459,12 @@ def test_parameter_forms(ep: Any) -> None:
         {"date": ["ge2023-03-16", "lt2023-04-01"], "category": "laboratory", "_count": 50},
     )
     assert {e["resource"]["id"] for e in both["entry"]} == {"obs-b", "obs-h"}
+    lists_only = ep.search("Observation", {"date": ["ge2023-03-16", "lt2023-04-01"], "_count": 9})
+    assert lists_only["total"] == 2
     assert ep.search("Observation", None)["total"] == 7
+    with pytest.raises(FhirError) as blank:  # a blank value is refused in every form
+        ep.search("Observation", "?code=&status=final")
+    assert blank.value.status == 400
 
 
 @pytest.mark.parametrize("layer", LAYERS)
