@@ -102,7 +102,9 @@ class Query:
     raw: list[tuple[str, str]] = field(default_factory=list)  # the filter params, for paging links
     #: layer -> its SQL, kept by the engine for queries whose SQL depends on nothing but the query
     #: (no chain, no ``_has``); a parsed query is shared (see :func:`parse_cached`), never changed.
-    sql: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    #: Not an init field: a copy (``dataclasses.replace``, as ``_has`` resolution makes with the ids
+    #: it found) starts with an empty cache instead of sharing, and poisoning, the original's.
+    sql: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, init=False)
 
     @property
     def pure(self) -> bool:

@@ -46,13 +46,21 @@ SORT_COLUMN = {"tok": "code", "str": "value", "date": "lo", "qty": "value", "num
 ChainResolver = Callable[[Query], list[str]]
 
 
+def _patient_named(c: Clause) -> str | None:
+    """The patient id when ``c`` is exactly ``patient=<id>`` or ``subject=Patient/<id>``."""
+    if c.chain is None and c.modifier == "" and len(c.values) == 1:
+        v = c.values[0]
+        if c.param.name in ("patient", "subject") and v.ref_type == "Patient":
+            return v.code
+    return None
+
+
 def patient_of(q: Query) -> str | None:
     """The single patient a search is restricted to, if any (for index push-down)."""
     for c in q.clauses:
-        if c.chain is None and c.modifier == "" and len(c.values) == 1:
-            v = c.values[0]
-            if c.param.name == "patient" or (c.param.name == "subject" and v.ref_type == "Patient"):
-                return v.code
+        named = _patient_named(c)
+        if named is not None:
+            return named
     if q.resource_type == "Patient" and q.ids is not None and len(q.ids) == 1:
         return q.ids[0]
     return None
@@ -175,7 +183,9 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
     patient = patient_of(q)
     clauses = list(q.clauses)
     if patient is not None:
-        clauses = [c for c in clauses if not (c.param.name == "patient" and c.modifier == "")]
+        # the push-down makes the clauses naming that patient redundant; every other clause on
+        # patient/subject (another id, a chain, a modifier) still applies: repetitions are ANDed
+        clauses = [c for c in clauses if _patient_named(c) != patient]
     ranked = sorted(clauses, key=_driving_rank)
     args: list[Any] = []
     if ranked and _driving_rank(ranked[0]) < 9:
