@@ -243,8 +243,9 @@ class EmbeddedEpisode:
                 if tt == query.resource_type
             }
             ids = found if ids is None else ids & found
-        # a new SQL memo: this query's ids are this episode's answer now, not the parsed query's
-        return dataclasses.replace(query, has=[], ids=sorted(ids or ()), sql={})
+        # replace() gives a fresh SQL memo (Query.sql is init=False): these ids are this
+        # episode's answer now, not the parsed query's
+        return dataclasses.replace(query, has=[], ids=sorted(ids or ()))
 
     def _chain_ids(self, sub: Query) -> list[str]:
         _, matches = self._match(sub, None)
