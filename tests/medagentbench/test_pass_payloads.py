@@ -294,7 +294,12 @@ MG_CASES = [
     ("rate_other_tier", DOSE_AND_RATE + ("rateQuantity",), {"value": 1, "unit": "h"}, 0.0, 0.0),
     ("rate_in_minutes", DOSE_AND_RATE + ("rateQuantity",), {"value": 120, "unit": "min"}, 0.0, 0.0),
     ("rate_ratio_2g_per_2h", DOSE_AND_RATE, _ratio(2, "g", 2, "h"), 0.0, 1.0),
-    ("rate_ratio_wrong_grams", DOSE_AND_RATE, _ratio(4, "g", 2, "h"), 0.0, 0.0),
+    ("rate_ratio_1g_per_1h", DOSE_AND_RATE, _ratio(1, "g", 1, "h"), 0.0, 1.0),  # the same rate
+    ("rate_ratio_500mg_per_30min", DOSE_AND_RATE, _ratio(0.5, "g", 0.5, "h"), 0.0, 1.0),
+    ("rate_ratio_wrong_grams", DOSE_AND_RATE, _ratio(4, "g", 2, "h"), 0.0, 0.0),  # 2 g/h
+    ("rate_ratio_zero", DOSE_AND_RATE, _ratio(0, "g", 0, "h"), 0.0, 0.0),
+    ("rate_ratio_negative", DOSE_AND_RATE, _ratio(-1, "g", -1, "h"), 0.0, 0.0),
+    ("rate_ratio_not_a_ratio", DOSE_AND_RATE, {**_ratio(1, "g", 1, "h"), "rateRatio": 1}, 0.0, 0.0),
     ("rate_ratio_wrong_unit", DOSE_AND_RATE, _ratio(2, "g", 2, "min"), 0.0, 0.0),
     (
         "rate_quantity_wins_over_ratio",
