@@ -215,8 +215,8 @@ def test_misspelt_words_by_length(secret: str, token: str, expected: bool) -> No
 
 
 def test_initialisms_that_are_ordinary_words_are_not_secrets() -> None:
-    """The initialisms "AN" (anorexia nervosa) and "HE" (hepatic encephalopathy) are words in capitals; the
-    diagnosis itself is still caught."""
+    """The initialisms "AN" (anorexia nervosa) and "HE" (hepatic encephalopathy) are words
+    in capitals; the diagnosis itself is still caught."""
     guard = LeakGuard(["Anorexia nervosa", "Hepatic encephalopathy"])
     assert guard.redact("I ATE AN APPLE. IS HE COMING?") == ("I ATE AN APPLE. IS HE COMING?", [])
     assert guard.redact("Is it anorexia nervosa?")[1] == ["Anorexia nervosa"]
