@@ -78,10 +78,22 @@ def obs(code: str, value: float, when: str) -> dict[str, Any]:
     }
 
 
+def no_value(code: str, when: str) -> dict[str, Any]:
+    """A result that was not performed: no value, an R4 ``dataAbsentReason`` instead."""
+    out = obs(code, 0, when)
+    del out["valueQuantity"]
+    reason = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
+    return {
+        **out,
+        "status": "cancelled",
+        "dataAbsentReason": {"coding": [{"system": reason, "code": "not-performed"}]},
+    }
+
+
 #: Charts written here: (name, stock task whose patient has none of the code, results).
 #: The patients: S7300054 has no Mg and no HbA1c, its last K is 4.3 on 2023-08-09; S7300563 has
 #: no Mg; S7300248 no glucose (checked by ``test_the_chart_patients_have_no_such_results``).
-CHARTS: dict[str, tuple[tuple[str, str], list[tuple[str, float, str]]]] = {
+CHARTS: dict[str, tuple[tuple[str, str], list[tuple[str, float | None, str]]]] = {
     "mg_1.9": (("task5", "none"), [("MG", 1.9, "2023-11-13T06:00:00+00:00")]),
     "mg_1.95": (("task5", "none"), [("MG", 1.95, "2023-11-13T06:00:00+00:00")]),
     "mg_1.5": (("task5", "none"), [("MG", 1.5, "2023-11-13T06:00:00+00:00")]),
@@ -96,6 +108,11 @@ CHARTS: dict[str, tuple[tuple[str, str], list[tuple[str, float, str]]]] = {
             ("MG", 2.3, "2023-11-13T08:00:00+00:00"),
             ("MG", 1.1, "2023-11-11T08:00:00+00:00"),
         ],
+    ),
+    # a later Mg that was not performed (no value): the latest value is still 1.7 (1 g over 1 h)
+    "mg_not_performed": (
+        ("task5", "none"),
+        [("MG", 1.7, "2023-11-13T06:00:00+00:00"), ("MG", None, "2023-11-13T08:00:00+00:00")],
     ),
     "mg_at_cutoff": (("task4", "none"), [("MG", 1.2, "2023-11-12T10:15:00+00:00")]),
     "mg_before_cutoff": (("task4", "none"), [("MG", 1.2, "2023-11-12T10:14:59+00:00")]),
@@ -128,7 +145,8 @@ def chart_task(name: str) -> Task:
     overlay = []
     for i, (code, value, when) in enumerate(results):
         rid = f"mabc-{name}-{i}".replace("_", "-").replace(".", "-")
-        overlay.append({**obs(code, value, when), "id": rid})
+        result = no_value(code, when) if value is None else obs(code, value, when)
+        overlay.append({**result, "id": rid})
     return base.model_copy(update={"id": task_id, "overlay": overlay})
 
 
@@ -456,3 +474,90 @@ def test_hba1c_one_year_cutoff() -> None:
     when = "2022-11-13T10:14:59+00:00"
     assert both(over.id, [a1c_order(over.patient), finish([6.1, when])]) == (1.0, 1.0)
     assert both(over.id, [finish([6.1, when])]) == (0.0, 0.0)
+
+
+# -- the verdict itself ---------------------------------------------------------------------------
+
+
+def verdict(task_id: str, actions: list[str], grading: str = "fixed") -> tuple[str, bool]:
+    """(status of medagentbench_pass, whether the episode ended at FINISH)."""
+    res = run_episode(env(grading), ScriptedAgent(actions), task_id=task_id, seed=0)
+    grade = res.record.grade
+    assert isinstance(grade, dict), res.last_info.get("error")
+    return grade["checkpoints"]["medagentbench_pass"]["status"], res.terminated
+
+
+def test_every_verdict_is_recorded_and_finish_ends_the_episode() -> None:
+    task = stock_task("task2", "default")
+    age = _age(task)
+    bp = post(
+        "Observation",
+        {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "BP"},
+            "valueString": "120/80 mmHg",
+            "subject": {"reference": f"Patient/{task.patient}"},
+        },
+    )
+    for grading in ("original", "fixed"):
+        assert verdict(task.id, [finish([age])], grading) == ("passed", True)
+        assert verdict(task.id, [finish([age + 1])], grading) == ("failed", True)
+        assert verdict(task.id, [bp, finish([age])], grading) == ("failed", True)
+    # never finished: the budget of 8 steps runs out (MedAgentBench grades finished runs only)
+    get = f"GET {BASE}Patient?identifier={task.patient}"
+    assert verdict(task.id, [get] * 8) == ("failed", False)
+
+
+def test_a_number_is_not_an_mrn_and_true_is_not_one() -> None:
+    """JSON distinguishes numbers, strings and booleans (RFC 8259): an MRN's digits as a number
+    are not the MRN, and ``true`` is not the value 1.0 (the original's Python ``==`` takes
+    ``[True] == [1.0]``)."""
+    found = stock_task("task1", "found")
+    assert both(found, [finish([int(found.patient[1:])])]) == (0.0, 0.0)
+    one = chart_task("mg_1.0")
+    assert both(one.id, [mg_order(one.patient, 2), finish([True])]) == (1.0, 0.0)
+    assert both(one.id, [mg_order(one.patient, 2), finish([1])]) == (1.0, 1.0)
+
+
+@pytest.mark.parametrize(("category", "branch"), [("task1", "found"), ("task4", "recent")])
+def test_regrading_without_the_ehr_is_pending(tmp_path, category: str, branch: str) -> None:
+    """``medsim grade --no-store``: the reference needs the chart, so the verdict is pending
+    (undecided), never passed or failed."""
+    import argparse
+
+    from medsim.cli.grade_cmd import regrade
+    from medsim.grading.record import EpisodeRecord
+
+    task = stock_task(category, branch)
+    res = run_episode(env("fixed"), ScriptedAgent(task.reference_solution), task_id=task.id)
+    assert res.score == 1.0
+    path = res.record.save(tmp_path / "episode.json")
+    args = argparse.Namespace(no_store=True, fhir="embedded", data=None)
+    out = regrade(path, EpisodeRecord.load(path), args)
+    assert out["grade"]["checkpoints"]["medagentbench_pass"]["status"] == "pending"
+
+
+def test_a_result_without_a_value_is_not_the_latest_value() -> None:
+    task = chart_task("mg_not_performed")
+    assert both(task.id, [mg_order(task.patient, 1), finish([1.7])]) == (1.0, 1.0)
+    assert both(task.id, [finish([1.7])]) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("birth", "age"),
+    [
+        ("1990-11-13", 33),  # the birthday is today: 33 years complete
+        ("1990-11-14", 32),  # tomorrow
+        ("1990-11-12", 33),
+        ("1990-12-01", 32),
+        ("2000-02-29", 23),  # a leap-day birth, in a common year
+    ],
+)
+def test_age_in_whole_years(birth: str, age: int) -> None:
+    """MedAgentBench task 2: whole years at 2023-11-13 (counted by hand)."""
+    from datetime import date
+
+    from medsim.environments.medagentbench.answers import age_on
+
+    assert age_on(date.fromisoformat(birth), date(2023, 11, 13)) == age
