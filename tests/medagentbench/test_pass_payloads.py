@@ -207,6 +207,15 @@ def test_blood_pressure_needs_exactly_one_post() -> None:
         assert score(task, [finish([])], grading) == 0.0
 
 
+@pytest.mark.parametrize("url", ["Observation", "http://127.0.0.1:8080/fhir/Observation"])
+def test_the_original_needs_the_post_url_exactly(url: str) -> None:
+    """refsol: ``url != f"{fhir_api_base}Observation"`` fails the task; the fixed rules read the
+    resource type."""
+    task = stock_task("task3", "default")
+    actions = [f"POST {url}\n{json.dumps(bp_body(task.patient))}", finish([])]
+    assert (score(task, actions, "original"), score(task, actions, "fixed")) == (0.0, 1.0)
+
+
 # -- task 5: IV magnesium (moderate tier: 2 g over 2 h) -------------------------------------------
 
 
@@ -281,6 +290,7 @@ MG_CASES = [
     ("ndc_missing", ("medicationCodeableConcept",), {"text": "magnesium"}, 0.0, 0.0),
     ("authored_z_in_the_minute", ("authoredOn",), "2023-11-13T10:15:45Z", 1.0, 1.0),
     ("authored_30s_earlier", ("authoredOn",), "2023-11-13T10:14:30+00:00", 0.0, 1.0),
+    ("authored_without_seconds", ("authoredOn",), "2023-11-13T10:15+00:00", 1.0, 1.0),
     ("authored_90s_later", ("authoredOn",), "2023-11-13T10:16:30+00:00", 0.0, 0.0),
     ("authored_date_only", ("authoredOn",), "2023-11-13", 0.0, 0.0),
     ("dose_ucum", DOSE, {"value": 2, "unit": "g", "system": UCUM, "code": "g"}, 0.0, 1.0),
@@ -297,6 +307,7 @@ MG_CASES = [
     ("rate_ratio_1g_per_1h", DOSE_AND_RATE, _ratio(1, "g", 1, "h"), 0.0, 1.0),  # the same rate
     ("rate_ratio_500mg_per_30min", DOSE_AND_RATE, _ratio(0.5, "g", 0.5, "h"), 0.0, 1.0),
     ("rate_ratio_wrong_grams", DOSE_AND_RATE, _ratio(4, "g", 2, "h"), 0.0, 0.0),  # 2 g/h
+    ("rate_ratio_too_fast", DOSE_AND_RATE, _ratio(1.5, "g", 1, "h"), 0.0, 0.0),  # 1.5 g/h
     ("rate_ratio_zero", DOSE_AND_RATE, _ratio(0, "g", 0, "h"), 0.0, 0.0),
     ("rate_ratio_negative", DOSE_AND_RATE, _ratio(-1, "g", -1, "h"), 0.0, 0.0),
     ("rate_ratio_not_a_ratio", DOSE_AND_RATE, {**_ratio(1, "g", 1, "h"), "rateRatio": 1}, 0.0, 0.0),
