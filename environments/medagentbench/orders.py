@@ -144,7 +144,9 @@ class _Rules:
         hour (2 g over 2 h: ``2 g / 2 h`` or ``1 g / 1 h``)."""
         den = ratio.get("denominator")
         need(
-            isinstance(den, dict) and isinstance(den.get("value"), int | float) and den["value"] > 0,
+            isinstance(den, dict)
+            and isinstance(den.get("value"), int | float)
+            and den["value"] > 0,
             f"rate denominator {den!r} is not a positive number of hours",
         )
         self.quantity(den, den["value"], "h", 0, "rate denominator")
