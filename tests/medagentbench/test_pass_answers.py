@@ -131,11 +131,16 @@ CHARTS: dict[str, tuple[tuple[str, str], list[tuple[str, float | None, str]]]] =
         ("task7", "default"),
         [("GLU", 99.0, "2023-11-13T10:10:00+00:00"), ("GLU", 310.0, "2023-11-13T09:10:00+00:00")],
     ),
+    "glu_none": (("task7", "default"), []),  # on S7300248: no glucose ever -> [-1]
     "k_3.4": (("task9", "normal"), [("K", 3.4, "2023-11-13T06:00:00+00:00")]),
     "k_5_days_ago": (("task9", "low"), [("K", 3.0, "2023-11-08T08:00:00+00:00")]),
     "a1c_at_one_year": (("task10", "none"), [("A1C", 6.1, "2022-11-13T10:15:00+00:00")]),
     "a1c_just_over": (("task10", "none"), [("A1C", 6.1, "2022-11-13T10:14:59+00:00")]),
 }
+
+
+#: Another patient for a stock task: S7300248 has no glucose result at all.
+PATIENT = {"glu_none": "S7300248"}
 
 
 def chart_task(name: str) -> Task:
@@ -147,7 +152,8 @@ def chart_task(name: str) -> Task:
         rid = f"mabc-{name}-{i}".replace("_", "-").replace(".", "-")
         result = no_value(code, when) if value is None else obs(code, value, when)
         overlay.append({**result, "id": rid})
-    return base.model_copy(update={"id": task_id, "overlay": overlay})
+    patient = PATIENT.get(name, base.patient)
+    return base.model_copy(update={"id": task_id, "overlay": overlay, "patient": patient})
 
 
 @cache
@@ -561,3 +567,11 @@ def test_age_in_whole_years(birth: str, age: int) -> None:
     from medsim.environments.medagentbench.answers import age_on
 
     assert age_on(date.fromisoformat(birth), date(2023, 11, 13)) == age
+
+
+def test_latest_glucose_when_there_is_none() -> None:
+    """Task 7 on a patient with no glucose result at all: ``[-1]`` (refsol)."""
+    task = chart_task("glu_none").id
+    assert both(task, [finish([-1])]) == (1.0, 1.0)
+    assert both(task, [finish([1])]) == (0.0, 0.0)
+    assert both(task, [finish([-2])]) == (0.0, 0.0)
