@@ -32,6 +32,7 @@ import medsim
 from medsim.core.rollout import ScriptedAgent, run_episode
 from medsim.environments.medagentbench import SUITE
 from medsim.tasks.schema import Task
+from tests.medagentbench.test_pass_payloads import finish, k_bodies, mg_body, post, stock_task
 
 BASE = "http://localhost:8080/fhir/"
 NOW = "2023-11-13T10:15:00+00:00"
@@ -39,16 +40,6 @@ NOW = "2023-11-13T10:15:00+00:00"
 LOINC = {"MG": "19123-9", "K": "2823-3", "GLU": "41653-7", "A1C": "4548-4"}
 UNITS = {"MG": "mg/dL", "K": "mmol/L", "GLU": "mg/dL", "A1C": "%"}
 LOCAL = "urn:oid:2.16.840.1.113883.19.5.99999.2"
-
-
-def stock_task(category: str, branch: str) -> Task:
-    return next(
-        t
-        for t in SUITE.tasks()
-        if t.split == "test"
-        and f"mab:{category}" in t.metadata.tags
-        and f"branch:{branch}" in t.metadata.tags
-    )
 
 
 def obs(code: str, value: float, when: str) -> dict[str, Any]:
@@ -179,66 +170,13 @@ def both(task: Task | str, actions: list[str]) -> tuple[float, float]:
     return score(task, actions, "original"), score(task, actions, "fixed")
 
 
-def finish(answer: Any) -> str:
-    return f"FINISH({json.dumps(answer)})"
-
-
-def post(rtype: str, body: Any) -> str:
-    return f"POST {BASE}{rtype}\n{json.dumps(body)}"
-
-
 def mg_order(mrn: str, grams: float) -> str:
     """The refsol-form IV magnesium order of ``grams`` over the same number of hours."""
-    return post(
-        "MedicationRequest",
-        {
-            "resourceType": "MedicationRequest",
-            "medicationCodeableConcept": {
-                "coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0338-1715-40"}]
-            },
-            "authoredOn": NOW,
-            "dosageInstruction": [
-                {
-                    "route": "IV",
-                    "doseAndRate": [
-                        {
-                            "doseQuantity": {"value": grams, "unit": "g"},
-                            "rateQuantity": {"value": grams, "unit": "h"},
-                        }
-                    ],
-                }
-            ],
-            "status": "active",
-            "intent": "order",
-            "subject": {"reference": f"Patient/{mrn}"},
-        },
-    )
+    return post("MedicationRequest", mg_body(mrn, grams, grams))
 
 
 def k_orders(mrn: str, meq: float) -> list[str]:
-    med = {
-        "resourceType": "MedicationRequest",
-        "medicationCodeableConcept": {
-            "coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "40032-917-01"}]
-        },
-        "authoredOn": NOW,
-        "dosageInstruction": [
-            {"route": "oral", "doseAndRate": [{"doseQuantity": {"value": meq, "unit": "mEq"}}]}
-        ],
-        "status": "active",
-        "intent": "order",
-        "subject": {"reference": f"Patient/{mrn}"},
-    }
-    lab = {
-        "resourceType": "ServiceRequest",
-        "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
-        "authoredOn": NOW,
-        "status": "active",
-        "intent": "order",
-        "priority": "stat",
-        "subject": {"reference": f"Patient/{mrn}"},
-        "occurrenceDateTime": "2023-11-14T08:00:00+00:00",
-    }
+    med, lab = k_bodies(mrn, meq)
     return [post("MedicationRequest", med), post("ServiceRequest", lab)]
 
 
