@@ -6,7 +6,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from medsim.patients.leak import REDACTED, LeakGuard, edit_distance, root, word_matches
@@ -151,6 +151,9 @@ def osa(a: str, b: str) -> int:
 
 
 @given(st.text("abc", max_size=6), st.text("abc", max_size=6), st.integers(0, 3))
+@example("ab", "ba", 1)  # a transposition in the first two letters: 1
+@example("aaa", "a", 2)  # two deletions: 2
+@example("a", "aa", 1)  # one insertion: 1
 def test_edit_distance_matches_a_reference(a: str, b: str, limit: int) -> None:
     ref = osa(a, b)
     got = edit_distance(a, b, limit)
@@ -240,3 +243,21 @@ def test_two_mentions_in_a_row_are_both_redacted() -> None:
     )
     assert hits == ["Pulmonary embolism", "Pulmonary embolism"]
     assert redacted == "Was it a [redacted]? [redacted] runs in my family."
+
+
+def test_a_failed_start_does_not_hide_the_next_token() -> None:
+    """ "lung" (pulmonary's other form) starts no mention here (the embolism is five tokens
+    away), but "pulmonary" right after it does (four away)."""
+    guard = LeakGuard(["Pulmonary embolism"])
+    redacted, hits = guard.redact("My lung pulmonary scans showed an embolism")
+    assert hits == ["Pulmonary embolism"]
+    assert redacted == "My lung [redacted]"
+
+
+def test_a_hidden_value_with_two_dots_is_redacted_whole() -> None:
+    """A date written with dots is one hidden value: all of it is redacted."""
+    guard = LeakGuard(["12.03.2023"])
+    assert guard.redact("the scan on 12.03.2023 was") == (
+        "the scan on [redacted] was",
+        ["12.03.2023"],
+    )
