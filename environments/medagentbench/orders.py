@@ -139,6 +139,19 @@ class _Rules:
             f"{field} {q!r}, expected {value} {unit}",
         )
 
+    def rate_ratio(self, ratio: Any, per_hour: float) -> None:
+        """An R4 ``rateRatio`` is a rate: any n g / d h with n / d equal to the tier's grams per
+        hour (2 g over 2 h: ``2 g / 2 h`` or ``1 g / 1 h``)."""
+        den = ratio.get("denominator")
+        need(
+            isinstance(den, dict)
+            and isinstance(den.get("value"), int | float)
+            and den["value"] > 0,
+            f"rate denominator {den!r} is not a positive number of hours",
+        )
+        self.quantity(den, den["value"], "h", 0, "rate denominator")
+        self.quantity(ratio.get("numerator"), per_hour * den["value"], "g", 0, "rate numerator")
+
     def route(self, dosage: Json, kind: str) -> None:
         route: Any = dosage["route"] if self.original else dosage.get("route")
         words, snomed = ROUTES[kind]
@@ -204,8 +217,7 @@ class _Rules:
         self.quantity(dose_rate.get("doseQuantity"), grams, "g", 0, "dose")
         ratio = dose_rate.get("rateRatio")
         if not self.original and ratio is not None and "rateQuantity" not in dose_rate:
-            self.quantity(ratio.get("numerator"), grams, "g", 0, "rate numerator")
-            self.quantity(ratio.get("denominator"), hours, "h", 0, "rate denominator")
+            self.rate_ratio(ratio, grams / hours)
         else:
             self.quantity(dose_rate.get("rateQuantity"), hours, "h", 0, "rate")
         self.order_fields(body, priority=False)

@@ -10,6 +10,7 @@ import pytest
 import medsim
 from medsim.core.rollout import ScriptedAgent, run_episode
 from medsim.environments.medagentbench import SUITE
+from tests.medagentbench.test_pass_payloads import mg_body
 
 BASE = "http://localhost:8080/fhir/"
 NOW = "2023-11-13T10:15:00+00:00"
@@ -30,28 +31,9 @@ def _mg_value(task) -> float:
     return max(recent, key=lambda r: r["effectiveDateTime"])["valueQuantity"]["value"]
 
 
-def _mg_order(mrn: str, route, grams: float, note=None) -> str:
-    body = {
-        "resourceType": "MedicationRequest",
-        "medicationCodeableConcept": {
-            "coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0338-1715-40"}]
-        },
-        "authoredOn": NOW,
-        "dosageInstruction": [
-            {
-                "route": route,
-                "doseAndRate": [
-                    {
-                        "doseQuantity": {"value": grams, "unit": "g"},
-                        "rateQuantity": {"value": grams, "unit": "h"},
-                    }
-                ],
-            }
-        ],
-        "status": "active",
-        "intent": "order",
-        "subject": {"reference": f"Patient/{mrn}"},
-    }
+def _mg_order(mrn: str, route, grams: float) -> str:
+    body = mg_body(mrn, grams, grams)
+    body["dosageInstruction"][0]["route"] = route
     return f"POST {BASE}MedicationRequest\n{json.dumps(body)}"
 
 

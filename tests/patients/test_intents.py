@@ -119,3 +119,25 @@ def test_longest_synonym_first() -> None:
 )
 def test_intent_matching_rules(question: str, intent: str, expected: bool) -> None:
     assert intent_matches(question, intent) is expected
+
+
+def test_a_ros_fact_reached_both_ways_counts_once() -> None:
+    """Asked by intent ("short of breath") and by its system ("breathing") in one question."""
+    hits = match_facts("Are you short of breath, and how is your breathing?", [SOB, BOWEL])
+    assert [f.id for f in hits] == ["sob"]
+
+
+def test_a_named_system_reaches_only_ros_facts() -> None:
+    """A body system reaches review-of-systems facts; another category's fact of the same
+    system still needs its own intent."""
+    cough_hpi = FactIntent("cough", ("cough",), "hpi", "respiratory")
+    wheeze_ros = FactIntent("wheeze", ("wheeze",), "ros", "respiratory")
+    hits = match_facts("How is your breathing?", [cough_hpi, wheeze_ros])
+    assert [f.id for f in hits] == ["wheeze"]
+    assert [f.id for f in match_facts("Do you cough?", [cough_hpi, wheeze_ros])] == ["cough"]
+
+
+def test_the_limit_can_be_lowered() -> None:
+    facts = [FactIntent("fever", ("fever",)), FactIntent("cough", ("cough",))]
+    assert [f.id for f in match_facts("fever or cough?", facts, limit=1)] == ["fever"]
+    assert [f.id for f in match_facts("fever or cough?", facts)] == ["fever", "cough"]

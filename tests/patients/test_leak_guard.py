@@ -6,7 +6,7 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from medsim.patients.leak import REDACTED, LeakGuard, edit_distance, root, word_matches
@@ -151,6 +151,9 @@ def osa(a: str, b: str) -> int:
 
 
 @given(st.text("abc", max_size=6), st.text("abc", max_size=6), st.integers(0, 3))
+@example("ab", "ba", 1)  # a transposition in the first two letters: 1
+@example("aaa", "a", 2)  # two deletions: 2
+@example("a", "aa", 1)  # one insertion: 1
 def test_edit_distance_matches_a_reference(a: str, b: str, limit: int) -> None:
     ref = osa(a, b)
     got = edit_distance(a, b, limit)
@@ -194,3 +197,67 @@ def test_numbers_initialisms_and_overlaps() -> None:
     assert LeakGuard(["Pulmonary embolism"]).redact("a PE?")[1] == ["Pulmonary embolism"]
     overlap = LeakGuard(["pulmonary embolism", "pulmonary"])
     assert overlap.redact("pulmonary embolism!") == ("[redacted]!", ["pulmonary"])
+
+
+@pytest.mark.parametrize(
+    ("secret", "token", "expected"),
+    [
+        ("ulcer", "ulcar", True),  # 5 letters: one edit allowed
+        ("sepsis", "sepsys", True),
+        ("pulmonary", "pulmanery", True),  # 9 letters: two edits allowed
+        ("embolism", "embolysm", True),  # one edit on the word (the stems differ by three)
+        ("diabetes", "diabettic", True),  # three edits on the word, one on the stem
+        ("pancreatitis", "pankreatic", True),  # four on the word, one on the stem
+        ("embolism", "embolysms", False),  # two edits on 8 letters, three on the stem
+        ("pulmonary", "pulmanerys", False),  # three edits on 9 letters
+    ],
+)
+def test_misspelt_words_by_length(secret: str, token: str, expected: bool) -> None:
+    """One edit from 5 letters, two from 9, on the word or on its stem (counted by hand)."""
+    assert word_matches(secret, token) is expected
+
+
+def test_initialisms_that_are_ordinary_words_are_not_secrets() -> None:
+    """The initialisms "AN" (anorexia nervosa) and "HE" (hepatic encephalopathy) are words
+    in capitals; the diagnosis itself is still caught."""
+    guard = LeakGuard(["Anorexia nervosa", "Hepatic encephalopathy"])
+    assert guard.redact("I ATE AN APPLE. IS HE COMING?") == ("I ATE AN APPLE. IS HE COMING?", [])
+    assert guard.redact("Is it anorexia nervosa?")[1] == ["Anorexia nervosa"]
+    assert LeakGuard(["Multiple sclerosis"]).redact("Could it be MS?")[1] == ["Multiple sclerosis"]
+
+
+def test_the_window_of_a_scattered_mention() -> None:
+    """A two-word secret is one mention when its words are at most four tokens apart."""
+    guard = LeakGuard(["Pulmonary embolism"])
+    # embolism(1) ... pulmonary(5): four apart
+    assert guard.redact("an embolism in my left pulmonary artery")[1] == ["Pulmonary embolism"]
+    # pulmonary(1) ... embolism(6): five apart, two separate remarks
+    text = "My pulmonary tests were normal, no embolism"
+    assert guard.redact(text) == (text, [])
+
+
+def test_two_mentions_in_a_row_are_both_redacted() -> None:
+    guard = LeakGuard(["Pulmonary embolism"])
+    redacted, hits = guard.redact(
+        "Was it a pulmonary embolism? Pulmonary embolism runs in my family."
+    )
+    assert hits == ["Pulmonary embolism", "Pulmonary embolism"]
+    assert redacted == "Was it a [redacted]? [redacted] runs in my family."
+
+
+def test_a_failed_start_does_not_hide_the_next_token() -> None:
+    """ "lung" (pulmonary's other form) starts no mention here (the embolism is five tokens
+    away), but "pulmonary" right after it does (four away)."""
+    guard = LeakGuard(["Pulmonary embolism"])
+    redacted, hits = guard.redact("My lung pulmonary scans showed an embolism")
+    assert hits == ["Pulmonary embolism"]
+    assert redacted == "My lung [redacted]"
+
+
+def test_a_hidden_value_with_two_dots_is_redacted_whole() -> None:
+    """A date written with dots is one hidden value: all of it is redacted."""
+    guard = LeakGuard(["12.03.2023"])
+    assert guard.redact("the scan on 12.03.2023 was") == (
+        "the scan on [redacted] was",
+        ["12.03.2023"],
+    )
