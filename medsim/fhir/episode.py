@@ -230,7 +230,9 @@ class EmbeddedEpisode:
                 if tt == query.resource_type
             }
             ids = found if ids is None else ids & found
-        return dataclasses.replace(query, has=[], ids=sorted(ids or ()))
+        # sql={}: the resolved ids are this episode's and this moment's; sharing the parsed
+        # query's SQL cache would serve them to the next search (any episode) of the same query
+        return dataclasses.replace(query, has=[], ids=sorted(ids or ()), sql={})
 
     def _chain_ids(self, sub: Query) -> list[str]:
         _, matches = self._match(sub, None)
@@ -324,9 +326,11 @@ class EmbeddedEpisode:
         seen = {(b["resourceType"], b["id"]) for b in bodies}
         out: list[Json] = []
 
-        def add(rtype: str, rid: str) -> None:
+        def add(rtype: str, rid: str, back: tuple[str, tuple[str, str]] | None = None) -> None:
+            """Include rtype/rid once, if visible (and, for ``back`` = (param, target), only if
+            its current version still references the target: the base index may be stale)."""
             found = self._locate(rtype, rid) if (rtype, rid) not in seen else None
-            if isinstance(found, dict):
+            if isinstance(found, dict) and (back is None or back[1] in _param_refs(found, back[0])):
                 seen.add((rtype, rid))
                 out.append(found)
 
@@ -346,7 +350,7 @@ class EmbeddedEpisode:
                         (rtype, pname, body["id"], body["resourceType"]),
                     ).fetchall()
                     for (rid,) in rows:
-                        add(rtype, rid)
+                        add(rtype, rid, (pname, (body["resourceType"], body["id"])))
         return out
 
     def _entry(self, body: Json, mode: str) -> Json:
