@@ -86,7 +86,7 @@ class HttpBackend:
     def load(self, source: Any) -> int:
         from medsim.fhir.upload import upload
 
-        return int(upload(self.base_url, source).get("resources", 0))  # type: ignore[attr-defined]
+        return upload(self.base_url, source).resources
 
     def close(self) -> None:
         pass

@@ -550,3 +550,175 @@ def test_the_backend_checks_the_server_by_default() -> None:
         port = s.getsockname()[1]
     with pytest.raises(ConnectionError):
         HttpBackend(f"http://127.0.0.1:{port}/fhir", timeout=2.0)
+
+
+# -- own resources sorted into the base page (``_sort``) -----------------------------------------
+
+
+def _res(rtype: str, rid: str, **fields: Any) -> dict[str, Any]:
+    return {"resource": {"resourceType": rtype, "id": rid, **fields}, "search": {"mode": "match"}}
+
+
+def _vq(rid: str, value: float, component: float | None = None) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "status": "final",
+        "code": {"text": "x"},
+        "valueQuantity": {"value": value, "unit": "mmol/L"},
+    }
+    if component is not None:
+        fields["component"] = [
+            {"code": {"text": "c"}, "valueQuantity": {"value": component, "unit": "mmol/L"}}
+        ]
+    return _res("Observation", rid, **fields)
+
+
+def _coded(rid: str, *codes: str) -> dict[str, Any]:
+    coding = [{"system": "urn:test", "code": c} for c in codes]
+    return _res("Observation", rid, status="final", code={"coding": coding})
+
+
+def _person(rid: str, family: str, given: str) -> dict[str, Any]:
+    return _res("Patient", rid, name=[{"family": family, "given": [given]}])
+
+
+@pytest.mark.parametrize(
+    "rtype, sort, base, own, expected",
+    [
+        # by id: the own b1 goes between the server's a1 and c1
+        ("Patient", "_id", ["a1", "c1"], ["b1"], ["a1", "b1", "c1"]),
+        # by a quantity, both ways (the component value 0.5 is not the Observation's value)
+        ("Observation", "value-quantity", [_vq("q1", 1.0), _vq("q4", 4.0)],
+         [_vq("q2", 2.0, component=0.5), _vq("q5", 5.0)], ["q1", "q2", "q4", "q5"]),
+        ("Observation", "-value-quantity", [_vq("q4", 4.0), _vq("q1", 1.0)],
+         [_vq("q5", 5.0), _vq("q2", 2.0)], ["q5", "q4", "q2", "q1"]),
+        # by a token: ascending takes a resource's lowest code, descending its highest
+        ("Observation", "code", [_coded("t1", "b"), _coded("t3", "d")], [_coded("t2", "c", "z")],
+         ["t1", "t2", "t3"]),
+        ("Observation", "-code", [_coded("t3", "d"), _coded("t1", "b")], [_coded("t2", "c", "a")],
+         ["t3", "t2", "t1"]),
+        # by a string: family only (given names sort the other way round)
+        ("Patient", "family", [_person("s1", "Adams", "Zoe"), _person("s3", "Clark", "Abe")],
+         [_person("s2", "Baker", "Mia")], ["s1", "s2", "s3"]),
+    ],
+)  # fmt: skip
+def test_own_matches_are_sorted_into_the_page(
+    server: FakeServer,
+    ep: HttpEpisode,
+    rtype: str,
+    sort: str,
+    base: list[Any],
+    own: list[Any],
+    expected: list[str],
+) -> None:
+    """The server sorts each query; the client merges the two sorted lists by the same key
+    (R4 search.html#sort: ascending by a resource's lowest value, descending by its highest)."""
+    base_entries = [_res("Patient", x) if isinstance(x, str) else x for x in base]
+    own_entries = [_res("Patient", x) if isinstance(x, str) else x for x in own]
+    ep.create({"resourceType": rtype} if rtype == "Patient" else
+              {"resourceType": rtype, "status": "final", "code": {"text": "x"}})  # fmt: skip
+    server.handler = _shared(own=own_entries, own_total=len(own_entries), base=base_entries)
+    bundle = ep.search(rtype, {"_sort": sort, "_count": "10"})
+    assert _match_ids(bundle) == expected
+
+
+# -- request(): what goes to the server as it is, and what runs through the episode -------------
+
+
+def test_request_sends_reads_as_they_are_and_runs_compartments_here(
+    server: FakeServer, ep: HttpEpisode
+) -> None:
+    """A vread goes to the server unchanged; a compartment search (which HAPI's JPA server does
+    not implement) becomes a type search with the patient parameter (R4 compartmentdefinition)."""
+    assert ep.request("GET", "Patient/p1/_history/1")[0] == 200
+    assert server.requests[-1].url.path == "/fhir/Patient/p1/_history/1"
+    status, _ = ep.request("GET", "Patient/p1/Observation?code=x")
+    sent = server.requests[-1].url
+    assert status == 200 and sent.path == "/fhir/Observation"
+    assert sent.params.get_list("patient") == ["p1"] and sent.params.get_list("code") == ["x"]
+
+
+def test_a_request_the_grammar_refuses_never_reaches_the_server(
+    server: FakeServer, ep: HttpEpisode
+) -> None:
+    status, outcome = ep.request("GET", "Patient/p1/$bogus/x/y/z")
+    assert status == 400 and outcome["resourceType"] == "OperationOutcome"
+    assert server.requests == []
+
+
+def test_a_next_link_that_cannot_be_sent_is_a_fhir_error(
+    server: FakeServer, ep: HttpEpisode
+) -> None:
+    """A server whose ``next`` link holds a control character: the client answers 400 (httpx's
+    InvalidURL does not escape)."""
+    handler = paged([[_obs(1)], [_obs(2)]], 2)
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        answer = handler(request)
+        bundle = json.loads(answer.content)
+        bundle["link"] = [{"relation": "next", "url": f"{BASE}/Observation?page=\x7f"}]
+        return httpx.Response(200, json=bundle)
+
+    server.handler = broken
+    with pytest.raises(FhirError) as err:
+        ep.search("Observation", {"_count": "2"})
+    assert err.value.status == 400
+
+
+# -- updates that create, overlays ----------------------------------------------------------------
+
+
+def _missing(rtype_id: str) -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == f"/fhir/{rtype_id}":
+            return httpx.Response(404, json={"resourceType": "OperationOutcome", "issue": []})
+        return _shared(own=[_res("Basic", "new-1")], own_total=1, base=[])(request)
+
+    return handler
+
+
+def test_an_update_that_creates_is_tagged_and_found(server: FakeServer, ep: HttpEpisode) -> None:
+    """PUT to an id the server does not have creates it (R4 http.html#upsert): it is this
+    episode's (tagged) and the next search of its type asks for the episode's own resources."""
+    server.handler = _missing("Basic/new-1")
+    ep.update("Basic", "new-1", {"resourceType": "Basic", "id": "new-1", "code": {"text": "x"}})
+    put = json.loads(server.sent("PUT")[0].content)
+    assert [t["code"] for t in put["meta"]["tag"]] == ["1", "ep-a"]
+    assert _match_ids(ep.search("Basic", {"_id": "new-1"})) == ["new-1"]
+
+
+def test_an_overlay_is_put_tagged_in_one_transaction(server: FakeServer, ep: HttpEpisode) -> None:
+    ep.load_overlay([{"resourceType": "Basic", "id": "ov-1", "code": {"text": "x"}}])
+    sent = json.loads(server.sent("POST")[0].content)
+    assert sent["type"] == "transaction"
+    assert [e["request"] for e in sent["entry"]] == [{"method": "PUT", "url": "Basic/ov-1"}]
+    assert [t["code"] for t in sent["entry"][0]["resource"]["meta"]["tag"]] == ["1", "ep-a"]
+    assert ep.writes == []
+
+
+def test_an_empty_overlay_sends_nothing_and_one_without_an_id_is_refused(
+    server: FakeServer, ep: HttpEpisode
+) -> None:
+    ep.load_overlay([])
+    assert server.requests == []
+    with pytest.raises(FhirError) as err:
+        ep.load_overlay([{"resourceType": "Basic", "code": {"text": "x"}}])
+    assert err.value.status == 400 and server.sent("POST") == []
+
+
+def test_load_uploads_to_a_real_server_and_counts() -> None:
+    """``HttpBackend.load`` through medsim.fhir.upload to serve-fhir: two resources, count 2."""
+    from medsim.fhir import EmbeddedBackend
+    from medsim.fhir.server import FhirHttpServer
+
+    inner = EmbeddedBackend(base_url="http://127.0.0.1:0/fhir")
+    server = FhirHttpServer(inner)
+    inner.base_url = server.url
+    server.start_background()
+    try:
+        backend = HttpBackend(server.url)
+        basics = [{"resourceType": "Basic", "id": f"u{i}", "code": {"text": "u"}} for i in (1, 2)]
+        assert backend.load(basics) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+        inner.close()
