@@ -153,6 +153,13 @@ def test_include_entries_do_not_count_towards_count(server: FakeServer, ep: Http
     assert len(server.requests) == 2  # page 3 is not fetched: 4 matches are in hand
 
 
+def test_include_entries_on_a_later_page_do_not_count(server: FakeServer, ep: HttpEpisode) -> None:
+    """Page 2 holds one match and one include: ``_count=4`` still needs page 3."""
+    server.handler = paged([[_obs(1), _obs(2)], [_obs(3), _include("p3")], [_obs(4)]], 4)
+    bundle = ep.search("Observation", {"_count": "4", "_include": "Observation:subject"})
+    assert _match_ids(bundle) == ["o1", "o2", "o3", "o4"] and len(server.requests) == 3
+
+
 def test_pages_are_gathered_until_count_then_stop(server: FakeServer, ep: HttpEpisode) -> None:
     """Server pages of 2, ``_count=5``: pages 1-3 are fetched in order, each match once, and the
     links of the last page fetched are the bundle's (its ``next`` continues after them)."""
