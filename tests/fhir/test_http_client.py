@@ -734,6 +734,12 @@ def test_load_uploads_to_a_real_server_and_counts() -> None:
 def test_reset_after_a_batch_read_writes_nothing(server: FakeServer, ep: HttpEpisode) -> None:
     """A batch that only reads (``GET Patient/p1``) changed nothing: reset sends no request (a
     PUT of the unchanged copy would still make a new version on the server)."""
+    read = {"resourceType": "Patient", "id": "p1"}
+    answer = {"resourceType": "Bundle", "type": "batch-response",
+              "entry": [{"resource": read, "response": {"status": "200 OK"}}]}  # fmt: skip
+    server.handler = lambda r: (
+        httpx.Response(200, json=answer) if r.url.path == "/fhir/" else lenient(r)
+    )
     ep.transaction(_tx({"request": {"method": "GET", "url": "Patient/p1"}}, kind="batch"))
     n = len(server.requests)
     ep.reset()
