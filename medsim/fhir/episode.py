@@ -307,9 +307,11 @@ class EmbeddedEpisode:
         seen = {(b["resourceType"], b["id"]) for b in bodies}
         out: list[Json] = []
 
-        def add(rtype: str, rid: str) -> None:
+        def add(rtype: str, rid: str, back: tuple[str, tuple[str, str]] | None = None) -> None:
+            """Include rtype/rid once, if visible (and, for ``back`` = (param, target), only if
+            its current version still references the target: the base index may be stale)."""
             found = self._locate(rtype, rid) if (rtype, rid) not in seen else None
-            if isinstance(found, dict):
+            if isinstance(found, dict) and (back is None or back[1] in _param_refs(found, back[0])):
                 seen.add((rtype, rid))
                 out.append(found)
 
@@ -329,7 +331,7 @@ class EmbeddedEpisode:
                         (rtype, pname, body["id"], body["resourceType"]),
                     ).fetchall()
                     for (rid,) in rows:
-                        add(rtype, rid)
+                        add(rtype, rid, (pname, (body["resourceType"], body["id"])))
         return out
 
     def _entry(self, body: Json, mode: str) -> Json:

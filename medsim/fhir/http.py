@@ -86,7 +86,7 @@ class HttpBackend:
     def load(self, source: Any) -> int:
         from medsim.fhir.upload import upload
 
-        return int(upload(self.base_url, source).get("resources", 0))  # type: ignore[attr-defined]
+        return upload(self.base_url, source).resources
 
     def close(self) -> None:
         pass
@@ -354,6 +354,7 @@ class HttpEpisode:
                         for e in bundle["entry"]
                     ],
                 }
+                self._remember_targets(bundle["entry"])
             result = self._ok(*self._send("POST", "", bundle))
             for entry in result.get("entry") or []:
                 loc = (entry.get("response") or {}).get("location", "")
@@ -379,6 +380,15 @@ class HttpEpisode:
                     ],
                 }
             return result
+
+    def _remember_targets(self, entries: list[Any]) -> None:
+        """Before a transaction: the image of every resource an entry updates or deletes by id
+        (``PUT``/``DELETE Type/id``), so :meth:`reset` restores it rather than deleting it."""
+        for e in entries:
+            request = (e.get("request") or {}) if isinstance(e, dict) else {}
+            parts = str(request.get("url", "")).split("?")[0].strip("/").split("/")
+            if request.get("method") in ("PUT", "DELETE") and len(parts) == 2:
+                self._remember(parts[0], parts[1])
 
     def load_overlay(self, resources: list[Json]) -> None:
         """Put a task's scenario resources on the server for this episode (tagged like its own

@@ -189,3 +189,36 @@ def test_own_writes_sorted_by_a_quantity_descending(isolation_backend: Any) -> N
     finally:
         ep.reset()
         ep.close()
+
+
+def test_reset_undoes_a_transactions_update_and_delete_of_base_resources(
+    isolation_backend: Any,
+) -> None:
+    """A transaction that updates one base resource and deletes another: after reset both are
+    back as they were (the isolation oracle: after reset nothing of the episode shows)."""
+    ep = isolation_backend.episode()
+    pat = ep.read("Patient", "pat-3")
+    gone = sorted(all_ids(ep, "Observation", {"patient": "pat-3"}))[0]
+    out = ep.transaction(
+        {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [
+                {
+                    "resource": {**pat, "gender": "unknown"},
+                    "request": {"method": "PUT", "url": "Patient/pat-3"},
+                },
+                {"request": {"method": "DELETE", "url": f"Observation/{gone}"}},
+            ],
+        }
+    )
+    assert [e["response"]["status"][:3] for e in out["entry"]] in (["200", "204"], ["200", "200"])
+    assert ep.read("Patient", "pat-3")["gender"] == "unknown"
+    ep.reset()
+    try:
+        assert ep.read("Patient", "pat-3")["gender"] == pat["gender"]
+        assert ep.read("Observation", gone)["id"] == gone
+        assert "pat-3" in all_ids(ep, "Patient", {"gender": pat["gender"]})
+    finally:
+        ep.reset()
+        ep.close()
