@@ -85,6 +85,9 @@ def test_latest_potassium_is_one_statement_on_the_code_index_with_the_patient(
     assert "ix_tok_lookup" in drive  # the code drives, not the patient's reference rows
     for col in ("type=?", "param=?", "code=?", "patient=?", "system=?"):
         assert col in drive, drive
+    # the index (..., code, patient, system, sd, rid) yields the rows in date order: at most the
+    # tie-break on rid is sorted apart ("RIGHT PART"), never the whole match set
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan, plan
 
 
 def test_labs_since_a_date_descend_the_date_index_with_the_patient(traced: Traced) -> None:
