@@ -39,7 +39,9 @@ class Traced:
         self.ep = ep
         self.statements: list[str] = []
 
-    def search(self, resource_type: str, params: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    def search(
+        self, resource_type: str, params: dict[str, str]
+    ) -> tuple[dict[str, Any], list[str]]:
         self.statements.clear()
         self.ep._conn.set_trace_callback(self.statements.append)
         try:
@@ -162,3 +164,91 @@ def test_one_statement_per_layer_after_a_write(traced: Traced) -> None:
     assert any("FROM base." in s for s in stmts) and any("FROM main." in s for s in stmts)
     for s in stmts:
         _no_full_scan(traced.plan(s))
+
+
+def _dedups(plan: list[str]) -> bool:
+    """True when the plan groups or de-duplicates rows with a temporary B-tree."""
+    return any("GROUP BY" in d or "count(DISTINCT)" in d for d in plan)
+
+
+def test_primary_date_rides_on_the_driving_row(traced: Traced) -> None:
+    # token and reference index rows carry their resource's primary date (tables.py: sd/sh), so
+    # "this patient's potassium since a date" needs no visit to the date index at all
+    _, stmts = traced.search(
+        "Observation", {"patient": "pat-1", "code": f"{LOINC}|{POTASSIUM}", "date": "ge2021-01-01"}
+    )
+    plan = traced.plan(stmts[0])
+    _no_full_scan(plan)
+    assert "ix_tok_lookup" in _driving(plan)
+    assert not any("ix_date" in d for d in plan), plan
+
+
+def test_a_drive_with_one_row_per_resource_is_not_deduplicated(traced: Traced) -> None:
+    # one code (with or without its system) and one typed reference match at most one index row
+    # per resource (a system-less code: its first coding only), so neither the page nor the total
+    # needs a GROUP BY / COUNT(DISTINCT); a date range can match several rows of one resource
+    # (effectiveDateTime and a period) and must be de-duplicated
+    for resource_type, params in (
+        ("Observation", {"code": f"{LOINC}|{POTASSIUM}"}),
+        ("Observation", {"code": POTASSIUM}),
+        ("Patient", {"general-practitioner": "Practitioner/prac-1"}),
+        ("Observation", {"patient": "pat-4"}),  # Observation.subject is 0..1: one row each
+    ):
+        _, stmts = traced.search(resource_type, params)
+        plan = traced.plan(stmts[0])
+        _no_full_scan(plan)
+        assert not _dedups(plan), (params, plan)
+    _, stmts = traced.search("Observation", {"date": "ge2021-01-01"})
+    assert _dedups(traced.plan(stmts[0]))
+
+
+def test_an_equality_drives_before_a_range(traced: Traced) -> None:
+    # a code equality descends the index to its matches; an open date range would read every
+    # observation after the date and check the code on each
+    # (each slower clause is named first: the choice must not follow the parameters' order)
+    _, stmts = traced.search("Observation", {"date": "ge2020-01-01", "code": POTASSIUM})
+    assert "ix_tok_lookup" in _driving(traced.plan(stmts[0]))
+    # a system-only alternative (every LOINC-coded observation) cannot use the code column
+    _, stmts = traced.search(
+        "Observation", {"code": f"{POTASSIUM},{LOINC}|", "date": "ge2024-06-01"}
+    )
+    assert "ix_date_lookup" in _driving(traced.plan(stmts[0]))
+    # an identifier names one patient; a name prefix can match many
+    _, stmts = traced.search("Patient", {"name": "Smith", "identifier": "urn:mrn|MRN1000"})
+    assert "ix_tok_lookup" in _driving(traced.plan(stmts[0]))
+    # a family-name prefix narrows more than an open birth-date range
+    _, stmts = traced.search("Patient", {"birthdate": "ge1930-01-01", "family": "Smith"})
+    assert "ix_str_lookup" in _driving(traced.plan(stmts[0]))
+    # a reference to one resource drives before a token with a handful of values (gender has
+    # four in R4's administrative-gender value set)
+    _, stmts = traced.search(
+        "Patient", {"gender": "male", "general-practitioner": "Practitioner/prac-1"}
+    )
+    assert "ix_ref_lookup" in _driving(traced.plan(stmts[0]))
+
+
+def test_patient_read_by_id_is_pushed_into_the_index(traced: Traced) -> None:
+    # Patient?_id=X restricts the search to patient X's compartment, like patient=X elsewhere
+    _, stmts = traced.search("Patient", {"_id": "pat-1", "gender": "male"})
+    drive = _driving(traced.plan(stmts[0]))
+    assert "ix_tok_lookup" in drive and "patient=?" in drive, drive
+
+
+def _sorts_everything(plan: list[str]) -> bool:
+    return "USE TEMP B-TREE FOR ORDER BY" in plan
+
+
+def test_order_comes_from_the_index(traced: Traced) -> None:
+    # without _sort the rows come in the driving index's own order: nothing is sorted
+    for resource_type, params in (
+        ("Observation", {"code": POTASSIUM}),
+        ("Patient", {"_id": "pat-1,pat-2"}),
+        ("Patient", {"_id": "pat-1"}),
+    ):
+        _, stmts = traced.search(resource_type, params)
+        plan = traced.plan(stmts[0])
+        assert not _sorts_everything(plan), (params, plan)
+    # a patient's latest result: the reference rows carry the date (sd), in index order
+    _, stmts = traced.search("Observation", {"patient": "pat-4", "_sort": "-date", "_count": "1"})
+    plan = traced.plan(stmts[0])
+    assert "ix_ref_lookup" in _driving(plan) and not _sorts_everything(plan), plan
