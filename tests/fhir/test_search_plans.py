@@ -247,7 +247,7 @@ def test_order_comes_from_the_index(traced: Traced) -> None:
     ):
         _, stmts = traced.search(resource_type, params)
         plan = traced.plan(stmts[0])
-        assert not _sorts_everything(plan), (params, plan)
+        assert not any("ORDER BY" in d for d in plan), (params, plan)
     # a patient's latest result: the reference rows carry the date (sd), in index order
     _, stmts = traced.search("Observation", {"patient": "pat-4", "_sort": "-date", "_count": "1"})
     plan = traced.plan(stmts[0])
