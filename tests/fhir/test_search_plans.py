@@ -50,6 +50,17 @@ class Traced:
             self.ep._conn.set_trace_callback(None)
         return bundle, list(self.statements)
 
+    def single(
+        self, resource_type: str, params: dict[str, str]
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The bundle and plan of a search that must run one statement (one layer) and scan
+        nothing."""
+        bundle, stmts = self.search(resource_type, params)
+        assert len(stmts) == 1, stmts
+        plan = self.plan(stmts[0])
+        _no_full_scan(plan)
+        return bundle, plan
+
     def plan(self, statement: str) -> list[str]:
         rows = self.ep._conn.execute("EXPLAIN QUERY PLAN " + statement).fetchall()
         return [str(r[3]) for r in rows]
@@ -93,11 +104,8 @@ def test_latest_potassium_is_one_statement_on_the_code_index_with_the_patient(
 
 
 def test_labs_since_a_date_descend_the_date_index_with_the_patient(traced: Traced) -> None:
-    bundle, stmts = traced.search("Observation", {"patient": "pat-2", "date": "ge2022-01-01"})
+    bundle, plan = traced.single("Observation", {"patient": "pat-2", "date": "ge2022-01-01"})
     assert bundle["total"] > 0
-    assert len(stmts) == 1
-    plan = traced.plan(stmts[0])
-    _no_full_scan(plan)
     drive = _driving(plan)
     assert "ix_date_lookup" in drive and "patient=?" in drive, drive
 
@@ -108,11 +116,8 @@ def test_patient_and_code_drive_by_code_with_patient_pushed_down(traced: Traced)
         {"patient": "pat-3", "code": POTASSIUM},
         {"subject": "Patient/pat-3", "code": POTASSIUM},
     ):
-        bundle, stmts = traced.search("Observation", params)
+        bundle, plan = traced.single("Observation", params)
         assert bundle["total"] > 0
-        assert len(stmts) == 1
-        plan = traced.plan(stmts[0])
-        _no_full_scan(plan)
         drive = _driving(plan)
         assert "ix_tok_lookup" in drive and "code=?" in drive and "patient=?" in drive, drive
         # no second pass over the patient's reference rows: the push-down replaces that clause
@@ -120,11 +125,8 @@ def test_patient_and_code_drive_by_code_with_patient_pushed_down(traced: Traced)
 
 
 def test_patient_alone_walks_the_patients_reference_rows(traced: Traced) -> None:
-    bundle, stmts = traced.search("Observation", {"patient": "pat-4"})
+    bundle, plan = traced.single("Observation", {"patient": "pat-4"})
     assert bundle["total"] == 40  # tests/fhir/dataset.py: 40 observations per patient
-    assert len(stmts) == 1
-    plan = traced.plan(stmts[0])
-    _no_full_scan(plan)
     drive = _driving(plan)
     assert "ix_ref_lookup" in drive and "target_id=?" in drive, drive
 
