@@ -176,9 +176,12 @@ class HttpEpisode:
         want = min(query.count, self.max_page_size) if query.count is not None else None
         if query.count is not None and query.count > self.max_page_size:
             pairs = [(k, v) for k, v in pairs if k != "_count"] + [("_count", str(want))]
-        bundle = self._search_pages(resource_type, pairs)
-        if want is not None:
-            bundle = self._fill(bundle, want)
+        if self.backend.isolation and resource_type in self._own_types:
+            bundle = self._merged_search(resource_type, pairs, query.offset, want)
+        else:
+            bundle = self._search_pages(resource_type, pairs)
+            if want is not None:
+                bundle = self._fill(bundle, want)
         if query.count is not None and want is not None and query.count > want:
             bundle.setdefault("entry", []).append(reduced_warning(query.count, want))
         return bundle
@@ -207,18 +210,43 @@ class HttpEpisode:
             pairs.append(("_total", "accurate"))  # HAPI omits total on large searches otherwise
         if not self.backend.isolation:
             return self._ok(*self._send("GET", resource_type, params=pairs))
-        bundle = self._ok(
+        return self._ok(
             *self._send("GET", resource_type, params=[*pairs, ("_tag:not", "urn:medsim:scratch|1")])
         )
-        first_page = not any(k in ("_offset", "_getpagesoffset") for k, _ in pairs)
-        if resource_type not in self._own_types or not first_page:
-            return bundle
-        own_params = [(k, v) for k, v in pairs if k not in ("_count",)] + [
-            ("_tag", f"{EPISODE_SYSTEM}|{self.episode_id}"),
-            ("_count", "1000"),
-        ]
-        own = self._ok(*self._send("GET", resource_type, params=own_params))
-        return merge_own(bundle, own, pairs)
+
+    def _merged_search(
+        self, resource_type: str, pairs: list[tuple[str, str]], offset: int, want: int | None
+    ) -> Json:
+        """A search of a type this episode wrote: the server's matches without any episode's
+        scratch resources, and this episode's own, merged as the embedded engine merges its two
+        layers — each layer's first ``offset + count`` matches, in ``_sort`` order, sliced; the
+        total is both layers'; ``next``/``previous`` links carry an ``_offset`` this method
+        serves again (a server's own paging links would skip the episode's resources)."""
+        plain = [(k, v) for k, v in pairs if k not in ("_count", "_offset", "_getpagesoffset")]
+        count = want if want is not None else DEFAULT_PAGE_SIZE
+        base = self._fill(
+            self._search_pages(resource_type, [*plain, ("_count", str(offset + count))]),
+            offset + count,
+        )
+        own = self._ok(
+            *self._send(
+                "GET",
+                resource_type,
+                params=[
+                    *plain,
+                    ("_tag", f"{EPISODE_SYSTEM}|{self.episode_id}"),
+                    ("_count", str(offset + count)),
+                    ("_total", "accurate"),
+                ],
+            )
+        )
+        return merge_own(base, own, pairs, offset, count, self._link(resource_type, plain, count))
+
+    def _link(self, resource_type: str, plain: list[tuple[str, str]], count: int) -> str:
+        """This search's URL at the server's base without an offset (``&_offset=N`` follows)."""
+        return (
+            f"{self.backend.base_url}/{resource_type}?{urlencode([*plain, ('_count', str(count))])}"
+        )
 
     def capabilities(self) -> Json:
         return self._ok(*self._send("GET", "metadata"))
@@ -241,6 +269,16 @@ class HttpEpisode:
             check_format_of(req, {k.lower(): v for k, v in (headers or {}).items()})
         except FhirError as err:
             return err.status, err.outcome
+        if (
+            req.method in ("GET", "HEAD")
+            and req.interaction == "search-type"
+            and self.backend.isolation
+            and req.resource_type is not None
+        ):  # a search sees what search() sees: not other episodes' writes, its own merged in
+            try:
+                return 200, self.search(req.resource_type, list(req.query))
+            except FhirError as err:
+                return err.status, err.outcome
         if req.method in ("GET", "HEAD") and req.interaction != "search-compartment":
             segments, query = split_url(url)
             path = "/".join(segments) + (("?" + urlencode(query)) if query else "")
@@ -443,32 +481,57 @@ class HttpEpisode:
         self._http.close()
 
 
-def merge_own(bundle: Json, own: Json, pairs: list[tuple[str, str]]) -> Json:
-    """Merge an episode's own matches into the first page of a base search, in ``_sort`` order."""
-    own_entries = [
-        e for e in own.get("entry") or [] if (e.get("search") or {}).get("mode", "match") == "match"
-    ]
-    if not own_entries:
-        return bundle
-    entries = [
+#: Page size of a merged search without ``_count`` (HAPI's default, and the embedded engine's).
+DEFAULT_PAGE_SIZE = 20
+
+
+def _matches(bundle: Json) -> list[Json]:
+    return [
         e
         for e in bundle.get("entry") or []
         if (e.get("search") or {}).get("mode", "match") == "match"
     ]
-    includes = [
-        e
-        for e in [*(bundle.get("entry") or []), *(own.get("entry") or [])]
-        if (e.get("search") or {}).get("mode") == "include"
-    ]
-    merged = entries + own_entries
+
+
+def merge_own(
+    bundle: Json,
+    own: Json,
+    pairs: list[tuple[str, str]],
+    offset: int = 0,
+    count: int | None = None,
+    link: str | None = None,
+) -> Json:
+    """One page of the server's matches (``bundle``, the first ``offset + count``) and the
+    episode's own (``own``) merged in ``_sort`` order (server's first when unsorted): entries
+    ``offset`` to ``offset + count``, the includes of both, the total of both, and paging links
+    from ``link`` (a URL to which ``&_offset=N`` is appended)."""
+    merged = _matches(bundle) + _matches(own)
     sort = next((v for k, v in reversed(pairs) if k == "_sort"), None)
     if sort and merged:
         merged = _sorted_entries(merged, sort)
-    out = {
-        **bundle,
-        "total": int(bundle.get("total") or 0) + int(own.get("total") or len(own_entries)),
-    }
-    out["entry"] = merged + includes
+    page = merged[offset:] if count is None else merged[offset : offset + count]
+    seen: set[tuple[str, str]] = set()
+    includes = []
+    for e in [*(bundle.get("entry") or []), *(own.get("entry") or [])]:
+        res = e.get("resource") or {}
+        key = (str(res.get("resourceType")), str(res.get("id")))
+        if (e.get("search") or {}).get("mode") == "include" and key not in seen:
+            seen.add(key)
+            includes.append(e)
+    total = int(bundle.get("total") or 0) + int(own.get("total") or len(_matches(own)))
+    out = {**bundle, "total": total}
+    out.pop("entry", None)
+    if page or includes:
+        out["entry"] = page + includes
+    if link is not None and count is not None:
+        links = [{"relation": "self", "url": f"{link}&_offset={offset}"}]
+        if offset + count < total:
+            links.append({"relation": "next", "url": f"{link}&_offset={offset + count}"})
+        if offset > 0:
+            links.append(
+                {"relation": "previous", "url": f"{link}&_offset={max(0, offset - count)}"}
+            )
+        out["link"] = links
     return out
 
 

@@ -280,24 +280,29 @@ def test_the_total_counts_own_matches_beyond_the_own_page(
 
 
 def test_own_query_keeps_the_search_parameters(server: FakeServer, ep: HttpEpisode) -> None:
-    """The own query is the same search plus ``_tag=<episode>`` (its ``_count`` replaced)."""
+    """The own query is the same search plus ``_tag=<episode>``, its ``_count`` the end of the
+    asked page (``_offset`` + ``_count``: each layer's first matches up to there are merged)."""
     _create_own(ep)
     server.handler = _shared(own=[_obs(9)], own_total=1, base=[])
     ep.search("Observation", {"subject": "Patient/p1", "_count": "7"})
     own = [r for r in server.sent("GET") if "_tag" in r.url.params][-1].url.params
     assert own.get_list("subject") == ["Patient/p1"]
     assert own.get_list("_tag") == [f"{EPISODE_SYSTEM}|ep-a"]
-    assert own.get_list("_count") == ["1000"]
+    assert own.get_list("_count") == ["7"] and own.get_list("_total") == ["accurate"]
 
 
-def test_later_pages_do_not_repeat_own_resources(server: FakeServer, ep: HttpEpisode) -> None:
-    """Own resources are merged into the first page only: a search with ``_offset`` is the
-    server's page alone (no second query)."""
+def test_a_later_page_is_a_slice_of_the_merged_order(server: FakeServer, ep: HttpEpisode) -> None:
+    """``_offset=2&_count=2`` over 3 server matches and 1 own: both layers are asked for their
+    first 4 (no ``_offset`` sent), merged (server's first, unsorted) and sliced: o3 then o9; the
+    total is 4, so there is a previous link and no next one."""
     _create_own(ep)
-    server.handler = _shared(own=[_obs(9)], own_total=1, base=[_obs(3)])
-    n = len(server.requests)
-    bundle = ep.search("Observation", {"subject": "Patient/p1", "_offset": "2"})
-    assert _match_ids(bundle) == ["o3"] and len(server.requests) == n + 1
+    server.handler = _shared(own=[_obs(9)], own_total=1, base=[_obs(1), _obs(2), _obs(3)])
+    bundle = ep.search("Observation", {"subject": "Patient/p1", "_offset": "2", "_count": "2"})
+    assert _match_ids(bundle) == ["o3", "o9"] and bundle["total"] == 4
+    relations = {x["relation"]: x["url"] for x in bundle["link"]}
+    assert "next" not in relations and relations["previous"].endswith("_offset=0")
+    sent = [r.url.params for r in server.sent("GET") if r.url.path.endswith("/Observation")][-2:]
+    assert all(p.get_list("_count") == ["4"] and "_offset" not in p for p in sent)
 
 
 # -- errors from the server --------------------------------------------------------------------

@@ -222,3 +222,62 @@ def test_reset_undoes_a_transactions_update_and_delete_of_base_resources(
     finally:
         ep.reset()
         ep.close()
+
+
+def test_a_rest_get_search_is_isolated_too(isolation_backend: Any) -> None:
+    """``request("GET", "Type?...")`` (the fhir_request tool, the REST route) sees what
+    ``search`` sees: its own writes, never another episode's (on a shared server it went to the
+    server unfiltered)."""
+    a, b = isolation_backend.episode(), isolation_backend.episode()
+    tag = f"rest-{uuid.uuid4().hex[:8]}"
+    url = f"Observation?code=urn:medsim:test:isolation|{tag}"
+    try:
+        created = a.create(_obs(tag))
+        status, seen_by_b = b.request("GET", url)
+        assert status == 200 and seen_by_b.get("total") == 0 and not seen_by_b.get("entry")
+        status, seen_by_a = a.request("GET", url)
+        assert status == 200 and seen_by_a["total"] == 1
+        assert [e["resource"]["id"] for e in seen_by_a["entry"]] == [created["id"]]
+    finally:
+        a.reset(), b.reset()
+        a.close(), b.close()
+
+
+@pytest.mark.parametrize("sort", [None, "_id", "-_id"])
+def test_pages_over_own_writes_hold_count_and_return_every_match_once(
+    isolation_backend: Any, sort: str | None
+) -> None:
+    """R4 paging with the episode's own resources among the matches: every page holds at most
+    ``_count`` entries, ``total`` is the same on every page, and following ``next`` links returns
+    each match exactly once (pat-5's chart plus 5 own Observations, pages of 3)."""
+    ep = isolation_backend.episode()
+    tag = uuid.uuid4().hex[:8]
+    try:
+        everything = set(all_ids(ep, "Observation", {"patient": "pat-5"}, count=500))
+        for _ in range(5):
+            everything.add(ep.create(_obs(tag))["id"])
+        params = {"patient": "pat-5", "_count": "3", **({"_sort": sort} if sort else {})}
+        status, bundle = 200, ep.search("Observation", params)  # then its links, over REST
+        seen: list[str] = []
+        totals = set()
+        for _ in range(200):
+            assert status == 200
+            page = [
+                e["resource"]["id"]
+                for e in bundle.get("entry") or []
+                if e.get("search", {}).get("mode", "match") == "match"
+            ]
+            assert len(page) <= 3
+            seen += page
+            totals.add(bundle["total"])
+            nxt = [x["url"] for x in bundle.get("link") or [] if x["relation"] == "next"]
+            if not nxt:
+                break
+            status, bundle = ep.request("GET", nxt[0])
+        assert totals == {len(everything)}
+        assert sorted(seen) == sorted(everything)  # each once
+        if sort == "_id":
+            assert seen == sorted(seen)
+    finally:
+        ep.reset()
+        ep.close()
