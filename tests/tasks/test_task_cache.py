@@ -12,19 +12,7 @@ import pytest
 from medsim.tasks.cache import cache_dir, cached_tasks, task_key
 from medsim.tasks.loader import parse_task
 from medsim.tasks.schema import Task
-
-TASK = {
-    "id": "c-01",
-    "suite": "demo",
-    "specialty": "internal_medicine",
-    "workflow": "query",
-    "patient": "pat-0001",
-    "now": "2025-03-01T09:00:00+00:00",
-    "instruction": "What is the potassium?",
-    "tools": ["fhir_search", "finish"],
-    "checkpoints": [{"id": "c", "grader": "answer_matches", "params": {"expected": "4.1"}}],
-    "reference_solution": [{"name": "finish", "arguments": {"answer": "4.1"}}],
-}
+from tests.tasks.test_packed import TASK  # one hand-written task, shared
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +29,7 @@ class _Builder:
     def __call__(self) -> list[Task]:
         self.calls += 1
         return [
-            parse_task(TASK, "templates/a.yaml (instance c-01)"),
+            parse_task({**TASK, "id": "c-01"}, "templates/a.yaml (instance c-01)"),
             parse_task({**TASK, "id": "c-02"}, "templates/a.yaml (instance c-02)"),
         ]
 
