@@ -243,7 +243,7 @@ def test_a_rest_get_search_is_isolated_too(isolation_backend: Any) -> None:
         a.close(), b.close()
 
 
-@pytest.mark.parametrize("sort", [None, "_id", "-_id"])
+@pytest.mark.parametrize("sort", [None, "code", "-code"])
 def test_pages_over_own_writes_hold_count_and_return_every_match_once(
     isolation_backend: Any, sort: str | None
 ) -> None:
@@ -276,8 +276,6 @@ def test_pages_over_own_writes_hold_count_and_return_every_match_once(
             status, bundle = ep.request("GET", nxt[0])
         assert totals == {len(everything)}
         assert sorted(seen) == sorted(everything)  # each once
-        if sort == "_id":
-            assert seen == sorted(seen)
     finally:
         ep.reset()
         ep.close()
