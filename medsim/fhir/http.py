@@ -497,9 +497,9 @@ def merge_own(
     bundle: Json,
     own: Json,
     pairs: list[tuple[str, str]],
-    offset: int = 0,
-    count: int | None = None,
-    link: str | None = None,
+    offset: int,
+    count: int,
+    link: str,
 ) -> Json:
     """One page of the server's matches (``bundle``, the first ``offset + count``) and the
     episode's own (``own``) merged in ``_sort`` order (server's first when unsorted): entries
@@ -509,7 +509,7 @@ def merge_own(
     sort = next((v for k, v in reversed(pairs) if k == "_sort"), None)
     if sort and merged:
         merged = _sorted_entries(merged, sort)
-    page = merged[offset:] if count is None else merged[offset : offset + count]
+    page = merged[offset : offset + count]
     seen: set[tuple[str, str]] = set()
     includes = []
     for e in [*(bundle.get("entry") or []), *(own.get("entry") or [])]:
@@ -523,15 +523,12 @@ def merge_own(
     out.pop("entry", None)
     if page or includes:
         out["entry"] = page + includes
-    if link is not None and count is not None:
-        links = [{"relation": "self", "url": f"{link}&_offset={offset}"}]
-        if offset + count < total:
-            links.append({"relation": "next", "url": f"{link}&_offset={offset + count}"})
-        if offset > 0:
-            links.append(
-                {"relation": "previous", "url": f"{link}&_offset={max(0, offset - count)}"}
-            )
-        out["link"] = links
+    links = [{"relation": "self", "url": f"{link}&_offset={offset}"}]
+    if offset + count < total:
+        links.append({"relation": "next", "url": f"{link}&_offset={offset + count}"})
+    if offset > 0:
+        links.append({"relation": "previous", "url": f"{link}&_offset={max(0, offset - count)}"})
+    out["link"] = links
     return out
 
 

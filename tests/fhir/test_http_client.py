@@ -749,3 +749,27 @@ def test_reset_after_a_batch_read_writes_nothing(server: FakeServer, ep: HttpEpi
     n = len(server.requests)
     ep.reset()
     assert server.requests[n:] == []
+
+
+def test_the_first_page_has_no_previous_link_and_the_second_one_has(
+    server: FakeServer, ep: HttpEpisode
+) -> None:
+    """Paging links of a merged search (R4 paging): offset 0 has ``next`` and no ``previous``;
+    offset 1 has a ``previous`` link back to offset 0."""
+    _create_own(ep)
+    server.handler = _shared(own=[_obs(9)], own_total=1, base=[_obs(1), _obs(2)])
+    first = {x["relation"] for x in ep.search("Observation", {"_count": "1"})["link"]}
+    assert first == {"self", "next"}
+    second = ep.search("Observation", {"_count": "1", "_offset": "1"})
+    relations = {x["relation"]: x["url"] for x in second["link"]}
+    assert _match_ids(second) == ["o2"] and relations["previous"].endswith("_offset=0")
+
+
+def test_a_merged_search_without_count_pages_by_twenty(server: FakeServer, ep: HttpEpisode) -> None:
+    """Without ``_count`` a merged page holds 20 entries (HAPI's default page size and the
+    embedded engine's): 25 server matches and 1 own give 20 now, total 26, and a next link."""
+    _create_own(ep)
+    server.handler = _shared(own=[_obs(99)], own_total=1, base=[_obs(i) for i in range(25)])
+    bundle = ep.search("Observation", {"subject": "Patient/p1"})
+    assert len(_match_ids(bundle)) == 20 and bundle["total"] == 26
+    assert any(x["relation"] == "next" for x in bundle["link"])
