@@ -773,3 +773,31 @@ def test_a_merged_search_without_count_pages_by_twenty(server: FakeServer, ep: H
     bundle = ep.search("Observation", {"subject": "Patient/p1"})
     assert len(_match_ids(bundle)) == 20 and bundle["total"] == 26
     assert any(x["relation"] == "next" for x in bundle["link"])
+
+
+def test_a_server_that_pages_small_is_followed_to_the_asked_page(
+    server: FakeServer, ep: HttpEpisode
+) -> None:
+    """A server whose pages hold 2 matches (HAPI caps pages): for ``_offset=2&_count=2`` the
+    server's first 4 matches are needed, so its ``next`` link is followed once; the merged page
+    is o3, o4 (the own o9 comes after the server's, unsorted) and the total 5 + 1."""
+    _create_own(ep)
+    base = [_obs(i) for i in range(1, 6)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method != "GET":
+            return lenient(request)
+        if "_tag" in request.url.params:
+            entries, total = [_obs(9)], 1
+        else:
+            start = int(request.url.params.get("page", "0"))
+            entries, total = base[start : start + 2], len(base)
+        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": total}
+        if "_tag" not in request.url.params and int(request.url.params.get("page", "0")) + 2 < 5:
+            nxt = int(request.url.params.get("page", "0")) + 2
+            bundle["link"] = [{"relation": "next", "url": f"{BASE}/Observation?page={nxt}"}]
+        return httpx.Response(200, json={**bundle, "entry": entries})
+
+    server.handler = handler
+    bundle = ep.search("Observation", {"_offset": "2", "_count": "2"})
+    assert _match_ids(bundle) == ["o3", "o4"] and bundle["total"] == 6
