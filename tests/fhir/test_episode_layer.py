@@ -354,3 +354,63 @@ def test_has_results_of_one_episode_never_reach_another(backend: EmbeddedBackend
         assert sorted(_ids(a.search("Patient", has_k))) == ["p1", "p2", "p3"]
     finally:
         a.close(), b.close()
+
+
+# -- history, versions, limits (R4 http.html#history, #versions) ------------------------------
+
+
+def test_history_of_a_write_sequence_has_methods_and_versions(ep: EmbeddedEpisode) -> None:
+    """Create, update, delete: three history entries, newest first, with the interactions
+    POST, PUT, DELETE and versions 3, 2, 1 (each write adds one version); a base resource's
+    update and delete continue from its loaded version 1 (2, then 3)."""
+    made = ep.create(_new_obs("p1", K, 4.4))
+    ep.update("Observation", made["id"], {**made, "status": "amended"})
+    ep.delete("Observation", made["id"])
+    bundle = ep.history("Observation", made["id"])
+    methods = [e["request"]["method"] for e in bundle["entry"]]
+    assert methods == ["DELETE", "PUT", "POST"]
+    versions = [e["resource"]["meta"]["versionId"] for e in bundle["entry"] if "resource" in e]
+    assert versions[-2:] == ["2", "1"]
+    b1 = ep.read("Observation", "b1")
+    assert ep.update("Observation", "b1", {**b1, "status": "amended"})["meta"]["versionId"] == "2"
+    ep.delete("Observation", "b1")
+    base_history = ep.history("Observation", "b1")
+    assert base_history["entry"][0]["request"]["method"] == "DELETE"
+    assert ep.vread("Observation", "b1", "2")["status"] == "amended"
+
+
+def test_history_of_an_unknown_type_is_refused(ep: EmbeddedEpisode) -> None:
+    with pytest.raises(FhirError) as err:
+        ep.history("NotAType", None)
+    assert err.value.status in (400, 404)
+
+
+def test_a_body_at_the_size_limit_is_stored_and_one_byte_more_is_refused(
+    ep: EmbeddedEpisode,
+) -> None:
+    """MAX_BODY_BYTES is the largest body a write may carry (2,000,000 bytes of stored JSON)."""
+    from medsim.fhir import storage
+    from medsim.fhir.interface import MAX_BODY_BYTES
+
+    note = _new_obs("p1", K, 4.1)
+    note["note"] = [{"text": ""}]
+    size = len(
+        storage.dumps(
+            {**note, "id": "1", "meta": {"versionId": "1", "lastUpdated": "2025-01-01T00:00:00Z"}}
+        )
+    )
+    note["note"] = [{"text": "x" * (MAX_BODY_BYTES - size)}]
+    ep.clock = lambda: "2025-01-01T00:00:00Z"
+    stored = ep.create(note)
+    assert len(storage.dumps(stored)) == MAX_BODY_BYTES
+    note["note"] = [{"text": "x" * (MAX_BODY_BYTES - size + 1)}]
+    with pytest.raises(FhirError) as err:
+        ep.create(note)
+    assert err.value.status == 413
+
+
+def test_count_zero_has_no_next_link(ep: EmbeddedEpisode) -> None:
+    """``_count=0``: only the total (R4 search.html#count), and no page to go to next."""
+    bundle = ep.search("Observation", {"_count": "0"})
+    assert bundle["total"] == 3 and not bundle.get("entry")
+    assert [x["relation"] for x in bundle.get("link", [])] == ["self"]
