@@ -369,6 +369,7 @@ def test_history_of_a_write_sequence_has_methods_and_versions(ep: EmbeddedEpisod
     bundle = ep.history("Observation", made["id"])
     methods = [e["request"]["method"] for e in bundle["entry"]]
     assert methods == ["DELETE", "PUT", "POST"]
+    assert bundle["entry"][0]["response"]["etag"] == 'W/"3"'  # the delete is version 3
     versions = [e["resource"]["meta"]["versionId"] for e in bundle["entry"] if "resource" in e]
     assert versions[-2:] == ["2", "1"]
     b1 = ep.read("Observation", "b1")
@@ -376,6 +377,7 @@ def test_history_of_a_write_sequence_has_methods_and_versions(ep: EmbeddedEpisod
     ep.delete("Observation", "b1")
     base_history = ep.history("Observation", "b1")
     assert base_history["entry"][0]["request"]["method"] == "DELETE"
+    assert base_history["entry"][0]["response"]["etag"] == 'W/"3"'
     assert ep.vread("Observation", "b1", "2")["status"] == "amended"
 
 
