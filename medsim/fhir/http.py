@@ -224,8 +224,11 @@ class HttpEpisode:
         serves again (a server's own paging links would skip the episode's resources)."""
         plain = [(k, v) for k, v in pairs if k not in ("_count", "_offset", "_getpagesoffset")]
         count = want if want is not None else DEFAULT_PAGE_SIZE
+        # ties broken by id on the server: HAPI orders equal sort keys differently for different
+        # _count values, and every page re-reads the first offset + count of each layer
+        ordered = [(k, _with_id(v) if k == "_sort" else v) for k, v in plain]
         base = self._fill(
-            self._search_pages(resource_type, [*plain, ("_count", str(offset + count))]),
+            self._search_pages(resource_type, [*ordered, ("_count", str(offset + count))]),
             offset + count,
         )
         own = self._ok(
@@ -233,7 +236,7 @@ class HttpEpisode:
                 "GET",
                 resource_type,
                 params=[
-                    *plain,
+                    *ordered,
                     ("_tag", f"{EPISODE_SYSTEM}|{self.episode_id}"),
                     ("_count", str(offset + count)),
                     ("_total", "accurate"),
@@ -483,6 +486,12 @@ class HttpEpisode:
 
 #: Page size of a merged search without ``_count`` (HAPI's default, and the embedded engine's).
 DEFAULT_PAGE_SIZE = 20
+
+
+def _with_id(sort: str) -> str:
+    """``sort`` with ``_id`` as the last key (a total order), unless it already has one."""
+    keys = [k.strip().lstrip("-") for k in sort.split(",")]
+    return sort if "_id" in keys else f"{sort},_id"
 
 
 def _matches(bundle: Json) -> list[Json]:
