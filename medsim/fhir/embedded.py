@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from medsim import progress
+from medsim.cachedir import cache_dir as medsim_cache_dir
 from medsim.fhir import storage
 from medsim.fhir.bodies import Bodies
 from medsim.fhir.episode import EmbeddedEpisode
@@ -40,10 +41,8 @@ LOAD_INSTANT = "2025-01-01T00:00:00.000+00:00"  # meta.lastUpdated of loaded dat
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("MEDSIM_CACHE_DIR") or os.path.join(Path.home(), ".cache", "medsim")
-    path = Path(root) / "fhir"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Where built FHIR indexes are cached (``$MEDSIM_CACHE_DIR/fhir``)."""
+    return medsim_cache_dir("fhir")
 
 
 def _is_shipped_cohort(data: Any) -> bool:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from medsim.cachedir import cache_dir as medsim_cache_dir
 from medsim.tasks import packed
 from medsim.tasks.loader import TaskLoadError, parse_task
 from medsim.tasks.schema import Task
@@ -35,10 +36,7 @@ _SOURCE_SUFFIXES = {".py", ".yaml", ".yml", ".json"}
 
 def cache_dir() -> Path:
     """``$MEDSIM_CACHE_DIR/tasks`` (created on first use)."""
-    root = os.environ.get("MEDSIM_CACHE_DIR") or os.path.join(Path.home(), ".cache", "medsim")
-    path = Path(root) / "tasks"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return medsim_cache_dir("tasks")
 
 
 @lru_cache(maxsize=1)
