@@ -279,3 +279,23 @@ def test_pages_over_own_writes_hold_count_and_return_every_match_once(
     finally:
         ep.reset()
         ep.close()
+
+
+def test_a_bad_rest_search_after_own_writes_is_a_400_outcome_and_changes_nothing(
+    isolation_backend: Any,
+) -> None:
+    """The REST search path of an episode that wrote the type (merged search on HTTP backends):
+    an unknown parameter and a malformed ``_count`` answer 400 with an OperationOutcome, and
+    the episode's view is unchanged."""
+    ep = isolation_backend.episode()
+    tag = f"bad-{uuid.uuid4().hex[:8]}"
+    try:
+        ep.create(_obs(tag))
+        before = _tagged(ep, tag)
+        for url in ("Observation?no-such-param=1", "Observation?_count=abc"):
+            status, outcome = ep.request("GET", url)
+            assert status == 400 and outcome["resourceType"] == "OperationOutcome", url
+        assert _tagged(ep, tag) == before and len(before) == 1
+    finally:
+        ep.reset()
+        ep.close()
