@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -94,37 +93,16 @@ def _load(ref: str, split: str | None = None) -> tuple[Any, list[Any]]:
     return suite, [t for t in tasks if split is None or t.split == split]
 
 
-def _checks(task: Any) -> str:
-    """Checkpoint count, with gates and per-category counts when the task declares categories."""
-    gates = sum(1 for c in task.checkpoints if c.gate)
-    counts: dict[str, int] = {}
-    for c in task.checkpoints:
-        if c.category and not c.gate:
-            counts[c.category] = counts.get(c.category, 0) + 1
-    parts = [f"{n} {k.rsplit('_', 1)[-1]}" for k, n in sorted(counts.items())]
-    if gates:
-        parts.append(f"{gates} gate{'s' if gates > 1 else ''}")
-    return f"{len(task.checkpoints)}" + (f" ({', '.join(parts)})" if parts else "")
-
-
 def cmd_list(args: argparse.Namespace) -> int:
+    from medsim.tasks.listing import print_rows
+    from medsim.tasks.loader import TaskLoadError
+
     suite = _suite(args.suite)
-    _, rows = _load(args.suite, args.split or getattr(suite, "default_split", None))
-    w_id = max((len(t.id) for t in rows), default=2)
-    w_wf = max((len(t.workflow) for t in rows), default=8)
-    w_sp = max((len(t.specialty) for t in rows), default=9)
-    print(f"{'id':<{w_id}}  split  {'workflow':<{w_wf}}  {'specialty':<{w_sp}}  patient    checks")
-    for t in rows:
-        print(
-            f"{t.id:<{w_id}}  {t.split:<5}  {t.workflow:<{w_wf}}  {t.specialty:<{w_sp}}  "
-            f"{t.patient:<9}  {_checks(t)}"
-        )
-    print(f"{len(rows)} task(s)")
-    categories = Counter(
-        tag for t in rows for tag in t.metadata.tags if tag.startswith("category:")
-    )
-    if categories:
-        print(", ".join(f"{tag.split(':', 1)[1]} {n}" for tag, n in sorted(categories.items())))
+    try:
+        rows = suite.task_rows(args.split or getattr(suite, "default_split", None))
+    except (TaskLoadError, ValueError) as exc:
+        raise SystemExit(f"medsim tasks: {exc}") from None
+    print_rows(rows)
     return 0
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from medsim.tasks.listing import TaskRow
 from medsim.tasks.loader import TaskLoadError, load_tasks
 from medsim.tasks.schema import Task
 
@@ -61,6 +62,10 @@ class Suite:
         if validate:
             self.check_tasks(tasks)
         return tasks
+
+    def task_rows(self, split: str | None = None) -> list[TaskRow]:
+        """What ``medsim tasks list`` shows of the tasks of ``split`` (all when None)."""
+        return [TaskRow.of(t) for t in self.tasks(validate=False) if split in (None, t.split)]
 
     def load_tasks(self) -> list[Task]:
         """The parsed task files (schema-checked only); a suite with another format overrides it."""

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medsim.core.suite import Suite
-from medsim.tasks.cache import cached_tasks, task_key
+from medsim.tasks.cache import cached_rows, cached_tasks, task_key
 from medsim.tasks.difficulty import Metrics, count_branches, task_metrics, template_metrics
+from medsim.tasks.listing import TaskRow
 from medsim.tasks.packed import load_packed
 from medsim.tasks.schema import Task
 
@@ -71,6 +72,16 @@ class TemplateSuite(Suite):
         """The curated (test) instances of every template, sorted by id (``tasks()`` validates
         their checkpoints as for any suite)."""
         return list(_test_tasks(self._dirs(), self._context()))
+
+    def task_rows(self, split: str | None = None) -> list[TaskRow]:
+        """Listing rows: the train split's from :meth:`train_tasks`, the curated instances' from
+        the task cache's side file (no full parse: ``medsim tasks list`` stays fast)."""
+        if split == "train":
+            return [TaskRow.of(t) for t in self.train_tasks(validate=False)]
+        dirs, context = self._dirs(), self._context()
+        key = _test_key(dirs, context)
+        rows = cached_rows("curated", key, lambda: list(_render_test_tasks(dirs, context)))
+        return [r for r in rows if split in (None, r.split)]
 
     def test_patients(self) -> set[str]:
         """Patients hosting a curated instance of any template (never used for training)."""
@@ -204,10 +215,15 @@ def _rated(task: Task, metrics: Metrics | None, tags: tuple[str, ...] = ()) -> T
 def _test_tasks(dirs: tuple[str, ...], context: str) -> tuple[Task, ...]:
     """The curated instances, rated; rendered once per installation (see
     :mod:`medsim.tasks.cache`) since rendering 100 templates takes seconds."""
+    key = _test_key(dirs, context)
+    return tuple(cached_tasks("curated", key, lambda: list(_render_test_tasks(dirs, context))))
+
+
+def _test_key(dirs: tuple[str, ...], context: str) -> str:
+    """The task-cache key of the curated instances (templates, context, cohort, medsim)."""
     from medsim.data.cohort.reader import cohort_path
 
-    key = task_key(_files(dirs), context, [cohort_path()])
-    return tuple(cached_tasks("curated", key, lambda: list(_render_test_tasks(dirs, context))))
+    return task_key(_files(dirs), context, [cohort_path()])
 
 
 def _render_test_tasks(dirs: tuple[str, ...], context: str) -> tuple[Task, ...]:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from medsim.cachedir import cache_dir as medsim_cache_dir
 from medsim.tasks import packed
+from medsim.tasks.listing import TaskRow
 from medsim.tasks.loader import TaskLoadError, parse_task
 from medsim.tasks.schema import Task
 
@@ -64,9 +65,10 @@ def task_key(files: Iterable[Path], context: str, data_files: Iterable[Path] = (
 
 def cached_tasks(name: str, key: str, build: Callable[[], list[Task]]) -> list[Task]:
     """The tasks stored under ``name``/``key``, or ``build()``'s result, stored for next time
-    (written to a temporary file and renamed, so a concurrent reader never sees half a file).
-    Each task keeps its ``source`` (the template and instance it came from, used in errors)."""
-    path = cache_dir() / f"{name}-{key}.ndjson.gz"
+    with their listing rows (each file written to a temporary file and renamed, so a concurrent
+    reader never sees half a file). Each task keeps its ``source`` (the template and instance it
+    came from, used in errors)."""
+    path = _entry(name, key)
     if path.exists():
         try:
             return _read(path)
@@ -77,12 +79,45 @@ def cached_tasks(name: str, key: str, build: Callable[[], list[Task]]) -> list[T
         {"source": t.source, "task": r}
         for t, r in zip(tasks, packed.task_records(tasks), strict=True)
     ]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".tmp")
+    _write(path, packed.pack(packed.dumps(records), ".gz"))
+    _write_rows(name, key, tasks)
+    return tasks
+
+
+def cached_rows(name: str, key: str, build: Callable[[], list[Task]]) -> list[TaskRow]:
+    """The listing rows of the tasks under ``name``/``key``: read from their small side file
+    when it is there and whole, else from :func:`cached_tasks` (which writes it)."""
+    rows_path = _entry(name, key, ".rows.json")
+    if rows_path.exists():
+        try:
+            data = json.loads(rows_path.read_bytes())
+            if not isinstance(data, list):
+                raise ValueError(f"{rows_path}: not a list of rows")
+            return [TaskRow.from_json(r) for r in data]
+        except (OSError, ValueError, KeyError, TypeError):
+            rows_path.unlink(missing_ok=True)
+    tasks = cached_tasks(name, key, build)
+    if not rows_path.exists():  # an entry written before rows were kept
+        _write_rows(name, key, tasks)
+    return [TaskRow.of(t) for t in tasks]
+
+
+def _entry(name: str, key: str, suffix: str = ".ndjson.gz") -> Path:
+    return cache_dir() / f"{name}-{key}{suffix}"
+
+
+def _write_rows(name: str, key: str, tasks: list[Task]) -> None:
+    rows = [TaskRow.of(t).to_json() for t in tasks]
+    _write(_entry(name, key, ".rows.json"), json.dumps(rows).encode())
+
+
+def _write(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` through a temporary file and a rename."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     with os.fdopen(fd, "wb") as out:
-        out.write(packed.pack(packed.dumps(records), ".gz"))
+        out.write(content)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
-    return tasks
 
 
 def _read(path: Path) -> list[Task]:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from medsim.tasks.cache import cache_dir, cached_tasks, task_key
+from medsim.tasks.cache import cache_dir, cached_rows, cached_tasks, task_key
+from medsim.tasks.listing import TaskRow
 from medsim.tasks.loader import parse_task
 from medsim.tasks.schema import Task
 from tests.tasks.test_packed import TASK  # one hand-written task, shared
@@ -44,7 +45,7 @@ def test_a_hit_returns_the_same_tasks_without_building(tmp_path: Path) -> None:
         "templates/a.yaml (instance c-01)",
         "templates/a.yaml (instance c-02)",
     ]
-    (entry,) = cache_dir().glob("t-k1*")
+    (entry,) = cache_dir().glob("t-k1*.ndjson.gz")
     assert entry.stat().st_mode & 0o777 == 0o644
     assert str(entry).startswith(str(tmp_path / "cache"))
 
@@ -60,7 +61,7 @@ def test_another_key_builds_again() -> None:
 def test_a_damaged_entry_is_rebuilt(damage: bytes) -> None:
     build = _Builder()
     cached_tasks("t", "k1", build)
-    (entry,) = cache_dir().glob("t-k1*")
+    (entry,) = cache_dir().glob("t-k1*.ndjson.gz")
     entry.write_bytes(damage)
     again = cached_tasks("t", "k1", build)
     assert build.calls == 2 and [t.id for t in again] == ["c-01", "c-02"]
@@ -101,3 +102,37 @@ def test_physicianbench_cached_tasks_equal_a_fresh_render() -> None:
     assert [t.source for t in loaded] == [t.source for t in fresh]
     assert [t.model_dump() for t in cached] == [t.model_dump() for t in fresh]
     assert list(cache_dir().glob("curated-*"))
+
+
+def test_listing_rows_are_kept_beside_the_tasks_and_read_without_building() -> None:
+    build = _Builder()
+    tasks = cached_tasks("t", "k1", build)
+    rows = cached_rows("t", "k1", build)
+    assert build.calls == 1
+    assert rows == [TaskRow.of(t) for t in tasks]
+    assert [r.id for r in rows] == ["c-01", "c-02"]
+    (entry,) = cache_dir().glob("t-k1*.ndjson.gz")
+    entry.unlink()  # the rows alone answer a listing: no task is parsed or built
+    assert cached_rows("t", "k1", build) == rows and build.calls == 1
+
+
+@pytest.mark.parametrize("damage", [b"", b"[{", b'[{"id": "c-01"}]', b"{}"])
+def test_damaged_listing_rows_are_rebuilt_from_the_tasks(damage: bytes) -> None:
+    build = _Builder()
+    tasks = cached_tasks("t", "k1", build)
+    (rows_file,) = cache_dir().glob("t-k1*.rows.json")
+    rows_file.write_bytes(damage)
+    assert cached_rows("t", "k1", build) == [TaskRow.of(t) for t in tasks]
+    assert build.calls == 1  # read from the cached tasks, not rebuilt
+    assert cached_rows("t", "k1", build) == [TaskRow.of(t) for t in tasks]
+
+
+def test_physicianbench_listing_rows_equal_its_tasks() -> None:
+    from medsim.registry import get_suite
+
+    suite = get_suite("PhysicianBench-v0")
+    rows = suite.task_rows()  # empty cache: renders, stores tasks and rows
+    assert rows == [TaskRow.of(t) for t in suite.tasks(validate=False)]
+    assert len(rows) == 100 and {r.split for r in rows} == {"test"}
+    assert list(cache_dir().glob("curated-*.rows.json"))
+    assert suite.task_rows("train") == [TaskRow.of(t) for t in suite.train_tasks(validate=False)]
