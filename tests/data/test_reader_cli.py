@@ -105,6 +105,10 @@ def test_cli_stats_show_generate(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "pat-0042" in capsys.readouterr().err
     assert _run(["data", "generate", "--patients", "0", "--out", str(tmp_path / "z.gz")]) == 2
     assert "--patients" in capsys.readouterr().err
+    small = ["--resources-per-patient", "20", "--out", str(tmp_path / "y.gz")]
+    assert _run(["data", "generate", "--patients", "2", *small]) == 2
+    assert "--resources-per-patient" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.meta.json", "c.ndjson.gz"]  # no .tmp
 
 
 def test_resources_per_patient_scales(tmp_path: Path) -> None:

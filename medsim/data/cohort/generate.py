@@ -145,23 +145,27 @@ def write_cohort(
     started = time.perf_counter()
     tmp = out.with_name(out.name + ".tmp")
     buffer: list[str] = []
-    with (
-        open(tmp, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
-    ):
-        for res in iter_cohort(patients, seed, as_of, resources_per_patient):
-            counts[res["resourceType"]] += 1
-            owner = _owner(res)
-            if owner:
-                per_patient[owner] += 1
-            if validator is not None:
-                validator.check(res)
-            buffer.append(json.dumps(res, ensure_ascii=False, separators=(",", ":")))
-            if len(buffer) >= 2000:
+    try:  # bad arguments or an interruption leave no partial file behind
+        with (
+            open(tmp, "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz,
+        ):
+            for res in iter_cohort(patients, seed, as_of, resources_per_patient):
+                counts[res["resourceType"]] += 1
+                owner = _owner(res)
+                if owner:
+                    per_patient[owner] += 1
+                if validator is not None:
+                    validator.check(res)
+                buffer.append(json.dumps(res, ensure_ascii=False, separators=(",", ":")))
+                if len(buffer) >= 2000:
+                    gz.write(("\n".join(buffer) + "\n").encode("utf-8"))
+                    buffer.clear()
+            if buffer:
                 gz.write(("\n".join(buffer) + "\n").encode("utf-8"))
-                buffer.clear()
-        if buffer:
-            gz.write(("\n".join(buffer) + "\n").encode("utf-8"))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     seconds = time.perf_counter() - started
     if validator is not None and validator.errors:
         tmp.unlink()
