@@ -402,8 +402,8 @@ class EmbeddedEpisode:
                 400,
                 f"Can not update resource: the body's id ({resource.get('id')!r}) must match the URL id ({id!r})",
             )
-        prior = self._version(resource_type, id)
-        return self._persist(dict(resource), version=(prior or 0) + 1, method="update")
+        last = self._last_version(resource_type, id)  # a deletion's too: history continues
+        return self._persist(dict(resource), version=(last or 0) + 1, method="update")
 
     def _delete(self, resource_type: str, id: str) -> None:
         check_type(resource_type)
@@ -425,16 +425,26 @@ class EmbeddedEpisode:
 
     def _version(self, resource_type: str, id: str) -> int | None:
         """Current version of a visible resource, or None (absent or deleted)."""
+        row = self._latest(resource_type, id)
+        return None if row is None or row[1] else row[0]
+
+    def _last_version(self, resource_type: str, id: str) -> int | None:
+        """The newest version of a resource, a deletion included, or None if it never existed."""
+        row = self._latest(resource_type, id)
+        return None if row is None else row[0]
+
+    def _latest(self, resource_type: str, id: str) -> tuple[int, bool] | None:
+        """(newest version, is a deletion) of a resource, the episode's layer over the base."""
         row = self._conn.execute(
             "SELECT version, deleted FROM main.resources WHERE type = ? AND id = ?",
             (resource_type, id),
         ).fetchone()
         if row is not None:
-            return None if row[1] else int(row[0])
+            return int(row[0]), bool(row[1])
         row = self._conn.execute(
             "SELECT version FROM base.resources WHERE type = ? AND id = ?", (resource_type, id)
         ).fetchone()
-        return int(row[0]) if row else None
+        return (int(row[0]), False) if row else None
 
     def _persist(self, resource: Json, version: int, method: Literal["create", "update"]) -> Json:
         instant = self.clock() if self.clock else now_instant()
