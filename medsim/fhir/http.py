@@ -35,6 +35,7 @@ from medsim.fhir.interface import (
 from medsim.fhir.loader import iter_references
 from medsim.fhir.query import MAX_COUNT, normalize_params, parse_query, reduced_warning
 from medsim.fhir.search_params import split_reference
+from medsim.fhir.transaction import entry_request
 from medsim.fhir.validate import check_id, check_type, validate_resource
 
 Json = dict[str, Any]
@@ -367,9 +368,9 @@ class HttpEpisode:
             for i, entry in enumerate(
                 bundle.get("entry") or [] if isinstance(bundle, dict) else []
             ):
-                if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
+                if isinstance(entry, dict):
                     try:
-                        self._check_write(entry["resource"], refs=False)
+                        self._check_entry(entry)
                     except FhirError as err:
                         if bundle.get("type") != "batch":
                             raise FhirError(
@@ -397,20 +398,7 @@ class HttpEpisode:
                 }
                 self._remember_targets(bundle["entry"])
             result = self._ok(*self._send("POST", "", bundle))
-            for entry in result.get("entry") or []:
-                loc = (entry.get("response") or {}).get("location", "")
-                parts = loc.split("/")
-                if len(parts) >= 2:
-                    rtype, rid = parts[0], parts[1]
-                    self._before.setdefault((rtype, rid), None)
-                    status = str((entry.get("response") or {}).get("status", ""))
-                    method: Literal["create", "update"] = (
-                        "create" if status.startswith("201") else "update"
-                    )
-                    self._own_types.add(rtype)
-                    self._writes.append(
-                        Write(method, rtype, rid, entry.get("resource"), len(self._writes))
-                    )  # type: ignore[arg-type]
+            self._record_writes(bundle, result)
             if rejected:  # put the locally rejected entries back in their places
                 answered = iter(result.get("entry") or [])
                 total = len(result.get("entry") or []) + len(rejected)
@@ -421,6 +409,47 @@ class HttpEpisode:
                     ],
                 }
             return result
+
+    def _check_entry(self, entry: Json) -> None:
+        """What the embedded engine refuses in a Bundle entry, refused before any request: an
+        interaction it does not run there (conditional writes, patch) and a bad resource."""
+        request = entry.get("request")
+        if isinstance(request, dict) and all(
+            isinstance(request.get(k), str) for k in ("method", "url")
+        ):
+            entry_request(request)
+        if isinstance(entry.get("resource"), dict):
+            self._check_write(entry["resource"], refs=False)
+
+    def _record_writes(self, sent: Json, result: Json) -> None:
+        """Put what a Bundle wrote in :attr:`writes`, deletes first (FHIR's processing order):
+        each ``DELETE Type/id`` answered 2xx, then each entry answered with a ``location``
+        (``Type/id``, with or without ``_history``; 201 = create). Response entries follow the
+        request's order, which is how a DELETE (answered without a location on most servers,
+        with one on HAPI) is told from an update."""
+        deletes: list[tuple[str, str]] = []
+        others: list[tuple[Literal["create", "update"], str, str, Json | None]] = []
+        for asked, answer in zip(sent.get("entry") or [], result.get("entry") or [], strict=False):
+            request = (asked.get("request") or {}) if isinstance(asked, dict) else {}
+            response = (answer.get("response") or {}) if isinstance(answer, dict) else {}
+            status = str(response.get("status", ""))
+            if request.get("method") == "DELETE":
+                parts = str(request.get("url", "")).split("?")[0].strip("/").split("/")
+                if len(parts) == 2 and status.startswith("2"):
+                    deletes.append((parts[0], parts[1]))
+                continue
+            loc = str(response.get("location", "")).split("/")
+            if len(loc) >= 2:
+                method: Literal["create", "update"] = (
+                    "create" if status.startswith("201") else "update"
+                )
+                others.append((method, loc[0], loc[1], answer.get("resource")))
+        for rtype, rid in deletes:
+            self._writes.append(Write("delete", rtype, rid, None, len(self._writes)))
+        for method, rtype, rid, body in others:
+            self._before.setdefault((rtype, rid), None)
+            self._own_types.add(rtype)
+            self._writes.append(Write(method, rtype, rid, body, len(self._writes)))
 
     def _remember_targets(self, entries: list[Any]) -> None:
         """Before a transaction: the image of every resource an entry updates or deletes by id

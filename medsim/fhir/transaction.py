@@ -16,7 +16,7 @@ from medsim.fhir.interface import FhirError
 from medsim.fhir.loader import rewrite_references
 from medsim.fhir.operations import at_most_one
 from medsim.fhir.rest import dispatch
-from medsim.fhir.urls import parse_request
+from medsim.fhir.urls import FhirRequest, parse_request
 
 if TYPE_CHECKING:
     from medsim.fhir.episode import EmbeddedEpisode
@@ -103,12 +103,27 @@ def _batch_entry(ep: EmbeddedEpisode, entry: Json) -> Json:
         return {"response": {"status": str(err.status), "outcome": err.outcome}}
 
 
+#: What a Bundle entry may ask: reads and searches, create, and update / delete by id. Conditional
+#: update / delete and patch are refused, on every backend alike (an isolating HTTP backend could
+#: not know beforehand which resources the server would match, so reset could not undo them).
+_READS = ("read", "search-type", "vread", "history-instance", "history-type")
+ENTRY_INTERACTIONS = frozenset((*_READS, "create", "update", "delete"))
+
+
+def entry_request(request: Json) -> FhirRequest:
+    """The parsed ``request`` of a Bundle entry, or a 400 for an interaction not allowed there."""
+    req = parse_request(request["method"], request["url"])
+    if req.interaction not in ENTRY_INTERACTIONS:
+        raise FhirError(400, f"Unsupported entry request: {request['method']} {request['url']}")
+    return req
+
+
 def _run_entry(ep: EmbeddedEpisode, entry: Json, assigned: str | None) -> tuple[Json, Json | None]:
     request = entry["request"]
-    req = parse_request(request["method"], request["url"])
+    req = entry_request(request)
     rtype, rid, kind = req.resource_type or "", req.id or "", req.interaction
     resource = entry.get("resource")
-    if kind in ("read", "search-type", "vread", "history-instance", "history-type"):
+    if kind in _READS:
         status, body = dispatch(ep, "GET", request["url"])
         if status >= 400:
             raise FhirError.from_outcome(status, body)
@@ -131,11 +146,9 @@ def _run_entry(ep: EmbeddedEpisode, entry: Json, assigned: str | None) -> tuple[
         _check_if_match(request.get("ifMatch"), prior, f"{rtype}/{rid}")
         stored = ep._update(rtype, rid, resource)
         return _written(stored, "201 Created" if prior is None else "200 OK"), stored
-    if kind == "delete":
-        _check_if_match(request.get("ifMatch"), ep._version(rtype, rid), f"{rtype}/{rid}")
-        ep._delete(rtype, rid)
-        return {"response": {"status": "204 No Content"}}, None
-    raise FhirError(400, f"Unsupported entry request: {request['method']} {request['url']}")
+    _check_if_match(request.get("ifMatch"), ep._version(rtype, rid), f"{rtype}/{rid}")
+    ep._delete(rtype, rid)  # kind == "delete": entry_request allows nothing else
+    return {"response": {"status": "204 No Content"}}, None
 
 
 def _check_if_match(if_match: Any, current: int | None, what: str) -> None:

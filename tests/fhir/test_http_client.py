@@ -470,7 +470,9 @@ def test_transaction_tags_only_creates_and_tracks_every_write(
     server: FakeServer, ep: HttpEpisode
 ) -> None:
     """POST entries are tagged as this episode's; a PUT of a base resource and a DELETE are not.
-    Every answered ``location`` (``Type/id``, with or without ``_history``) is a tracked write."""
+    Every answered ``location`` (``Type/id``, with or without ``_history``) is a tracked write,
+    and so is a DELETE answered 2xx (no location: matched by its place in the Bundle), first,
+    as the server runs them (FHIR's order: DELETE, POST, PUT)."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.method == "POST" and request.url.path == "/fhir/":
@@ -501,9 +503,46 @@ def test_transaction_tags_only_creates_and_tracks_every_write(
     assert [t["code"] for t in sent[0]["resource"]["meta"]["tag"]] == ["1", "ep-a"]
     assert "meta" not in sent[1]["resource"] and "resource" not in sent[2]
     assert [(w.method, w.resource_type, w.id) for w in ep.writes] == [
+        ("delete", "Basic", "base-2"),
         ("create", "Basic", "b1"),
         ("update", "Basic", "base-1"),
     ]
+
+
+def test_a_batch_records_only_the_deletes_the_server_did(
+    server: FakeServer, ep: HttpEpisode
+) -> None:
+    """A batch whose first DELETE the server refused (404) and whose second it did: only the
+    second is a write; a conditional DELETE is refused locally (400) in its place, never sent."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/fhir/":
+            return httpx.Response(
+                200,
+                json={
+                    "resourceType": "Bundle",
+                    "type": "batch-response",
+                    "entry": [
+                        {"response": {"status": "404 Not Found"}},
+                        {"response": {"status": "204 No Content"}},
+                    ],
+                },
+            )
+        return lenient(request)
+
+    server.handler = handler
+    out = ep.transaction(
+        _tx(
+            {"request": {"method": "DELETE", "url": "Basic/gone"}},
+            {"request": {"method": "DELETE", "url": "Basic?code=ok"}},
+            {"request": {"method": "DELETE", "url": "Basic/base-2"}},
+            kind="batch",
+        )
+    )
+    assert [e["response"]["status"][:3] for e in out["entry"]] == ["404", "400", "204"]
+    sent = json.loads(server.sent("POST")[-1].content)["entry"]
+    assert [e["request"]["url"] for e in sent] == ["Basic/gone", "Basic/base-2"]
+    assert [(w.method, w.resource_type, w.id) for w in ep.writes] == [("delete", "Basic", "base-2")]
 
 
 def test_an_empty_transaction_is_sent_as_it_is(server: FakeServer, ep: HttpEpisode) -> None:
