@@ -103,7 +103,8 @@ WORDS = frozenset(
     ]
 )
 _SUFFIXES = (
-    "itis", "isms", "ism", "ations", "ation", "ings", "ing", "ial", "ies", "ous", "ed", "es",
+    "itis", "isms", "ism", "ations", "ation", "ions", "ion", "ings", "ing", "ial", "ies", "ous",
+    "ed", "es",
     "al", "um", "us", "ia", "ic", "s", "i", "y", "e",
 )  # fmt: skip
 _TOKEN = re.compile(r"[A-Za-z0-9]+")

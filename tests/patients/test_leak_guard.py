@@ -182,6 +182,9 @@ def test_root(word: str, expected: str) -> None:
         ("asth", "asts", False),  # short words must match exactly
         ("12345", "12346", False),  # numbers never fuzzily
         ("embolism", "mbolism", False),  # the first letter must agree
+        ("infarction", "infarcted", True),  # noun and participle: infarct-ion / infarct-ed
+        ("infarction", "infarcts", True),
+        ("obstruction", "obstructed", True),
         ("pneumothorax", "pnumothoraks", True),  # two edits from 9 letters
         ("embolism", "emxolixm", False),  # two edits, 8 letters
     ],
@@ -261,3 +264,12 @@ def test_a_hidden_value_with_two_dots_is_redacted_whole() -> None:
         "the scan on [redacted] was",
         ["12.03.2023"],
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the myocardium was infarcted", "an infarct of the myocardium", "myocardial infarctions"],
+)
+def test_noun_and_participle_forms_of_a_secret_are_caught(text: str) -> None:
+    _, hits = LeakGuard(["myocardial infarction"]).redact(f"He said {text}, doctor.")
+    assert hits == ["myocardial infarction"]
