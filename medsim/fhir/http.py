@@ -232,17 +232,20 @@ class HttpEpisode:
             self._search_pages(resource_type, [*ordered, ("_count", str(offset + count))]),
             offset + count,
         )
-        own = self._ok(
-            *self._send(
-                "GET",
-                resource_type,
-                params=[
-                    *ordered,
-                    ("_tag", f"{EPISODE_SYSTEM}|{self.episode_id}"),
-                    ("_count", str(offset + count)),
-                    ("_total", "accurate"),
-                ],
-            )
+        own = self._fill(  # followed too: the server caps a page below offset + count
+            self._ok(
+                *self._send(
+                    "GET",
+                    resource_type,
+                    params=[
+                        *ordered,
+                        ("_tag", f"{EPISODE_SYSTEM}|{self.episode_id}"),
+                        ("_count", str(offset + count)),
+                        ("_total", "accurate"),
+                    ],
+                )
+            ),
+            offset + count,
         )
         return merge_own(base, own, pairs, offset, count, self._link(resource_type, plain, count))
 

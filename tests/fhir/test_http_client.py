@@ -279,6 +279,32 @@ def test_the_total_counts_own_matches_beyond_the_own_page(
     assert _match_ids(bundle) == ["o1", "o8", "o9"] and bundle["total"] == 4
 
 
+def test_own_matches_on_the_servers_later_pages_are_gathered(
+    server: FakeServer, ep: HttpEpisode
+) -> None:
+    """A server that caps the own query's page at 2 (HAPI caps pages at its maximum): its next
+    page is followed until ``_count`` is in hand, as for the server's matches (the own matches
+    beyond the first page were cut off)."""
+    _create_own(ep)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method != "GET":
+            return lenient(request)
+        bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
+        if "_tag" in request.url.params:  # the own query: two pages of 2
+            nxt = [{"relation": "next", "url": f"{BASE}/Observation?own-page=2"}]
+            return httpx.Response(
+                200, json={**bundle, "total": 3, "link": nxt, "entry": [_obs(8), _obs(9)]}
+            )
+        if "own-page" in request.url.params:
+            return httpx.Response(200, json={**bundle, "total": 3, "entry": [_obs(10)]})
+        return httpx.Response(200, json={**bundle, "total": 1, "entry": [_obs(1)]})
+
+    server.handler = handler
+    bundle = ep.search("Observation", {"subject": "Patient/p1", "_count": "5"})
+    assert _match_ids(bundle) == ["o1", "o8", "o9", "o10"] and bundle["total"] == 4
+
+
 def test_own_query_keeps_the_search_parameters(server: FakeServer, ep: HttpEpisode) -> None:
     """The own query is the same search plus ``_tag=<episode>``, its ``_count`` the end of the
     asked page (``_offset`` + ``_count``: each layer's first matches up to there are merged)."""
