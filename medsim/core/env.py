@@ -103,14 +103,11 @@ class ClinicalEnv(gym.Env[str, Any]):
             )
         self.tasks: list[Task] = sorted(chosen, key=lambda t: t.id)
         self._by_id = {t.id: t for t in self.tasks}
-        self._task_json = {t.id: t.model_dump(mode="json") for t in self.tasks}
+        self._task_json: dict[str, dict[str, Any]] = {}  # filled at a task's first reset
         self._tools = {
             t.id: {tool.name: tool for tool in resolve_tools(t.tools)} for t in self.tasks
         }
-        self._schemas = {
-            tid: [tool.openai_schema() for tool in tools.values()]
-            for tid, tools in self._tools.items()
-        }
+        self._schemas: dict[str, list[dict[str, Any]]] = {}  # filled at a task's first reset
         self._backend: FhirBackend = open_ehr(fhir, data, suite)
         self._episode: FhirEpisode = open_episode(self._backend, suite)
         self._closed = False
@@ -157,6 +154,21 @@ class ClinicalEnv(gym.Env[str, Any]):
 
     # ---- reset -------------------------------------------------------------------------------
 
+    # The task's JSON and its tools' schemas are made at the task's first reset: for 1,200
+    # train tasks, making them all up front took ~5 s of ``make``.
+
+    def _task_json_of(self, task: Task) -> dict[str, Any]:
+        """The task as JSON, for the episode record."""
+        if task.id not in self._task_json:
+            self._task_json[task.id] = task.model_dump(mode="json")
+        return self._task_json[task.id]
+
+    def _schemas_of(self, task_id: str) -> list[dict[str, Any]]:
+        """A copy of the OpenAI schemas of the task's tools, for ``info["tools"]``."""
+        if task_id not in self._schemas:
+            self._schemas[task_id] = [t.openai_schema() for t in self._tools[task_id].values()]
+        return list(self._schemas[task_id])
+
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
@@ -192,7 +204,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         self._record = EpisodeRecord(
             task_id=task.id,
             suite=task.suite,
-            task=self._task_json[task.id],
+            task=self._task_json_of(task),
             messages=messages,
             seed=seed,
         )
@@ -400,7 +412,7 @@ class ClinicalEnv(gym.Env[str, Any]):
         return {
             "task_id": record.task_id,
             "messages": list(new),
-            "tools": list(self._schemas[record.task_id]) if tools else None,
+            "tools": self._schemas_of(record.task_id) if tools else None,
             "checkpoints": self.scorer.status(),
             "reward_breakdown": self.scorer.breakdown(),
             "error": dict(self._error) if self._error else None,

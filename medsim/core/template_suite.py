@@ -178,7 +178,8 @@ def _files(dirs: tuple[str, ...]) -> list[Path]:
 
 @lru_cache(maxsize=8)
 def _templates(dirs: tuple[str, ...]) -> tuple[Template, ...]:
-    return tuple(_engine().load_template(p) for p in _files(dirs))
+    # the bodies' Jinja syntax is checked when they are rendered (see load_template)
+    return tuple(_engine().load_template(p, check_syntax=False) for p in _files(dirs))
 
 
 @lru_cache(maxsize=8)

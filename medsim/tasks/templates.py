@@ -172,8 +172,11 @@ def _expression(source: str) -> jinja2.Template:
     return _NATIVE.from_string("{{ " + source + " }}")
 
 
-def load_template(path: str | Path) -> Template:
-    """Parse and check a template file (its instances' parameters must all be present)."""
+def load_template(path: str | Path, *, check_syntax: bool = True) -> Template:
+    """Parse and check a template file (its instances' parameters must all be present).
+    ``check_syntax=False`` leaves the task body's Jinja syntax to be checked when it is first
+    rendered (:func:`instantiate` reports it the same way): parsing 44 bodies is ~2 s, which a
+    suite that only needs the templates' ids, digests and patients should not pay."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -187,10 +190,8 @@ def load_template(path: str | Path) -> Template:
         tpl = Template.model_validate({**data, "path": str(p), "digest": digest})
     except ValidationError as exc:
         raise TemplateError(f"{p}: {exc}") from None
-    try:
-        _ENV.parse(tpl.task)
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"{p}: task body line {exc.lineno}: {exc.message}") from None
+    if check_syntax:
+        _check_syntax(tpl.task, str(p))
     for inst in tpl.instances:
         missing = sorted(set(tpl.parameters) - set(inst.params))
         extra = sorted(set(inst.params) - set(tpl.parameters))
@@ -276,6 +277,13 @@ def _details(tpl: Template, inst: Instance, ctx: Json, cites: dict[str, list[str
     }
 
 
+def _check_syntax(body: str, where: str) -> None:
+    try:
+        _ENV.parse(body)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{where}: task body line {exc.lineno}: {exc.message}") from None
+
+
 def instantiate(tpl: Template, inst: Instance, extra: Json | None = None) -> Task:
     """Render ``inst`` of ``tpl`` into a validated Task (errors name the template and instance).
     ``extra`` holds suite-wide template variables (e.g. PhysicianBench's ``workbench`` tools)."""
@@ -283,7 +291,12 @@ def instantiate(tpl: Template, inst: Instance, extra: Json | None = None) -> Tas
     profile = profiles().get(inst.patient)
     ctx = _context(tpl, inst, profile, extra or {})
     try:
-        text = _compiled(tpl.task).render(**ctx)
+        compiled = _compiled(tpl.task)
+    except jinja2.TemplateSyntaxError:
+        _check_syntax(tpl.task, tpl.path)  # raises the TemplateError load_template would
+        raise
+    try:
+        text = compiled.render(**ctx)
     except jinja2.TemplateError as exc:
         raise TemplateError(f"{where}: rendering failed: {exc}") from None
     except ValueError as exc:  # a builder refused its arguments

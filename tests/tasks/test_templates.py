@@ -121,6 +121,18 @@ def test_bad_templates_name_the_problem(
     assert message in str(err.value)
 
 
+def test_a_syntax_error_left_to_rendering_is_reported_the_same(tmp_path: Path) -> None:
+    """``check_syntax=False`` (what a suite loads its templates with) defers the Jinja check to
+    the first render, which raises the TemplateError ``load_template`` would have."""
+    path = write(tmp_path, MINIMAL.replace("{{ lab(", "{{ lab(("))
+    with pytest.raises(TemplateError) as at_load:
+        load_template(path)
+    tpl = load_template(path, check_syntax=False)
+    with pytest.raises(TemplateError) as at_render:
+        instantiate(tpl, tpl.instances[0])
+    assert str(at_render.value) == str(at_load.value) and "task body line" in str(at_load.value)
+
+
 def test_render_errors_name_the_instance(tmp_path: Path) -> None:
     bad = MINIMAL.replace('lab("potassium"', 'lab("potasium"')
     tpl = load_template(write(tmp_path, bad))
