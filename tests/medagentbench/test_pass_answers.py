@@ -124,6 +124,7 @@ CHARTS: dict[str, tuple[tuple[str, str], list[tuple[str, float | None, str]]]] =
     ),
     "glu_none": (("task7", "default"), []),  # on S7300248: no glucose ever -> [-1]
     "k_3.4": (("task9", "normal"), [("K", 3.4, "2023-11-13T06:00:00+00:00")]),
+    "k_none": (("task9", "normal"), []),  # on a new patient (below): no potassium ever
     "k_5_days_ago": (("task9", "low"), [("K", 3.0, "2023-11-08T08:00:00+00:00")]),
     "a1c_at_one_year": (("task10", "none"), [("A1C", 6.1, "2022-11-13T10:15:00+00:00")]),
     "a1c_just_over": (("task10", "none"), [("A1C", 6.1, "2022-11-13T10:14:59+00:00")]),
@@ -132,6 +133,8 @@ CHARTS: dict[str, tuple[tuple[str, str], list[tuple[str, float | None, str]]]] =
 
 #: Another patient for a stock task: S7300248 has no glucose result at all.
 PATIENT = {"glu_none": "S7300248"}
+#: A patient added by the chart itself: every patient of the data has a potassium result.
+NEW_PATIENT = {"k_none": "S0000009"}
 
 
 def chart_task(name: str) -> Task:
@@ -144,6 +147,16 @@ def chart_task(name: str) -> Task:
         result = no_value(code, when) if value is None else obs(code, value, when)
         overlay.append({**result, "id": rid})
     patient = PATIENT.get(name, base.patient)
+    if name in NEW_PATIENT:
+        patient = NEW_PATIENT[name]
+        overlay.append(
+            {
+                "resourceType": "Patient",
+                "id": patient,
+                "gender": "female",
+                "birthDate": "1961-04-02",
+            }
+        )
     return base.model_copy(update={"id": task_id, "overlay": overlay, "patient": patient})
 
 
@@ -320,6 +333,20 @@ def test_task5_and_task9_answers() -> None:
     assert both(k_normal, [finish([3.5])]) == (1.0, 1.0)
     assert both(k_normal, [finish([])]) == (1.0, 1.0)
     assert both(k_normal, [finish([3.4])]) == (0.0, 0.0)
+
+
+def test_task9_without_any_potassium_is_minus_one_and_no_order() -> None:
+    """No potassium result at all: the reference answer is ``[-1]`` (or ``[]``) and nothing may
+    be ordered (refsol: a missing value is not below 3.5)."""
+    task = chart_task("k_none")
+    e = env("fixed")
+    e.reset(options={"task_id": task.id})
+    found = e.fhir.search("Observation", {"patient": task.patient, "code": "K"})
+    assert found.get("total") == 0 and not found.get("entry")
+    assert both(task.id, [finish([-1])]) == (1.0, 1.0)
+    assert both(task.id, [finish([])]) == (1.0, 1.0)
+    assert both(task.id, [finish([3.4])]) == (0.0, 0.0)
+    assert both(task.id, [*k_orders(task.patient, 10), finish([-1])]) == (0.0, 0.0)
 
 
 def test_the_word_post_fails_a_query_only_under_the_original_rules() -> None:
