@@ -26,7 +26,7 @@ from typing import Any
 
 from medsim import progress
 from medsim.cachedir import cache_dir as medsim_cache_dir
-from medsim.fhir import storage
+from medsim.fhir import index_keys, storage
 from medsim.fhir.bodies import Bodies
 from medsim.fhir.episode import EmbeddedEpisode
 from medsim.fhir.interface import FhirError
@@ -78,6 +78,7 @@ def _is_generated_cohort(path: Path) -> bool:
 def _fingerprint(path: Path, mode: str = "") -> str:
     h = hashlib.sha256()
     h.update(f"schema={SCHEMA_VERSION}\n".encode())
+    h.update(f"keys={index_keys.digest()}\n".encode())
     if mode:
         h.update(f"load={mode}\n".encode())
     h.update(

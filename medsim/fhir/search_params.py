@@ -27,6 +27,9 @@ class SearchParam:
     type: ParamType
     paths: tuple[str, ...]
     target: tuple[str, ...] = ()
+    #: Parameters whose values together are this one's (``combo-code`` = ``code`` +
+    #: ``component-code``): searches read their index rows, so this one stores none.
+    union: tuple[str, ...] = ()
 
 
 @cache
@@ -45,7 +48,11 @@ def definitions() -> dict[str, dict[str, SearchParam]]:
         merged = {**common, **params}
         out[rtype] = {
             name: SearchParam(
-                name, spec["type"], tuple(spec["paths"]), tuple(spec.get("target", ()))
+                name,
+                spec["type"],
+                tuple(spec["paths"]),
+                tuple(spec.get("target", ())),
+                tuple(spec.get("union", ())),
             )
             for name, spec in merged.items()
         }
@@ -136,10 +143,13 @@ def split_reference(ref: str) -> tuple[str, str] | None:
 
 
 @cache
-def _compiled(resource_type: str) -> tuple[tuple[SearchParam, str, bool, Steps], ...]:
-    """(param, head element, head is a choice, path steps) for every path of every parameter."""
+def _compiled(resource_type: str, stored: bool) -> tuple[tuple[SearchParam, str, bool, Steps], ...]:
+    """(param, head element, head is a choice, path steps) for every path of every parameter
+    (with ``stored``, of the parameters that have index rows: not the unions)."""
     out = []
     for param in params_for(resource_type).values():
+        if stored and param.union:
+            continue
         for path in param.paths:
             steps = _steps(path)
             head, stem = steps[0]
@@ -147,11 +157,13 @@ def _compiled(resource_type: str) -> tuple[tuple[SearchParam, str, bool, Steps],
     return tuple(out)
 
 
-def extract(resource: dict[str, Any]) -> IndexRows:
+def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
+    """The index values of ``resource`` for every search parameter of its type (with
+    ``stored``, only what the index stores: a union parameter's values are its members')."""
     rows = IndexRows()
     rtype = resource["resourceType"]
     keys = resource.keys()
-    for param, head, choice, steps in _compiled(rtype):
+    for param, head, choice, steps in _compiled(rtype, stored):
         if choice:
             if not any(k.startswith(head) for k in keys):
                 continue
