@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -143,9 +143,11 @@ def split_reference(ref: str) -> tuple[str, str] | None:
 
 
 @cache
-def _compiled(resource_type: str, stored: bool) -> tuple[tuple[SearchParam, str, bool, Steps], ...]:
-    """(param, head element, head is a choice, path steps) for every path of every parameter
-    (with ``stored``, of the parameters that have index rows: not the unions)."""
+def _compiled(
+    resource_type: str, stored: bool
+) -> tuple[tuple[SearchParam, str, bool, Steps, Indexer], ...]:
+    """(param, head element, head is a choice, path steps, its indexer) for every path of every
+    parameter (with ``stored``, of the parameters that have index rows: not the unions)."""
     out = []
     for param in params_for(resource_type).values():
         if stored and param.union:
@@ -153,7 +155,8 @@ def _compiled(resource_type: str, stored: bool) -> tuple[tuple[SearchParam, str,
         for path in param.paths:
             steps = _steps(path)
             head, stem = steps[0]
-            out.append((param, stem if stem is not None else head, stem is not None, steps))
+            head = stem if stem is not None else head
+            out.append((param, head, stem is not None, steps, INDEXERS[param.type]))
     return tuple(out)
 
 
@@ -163,16 +166,23 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     rows = IndexRows()
     rtype = resource["resourceType"]
     keys = resource.keys()
-    for param, head, choice, steps in _compiled(rtype, stored):
+    for param, head, choice, steps, indexer in _compiled(rtype, stored):
         if choice:
             if not any(k.startswith(head) for k in keys):
                 continue
         elif head not in keys:
             continue
-        values: list[Any] = []
-        _collect(resource, steps, 0, values)
-        for value in values:
-            _index_value(rows, param, value)
+        if len(steps) == 1 and not choice:  # a top-level element (most paths): no walk
+            value = resource[head]
+            values: list[Any] = []
+            if isinstance(value, list):
+                _collect(value, steps, 1, values)
+            else:
+                values.append(value)
+        else:
+            values = []
+            _collect(resource, steps, 0, values)
+        indexer(rows, param, values)
     rows.tokens = list(
         dict.fromkeys(rows.tokens)
     )  # one row per distinct (param, system, code, text)
@@ -191,24 +201,40 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     return rows
 
 
-def _index_value(rows: IndexRows, param: SearchParam, value: Any) -> None:
+def _index_tokens(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
     name = param.name
-    if param.type in ("token", "uri"):
+    for value in values:
         for system, code, text in _tokens(value):
             rows.tokens.append((name, system, code, text))
-    elif param.type == "string":
+
+
+def _index_strings(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    name = param.name
+    for value in values:
         for s in _strings(value):
             rows.strings.append((name, normalize_string(s), s))
-    elif param.type == "date":
+
+
+def _index_dates(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    name = param.name
+    for value in values:
         rng = _date_range(value)
         if rng is not None:
             rows.dates.append((name, rng[0], rng[1]))
-    elif param.type == "reference":
+
+
+def _index_refs(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    name = param.name
+    for value in values:
         if isinstance(value, dict) and isinstance(value.get("reference"), str):
-            target = split_reference(value["reference"])
+            target = _split_reference(value["reference"])
             if target and (not param.target or target[0] in param.target):
                 rows.refs.append((name, target[0], target[1]))
-    elif param.type == "quantity":
+
+
+def _index_quantities(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    name = param.name
+    for value in values:
         if isinstance(value, dict) and isinstance(value.get("value"), int | float):
             rows.quantities.append(
                 (
@@ -218,8 +244,26 @@ def _index_value(rows: IndexRows, param: SearchParam, value: Any) -> None:
                     value.get("code") or value.get("unit"),
                 )
             )
-    elif param.type == "number" and isinstance(value, int | float) and not isinstance(value, bool):
-        rows.numbers.append((name, float(value)))
+
+
+def _index_numbers(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    for value in values:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            rows.numbers.append((param.name, float(value)))
+
+
+Indexer = Callable[[IndexRows, SearchParam, list[Any]], None]
+#: Parameter type -> what adds a parameter's values to the rows (chosen once per path, when
+#: :func:`_compiled` prepares a type's paths, instead of per value).
+INDEXERS: dict[str, Indexer] = {
+    "token": _index_tokens,
+    "uri": _index_tokens,
+    "string": _index_strings,
+    "date": _index_dates,
+    "reference": _index_refs,
+    "quantity": _index_quantities,
+    "number": _index_numbers,
+}
 
 
 def _tokens(value: Any) -> Iterator[tuple[str | None, str | None, str | None]]:
@@ -261,6 +305,9 @@ def _strings(value: Any) -> Iterator[str]:
                 if isinstance(part, str):
                     yield part
 
+
+#: The same references recur (a patient's, an encounter's, in every resource of it): split once.
+_split_reference = lru_cache(maxsize=4096)(split_reference)
 
 #: The same instants recur (meta.lastUpdated of a whole load, a resource's effective and issued
 #: times): parsed once each. Invalid values raise every time (exceptions are not cached).
