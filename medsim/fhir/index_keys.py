@@ -10,7 +10,8 @@ the R4 resource types (:func:`medsim.fhir.strict.resource_types`) and the parame
 SQL builder maps names to keys when it builds a statement (no lookup table, no join at query time).
 :func:`digest` is part of a cached base's fingerprint: a change of numbering rebuilds old caches.
 
-A union parameter (``combo-code``) has no key of its own: :func:`keys` gives its members' keys.
+A union parameter (``combo-code``) has no key of its own: :func:`keys` gives its members' keys. A
+column parameter (``_id``) has none either: searches read the ``resources`` table (sqlsearch).
 Resources of a type that is not R4 (stored only by an unvalidated load) get no index rows: no
 search can name their type.
 """
@@ -34,7 +35,7 @@ def table() -> dict[str, dict[str, int]]:
     for rtype in types:
         named: dict[str, int] = {}
         for name, param in sorted(params_for(rtype).items()):
-            if not param.union:
+            if param.stored:
                 n += 1
                 named[name] = n
         out[rtype] = named

@@ -30,6 +30,14 @@ class SearchParam:
     #: Parameters whose values together are this one's (``combo-code`` = ``code`` +
     #: ``component-code``): searches read their index rows, so this one stores none.
     union: tuple[str, ...] = ()
+    #: The column of the ``resources`` table that holds this token's one value (``_id``: ``id``):
+    #: searches read it there, so the parameter stores no index rows either.
+    column: str = ""
+
+    @property
+    def stored(self) -> bool:
+        """Whether the index has rows of this parameter (not a union, not a column)."""
+        return not (self.union or self.column)
 
 
 @cache
@@ -53,11 +61,13 @@ def definitions() -> dict[str, dict[str, SearchParam]]:
                 tuple(spec["paths"]),
                 tuple(spec.get("target", ())),
                 tuple(spec.get("union", ())),
+                spec.get("column", ""),
             )
             for name, spec in merged.items()
         }
     out["_common"] = {
-        name: SearchParam(name, spec["type"], tuple(spec["paths"])) for name, spec in common.items()
+        name: SearchParam(name, spec["type"], tuple(spec["paths"]), column=spec.get("column", ""))
+        for name, spec in common.items()
     }
     return out
 
@@ -147,10 +157,10 @@ def _compiled(
     resource_type: str, stored: bool
 ) -> tuple[tuple[SearchParam, str, bool, Steps, Indexer], ...]:
     """(param, head element, head is a choice, path steps, its indexer) for every path of every
-    parameter (with ``stored``, of the parameters that have index rows: not the unions)."""
+    parameter (with ``stored``, of the parameters that have index rows, :attr:`SearchParam.stored`)."""
     out = []
     for param in params_for(resource_type).values():
-        if stored and param.union:
+        if stored and not param.stored:
             continue
         for path in param.paths:
             steps = _steps(path)
@@ -162,7 +172,7 @@ def _compiled(
 
 def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     """The index values of ``resource`` for every search parameter of its type (with
-    ``stored``, only what the index stores: a union parameter's values are its members')."""
+    ``stored``, only the parameters the index has rows of: :attr:`SearchParam.stored`)."""
     rows = IndexRows()
     rtype = resource["resourceType"]
     keys = resource.keys()

@@ -145,8 +145,17 @@ def _like_escape(s: str) -> str:
 
 
 def _condition(c: Clause, layer: str, chain: ChainResolver, rtype: str) -> tuple[str, list[Any]]:
-    table = f"{layer}.{TABLE[c.param.type]}"
-    keyed, keys = _keyed("y", rtype, c.param)
+    if c.param.column:
+        # a token held by the resource row itself (``_id``), read as the index row it would be:
+        # no system, no text, one per resource (SQLite flattens this into a rowid lookup)
+        table = (
+            f"(SELECT rid, NULL AS system, {c.param.column} AS code, NULL AS text, 1 AS first "
+            f"FROM {layer}.resources)"
+        )
+        keyed, keys = "1", list[Any]()
+    else:
+        table = f"{layer}.{TABLE[c.param.type]}"
+        keyed, keys = _keyed("y", rtype, c.param)
     if c.modifier == "missing":
         exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND {keyed})"
         return ("NOT " + exists if c.values[0].missing else exists), keys
@@ -158,6 +167,8 @@ def _condition(c: Clause, layer: str, chain: ChainResolver, rtype: str) -> tuple
 def _driving_rank(c: Clause) -> int:
     t = c.param.type
     if c.modifier in ("not", "missing", "text", "contains") or c.chain is not None:
+        return 9
+    if c.param.column:  # no index rows to drive from (``_id`` alone is ``Query.ids``)
         return 9
     if t == "reference" and c.param.name not in ("patient", "subject"):
         return 0

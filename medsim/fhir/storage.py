@@ -16,8 +16,13 @@ from medsim.fhir.tables import COLUMNS, INDEX_TABLES
 Json = dict[str, Any]
 
 
+#: The stored JSON text of a resource (compact, UTF-8 as it is). One encoder, built once:
+#: ``json.dumps`` with options builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def dumps(resource: Json) -> str:
-    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
+    return _encode(resource)
 
 
 class RowBuffer:

@@ -216,6 +216,15 @@ def test_a_union_parameter_searches_its_members_rows_once_per_resource(traced: T
     assert _dedups(plan), plan
 
 
+def test_id_with_a_modifier_reads_the_resource_row(traced: Traced) -> None:
+    # _id has no index rows [changed in 0.3]: :not / :missing check the resource's own row by rid
+    _, stmts = traced.search("Observation", {"patient": "pat-1", "_id:not": "x1,x2"})
+    plan = traced.plan(stmts[0])
+    _no_full_scan(plan)
+    assert "ix_ref_lookup" in _driving(plan), plan
+    assert any("SEARCH" in d and "resources" in d and "rowid=?" in d for d in plan), plan
+
+
 def test_an_equality_drives_before_a_range(traced: Traced) -> None:
     # a code equality descends the index to its matches; an open date range would read every
     # observation after the date and check the code on each

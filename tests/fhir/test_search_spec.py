@@ -288,6 +288,11 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("_id:not", "obs-a,obs-b")], _s("c d e f h")),  # _id is a token: :not and :missing apply
     ([("_id:missing", "false")], ALL_OBS),
     ([("_id:missing", "true")], set()),
+    # an id has no system: |id matches it, system|id and system| never do (token rules above)
+    ([("_id:not", "|obs-a")], _s("b c d e f h")),
+    ([("_id:not", "urn:x|obs-a")], ALL_OBS),
+    ([("_id:not", "urn:x|")], ALL_OBS),
+    ([("_id:text", "obs")], set()),  # an id has no display text
     ([("_id", "obs-a,obs-c"), ("status", "final")], _s("a c")),
     ([("_id", "obs-a,obs-b"), ("patient", "p1"), ("code", "2951-2")], _s("b")),
 ]
