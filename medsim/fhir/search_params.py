@@ -175,24 +175,22 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     ``stored``, only the parameters the index has rows of: :attr:`SearchParam.stored`)."""
     rows = IndexRows()
     rtype = resource["resourceType"]
-    keys = resource.keys()
     for param, head, choice, steps, indexer in _compiled(rtype, stored):
-        if choice:
-            if not any(k.startswith(head) for k in keys):
-                continue
-        elif head not in keys:
+        values: list[Any] = []
+        if choice:  # the walk finds the choice's element(s), if any
+            _collect(resource, steps, 0, values)
+        elif head not in resource:
             continue
-        if len(steps) == 1 and not choice:  # a top-level element (most paths): no walk
+        elif len(steps) == 1:  # a top-level element (most paths): no walk
             value = resource[head]
-            values: list[Any] = []
             if isinstance(value, list):
                 _collect(value, steps, 1, values)
             else:
                 values.append(value)
         else:
-            values = []
             _collect(resource, steps, 0, values)
-        indexer(rows, param, values)
+        if values:
+            indexer(rows, param, values)
     rows.tokens = list(
         dict.fromkeys(rows.tokens)
     )  # one row per distinct (param, system, code, text)
