@@ -166,9 +166,12 @@ def _condition(c: Clause, layer: str, chain: ChainResolver, rtype: str) -> tuple
 
 def _driving_rank(c: Clause) -> int:
     t = c.param.type
-    if c.modifier in ("not", "missing", "text", "contains") or c.chain is not None:
-        return 9
-    if c.param.column:  # no index rows to drive from (``_id`` alone is ``Query.ids``)
+    # a column parameter (``_id`` with a modifier; alone it is ``Query.ids``) has no index rows
+    if (
+        c.modifier in ("not", "missing", "text", "contains")
+        or c.chain is not None
+        or c.param.column
+    ):
         return 9
     if t == "reference" and c.param.name not in ("patient", "subject"):
         return 0
