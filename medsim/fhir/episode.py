@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
-from medsim.fhir import history, storage
+from medsim.fhir import history, index_keys, storage
 from medsim.fhir.capability import capability_statement
 from medsim.fhir.dates import now_instant
 from medsim.fhir.interface import MAX_BODY_BYTES, FhirError, SearchParams, Write
@@ -323,12 +323,13 @@ class EmbeddedEpisode:
                     if target is None or ref[0] == target:
                         add(*ref)
         for rtype, pname, _target in query.revinclude:
+            pkey = index_keys.key(rtype, pname)
             for body in bodies:
                 for layer in ("main", "base"):
                     rows = self._conn.execute(
                         f"SELECT r.id FROM {layer}.ref x JOIN {layer}.resources r ON r.rid = x.rid "
-                        "WHERE x.type = ? AND x.param = ? AND x.target_id = ? AND x.target_type = ?",
-                        (rtype, pname, body["id"], body["resourceType"]),
+                        "WHERE x.param_key = ? AND x.target_id = ? AND x.target_type = ?",
+                        (pkey, body["id"], body["resourceType"]),
                     ).fetchall()
                     for (rid,) in rows:
                         add(rtype, rid, (pname, (body["resourceType"], body["id"])))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -27,6 +27,17 @@ class SearchParam:
     type: ParamType
     paths: tuple[str, ...]
     target: tuple[str, ...] = ()
+    #: Parameters whose values together are this one's (``combo-code`` = ``code`` +
+    #: ``component-code``): searches read their index rows, so this one stores none.
+    union: tuple[str, ...] = ()
+    #: The column of the ``resources`` table that holds this token's one value (``_id``: ``id``):
+    #: searches read it there, so the parameter stores no index rows either.
+    column: str = ""
+
+    @property
+    def stored(self) -> bool:
+        """Whether the index has rows of this parameter (not a union, not a column)."""
+        return not (self.union or self.column)
 
 
 @cache
@@ -45,12 +56,18 @@ def definitions() -> dict[str, dict[str, SearchParam]]:
         merged = {**common, **params}
         out[rtype] = {
             name: SearchParam(
-                name, spec["type"], tuple(spec["paths"]), tuple(spec.get("target", ()))
+                name,
+                spec["type"],
+                tuple(spec["paths"]),
+                tuple(spec.get("target", ())),
+                tuple(spec.get("union", ())),
+                spec.get("column", ""),
             )
             for name, spec in merged.items()
         }
     out["_common"] = {
-        name: SearchParam(name, spec["type"], tuple(spec["paths"])) for name, spec in common.items()
+        name: SearchParam(name, spec["type"], tuple(spec["paths"]), column=spec.get("column", ""))
+        for name, spec in common.items()
     }
     return out
 
@@ -136,31 +153,44 @@ def split_reference(ref: str) -> tuple[str, str] | None:
 
 
 @cache
-def _compiled(resource_type: str) -> tuple[tuple[SearchParam, str, bool, Steps], ...]:
-    """(param, head element, head is a choice, path steps) for every path of every parameter."""
+def _compiled(
+    resource_type: str, stored: bool
+) -> tuple[tuple[SearchParam, str, bool, Steps, Indexer], ...]:
+    """(param, head element, head is a choice, path steps, its indexer) for every path of every
+    parameter (with ``stored``, of the parameters that have index rows, :attr:`SearchParam.stored`)."""
     out = []
     for param in params_for(resource_type).values():
+        if stored and not param.stored:
+            continue
         for path in param.paths:
             steps = _steps(path)
             head, stem = steps[0]
-            out.append((param, stem if stem is not None else head, stem is not None, steps))
+            head = stem if stem is not None else head
+            out.append((param, head, stem is not None, steps, INDEXERS[param.type]))
     return tuple(out)
 
 
-def extract(resource: dict[str, Any]) -> IndexRows:
+def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
+    """The index values of ``resource`` for every search parameter of its type (with
+    ``stored``, only the parameters the index has rows of: :attr:`SearchParam.stored`)."""
     rows = IndexRows()
     rtype = resource["resourceType"]
-    keys = resource.keys()
-    for param, head, choice, steps in _compiled(rtype):
-        if choice:
-            if not any(k.startswith(head) for k in keys):
-                continue
-        elif head not in keys:
-            continue
+    for param, head, choice, steps, indexer in _compiled(rtype, stored):
         values: list[Any] = []
-        _collect(resource, steps, 0, values)
-        for value in values:
-            _index_value(rows, param, value)
+        if choice:  # the walk finds the choice's element(s), if any
+            _collect(resource, steps, 0, values)
+        elif head not in resource:
+            continue
+        elif len(steps) == 1:  # a top-level element (most paths): no walk
+            value = resource[head]
+            if isinstance(value, list):
+                _collect(value, steps, 1, values)
+            else:
+                values.append(value)
+        else:
+            _collect(resource, steps, 0, values)
+        if values:
+            indexer(rows, param, values)
     rows.tokens = list(
         dict.fromkeys(rows.tokens)
     )  # one row per distinct (param, system, code, text)
@@ -179,24 +209,40 @@ def extract(resource: dict[str, Any]) -> IndexRows:
     return rows
 
 
-def _index_value(rows: IndexRows, param: SearchParam, value: Any) -> None:
+def _index_tokens(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
     name = param.name
-    if param.type in ("token", "uri"):
+    for value in values:
         for system, code, text in _tokens(value):
             rows.tokens.append((name, system, code, text))
-    elif param.type == "string":
+
+
+def _index_strings(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    name = param.name
+    for value in values:
         for s in _strings(value):
             rows.strings.append((name, normalize_string(s), s))
-    elif param.type == "date":
+
+
+def _index_dates(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    name = param.name
+    for value in values:
         rng = _date_range(value)
         if rng is not None:
             rows.dates.append((name, rng[0], rng[1]))
-    elif param.type == "reference":
+
+
+def _index_refs(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    name = param.name
+    for value in values:
         if isinstance(value, dict) and isinstance(value.get("reference"), str):
-            target = split_reference(value["reference"])
+            target = _split_reference(value["reference"])
             if target and (not param.target or target[0] in param.target):
                 rows.refs.append((name, target[0], target[1]))
-    elif param.type == "quantity":
+
+
+def _index_quantities(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    name = param.name
+    for value in values:
         if isinstance(value, dict) and isinstance(value.get("value"), int | float):
             rows.quantities.append(
                 (
@@ -206,8 +252,26 @@ def _index_value(rows: IndexRows, param: SearchParam, value: Any) -> None:
                     value.get("code") or value.get("unit"),
                 )
             )
-    elif param.type == "number" and isinstance(value, int | float) and not isinstance(value, bool):
-        rows.numbers.append((name, float(value)))
+
+
+def _index_numbers(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
+    for value in values:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            rows.numbers.append((param.name, float(value)))
+
+
+Indexer = Callable[[IndexRows, SearchParam, list[Any]], None]
+#: Parameter type -> what adds a parameter's values to the rows (chosen once per path, when
+#: :func:`_compiled` prepares a type's paths, instead of per value).
+INDEXERS: dict[str, Indexer] = {
+    "token": _index_tokens,
+    "uri": _index_tokens,
+    "string": _index_strings,
+    "date": _index_dates,
+    "reference": _index_refs,
+    "quantity": _index_quantities,
+    "number": _index_numbers,
+}
 
 
 def _tokens(value: Any) -> Iterator[tuple[str | None, str | None, str | None]]:
@@ -249,6 +313,9 @@ def _strings(value: Any) -> Iterator[str]:
                 if isinstance(part, str):
                     yield part
 
+
+#: The same references recur (a patient's, an encounter's, in every resource of it): split once.
+_split_reference = lru_cache(maxsize=4096)(split_reference)
 
 #: The same instants recur (meta.lastUpdated of a whole load, a resource's effective and issued
 #: times): parsed once each. Invalid values raise every time (exceptions are not cached).

@@ -3,7 +3,7 @@
 Shape of the SQL for a layer (``base`` = the cohort, ``main`` = the episode's own writes)::
 
     SELECT x.rid, <sort keys> FROM <layer>.<index of the driving clause> x
-    WHERE x.type = ? AND x.param = ? AND <its values> [AND x.patient = ?]
+    WHERE x.param_key = ? AND <its values> [AND x.patient = ?]
       AND EXISTS (SELECT 1 FROM <layer>.<index> y WHERE y.rid = x.rid AND ...)   -- each other clause
       AND x.rid NOT IN (<base rows the episode overwrote or deleted>)          -- base only
     ORDER BY <keys> LIMIT <offset + count>
@@ -21,6 +21,10 @@ sort or an offset passes over); ``CROSS JOIN`` makes it the outer loop, so rows 
 The COUNT is not correlated: SQLite runs it once per statement. One statement instead of three
 (count, page, bodies) is most of the cost of a small search. When both layers take part, their
 pages are merged in Python. All values are bound parameters.
+
+``param_key`` is the (resource type, parameter) pair as an integer (:mod:`medsim.fhir.index_keys`),
+mapped here when the SQL is built; a union parameter (``combo-code``) matches its members' keys
+(``param_key IN (?, ?)``), each resource once.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from medsim.fhir import index_keys
 from medsim.fhir.dates import SQL_CONDITIONS, sql_args
 from medsim.fhir.query import Clause, Query, Value
-from medsim.fhir.search_params import params_for, primary_date
+from medsim.fhir.search_params import SearchParam, params_for, primary_date
 
 TABLE = {
     "token": "tok",
@@ -127,23 +132,46 @@ def _number(v: Value, a: str) -> tuple[str, list[Any]]:
     return f"{a}.value {op} ?", [v.number]
 
 
+def _keyed(a: str, rtype: str, param: SearchParam) -> tuple[str, list[Any]]:
+    """The condition that a row of alias ``a`` holds values of ``param`` (of type ``rtype``)."""
+    found = index_keys.keys(rtype, param)
+    if len(found) == 1:
+        return f"{a}.param_key = ?", list(found)
+    return f"{a}.param_key IN ({','.join('?' * len(found))})", list(found)
+
+
 def _like_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _condition(c: Clause, layer: str, chain: ChainResolver) -> tuple[str, list[Any]]:
-    table = f"{layer}.{TABLE[c.param.type]}"
+def _condition(c: Clause, layer: str, chain: ChainResolver, rtype: str) -> tuple[str, list[Any]]:
+    if c.param.column:
+        # a token held by the resource row itself (``_id``), read as the index row it would be:
+        # no system, no text, one per resource (SQLite flattens this into a rowid lookup)
+        table = (
+            f"(SELECT rid, NULL AS system, {c.param.column} AS code, NULL AS text, 1 AS first "
+            f"FROM {layer}.resources)"
+        )
+        keyed, keys = "1", list[Any]()
+    else:
+        table = f"{layer}.{TABLE[c.param.type]}"
+        keyed, keys = _keyed("y", rtype, c.param)
     if c.modifier == "missing":
-        exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND y.param = ?)"
-        return ("NOT " + exists if c.values[0].missing else exists), [c.param.name]
+        exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND {keyed})"
+        return ("NOT " + exists if c.values[0].missing else exists), keys
     alts, args = _alternatives(c, chain, "y")
-    exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND y.param = ? AND {alts})"
-    return ("NOT " + exists if c.modifier == "not" else exists), [c.param.name, *args]
+    exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND {keyed} AND {alts})"
+    return ("NOT " + exists if c.modifier == "not" else exists), [*keys, *args]
 
 
 def _driving_rank(c: Clause) -> int:
     t = c.param.type
-    if c.modifier in ("not", "missing", "text", "contains") or c.chain is not None:
+    # a column parameter (``_id`` with a modifier; alone it is ``Query.ids``) has no index rows
+    if (
+        c.modifier in ("not", "missing", "text", "contains")
+        or c.chain is not None
+        or c.param.column
+    ):
         return 9
     if t == "reference" and c.param.name not in ("patient", "subject"):
         return 0
@@ -158,7 +186,7 @@ def _driving_rank(c: Clause) -> int:
 
 def _unique_rows(c: Clause) -> bool:
     """True when the driving clause matches at most one index row per resource."""
-    if len(c.values) != 1:
+    if len(c.values) != 1 or c.param.union:
         return False
     v = c.values[0]
     if c.param.type in ("token", "uri"):
@@ -192,9 +220,10 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
         drive = ranked[0]
         clauses.remove(drive)
         table = TABLE[drive.param.type]
+        keyed, keys = _keyed("x", q.resource_type, drive.param)
         alts, alt_args = _alternatives(drive, chain, "x")
-        where = ["x.type = ?", "x.param = ?", alts]
-        args += [q.resource_type, drive.param.name, *alt_args]
+        where = [keyed, alts]
+        args += [*keys, *alt_args]
         distinct = not _unique_rows(drive)
         has_sd = table in ("tok", "ref")
     elif (
@@ -204,13 +233,8 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
     ):
         # only the patient: walk the patient's reference rows, which carry the primary date
         table, distinct, has_sd = "ref", False, True
-        where = [
-            "x.type = ?",
-            "x.param = 'patient'",
-            "x.target_id = ?",
-            "x.target_type = 'Patient'",
-        ]
-        args += [q.resource_type, patient]
+        where = ["x.param_key = ?", "x.target_id = ?", "x.target_type = 'Patient'"]
+        args += [index_keys.key(q.resource_type, "patient"), patient]
     else:
         table, distinct, has_sd = "resources", False, False
         where = ["x.type = ?"]
@@ -237,7 +261,7 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
             sql, more = _alternatives(c, chain, "x")
             sql = sql.replace("x.lo", "x.sd").replace("x.hi", "x.sh")
         else:
-            sql, more = _condition(c, layer, chain)
+            sql, more = _condition(c, layer, chain, q.resource_type)
         where.append(sql)
         args += more
     if shadow:
@@ -281,13 +305,15 @@ def _sort_keys(q: Query, layer: str, has_sd: bool) -> tuple[list[str], list[Any]
         elif name == primary and has_sd:
             keys.append(f"x.sd AS k{i}")
         else:
-            table = TABLE[params_for(q.resource_type)[name].type]
+            param = params_for(q.resource_type)[name]
+            table = TABLE[param.type]
             agg = "MAX" if desc else "MIN"
+            keyed, stored = _keyed("y", q.resource_type, param)
             keys.append(
                 f"(SELECT {agg}(y.{SORT_COLUMN[table]}) FROM {layer}.{table} y "
-                f"WHERE y.rid = x.rid AND y.param = ?) AS k{i}"
+                f"WHERE y.rid = x.rid AND {keyed}) AS k{i}"
             )
-            args.append(name)
+            args += stored
     return keys, args
 
 

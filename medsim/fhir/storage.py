@@ -8,6 +8,7 @@ import json
 import sqlite3
 from typing import Any
 
+from medsim.fhir import index_keys
 from medsim.fhir.bodies import Bodies
 from medsim.fhir.search_params import extract, normalize_string
 from medsim.fhir.tables import COLUMNS, INDEX_TABLES
@@ -15,8 +16,13 @@ from medsim.fhir.tables import COLUMNS, INDEX_TABLES
 Json = dict[str, Any]
 
 
+#: The stored JSON text of a resource (compact, UTF-8 as it is). One encoder, built once:
+#: ``json.dumps`` with options builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def dumps(resource: Json) -> str:
-    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
+    return _encode(resource)
 
 
 class RowBuffer:
@@ -44,7 +50,7 @@ class RowBuffer:
         rtype = resource["resourceType"]
         rid = self.next_rid
         self.next_rid += 1
-        rows = None if deleted else extract(resource)
+        rows = None if deleted else extract(resource, stored=True)
         p = rows.patient if rows else ""
         self.rows["resources"].append(
             (
@@ -58,7 +64,8 @@ class RowBuffer:
                 "" if deleted else dumps(resource),
             )
         )
-        if rows is not None:
+        key = index_keys.for_type(rtype)
+        if rows is not None and key:
             sd, sh = rows.sort_date, rows.sort_hi
             seen: set[tuple[str, str | None]] = set()
             for n, sy, c, t in rows.tokens:
@@ -67,8 +74,7 @@ class RowBuffer:
                 self.rows["tok"].append(
                     (
                         rid,
-                        rtype,
-                        n,
+                        key[n],
                         p,
                         sy,
                         c,
@@ -78,11 +84,11 @@ class RowBuffer:
                         int(first),
                     )
                 )
-            self.rows["str"] += [(rid, rtype, n, p, v, e) for n, v, e in rows.strings]
-            self.rows["date"] += [(rid, rtype, n, p, lo, hi) for n, lo, hi in rows.dates]
-            self.rows["ref"] += [(rid, rtype, n, p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
-            self.rows["qty"] += [(rid, rtype, n, p, v, sy, c) for n, v, sy, c in rows.quantities]
-            self.rows["num"] += [(rid, rtype, n, p, v) for n, v in rows.numbers]
+            self.rows["str"] += [(rid, key[n], p, v, e) for n, v, e in rows.strings]
+            self.rows["date"] += [(rid, key[n], p, lo, hi) for n, lo, hi in rows.dates]
+            self.rows["ref"] += [(rid, key[n], p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
+            self.rows["qty"] += [(rid, key[n], p, v, sy, c) for n, v, sy, c in rows.quantities]
+            self.rows["num"] += [(rid, key[n], p, v) for n, v in rows.numbers]
         return rid
 
     def flush(self) -> None:

@@ -1,7 +1,8 @@
 """The SQLite schema of the embedded engine, declared with SQLModel.
 
 One ``resources`` table holds the JSON of every resource; six index tables hold what search
-needs, one row per indexed value. Every index row carries ``patient`` (the resource's patient
+needs, one row per indexed value, keyed by ``param_key``: the (resource type, search parameter)
+pair as a small integer (:mod:`medsim.fhir.index_keys`) [changed in 0.3]. Every index row carries ``patient`` (the resource's patient
 compartment) so that the queries agents make most — "this patient's observations with this code
 since then" — are answered from one composite index. The base cohort and each episode's layer use
 this same schema (the layer in the episode connection's ``main`` database, the base attached as
@@ -18,7 +19,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 10  # bump when tables, indexes or extraction change: invalidates cached bases
+SCHEMA_VERSION = 11  # bump when tables, indexes or extraction change: invalidates cached bases
 
 
 class ResourceRow(SQLModel, table=True):
@@ -42,8 +43,7 @@ class TokenRow(SQLModel, table=True):
     __table_args__ = (
         Index(
             "ix_tok_lookup",
-            "type",
-            "param",
+            "param_key",
             "code",
             "patient",
             "system",
@@ -52,12 +52,11 @@ class TokenRow(SQLModel, table=True):
             "first",
             "sh",
         ),
-        Index("ix_tok_rid", "rid", "param", "code", "system"),
+        Index("ix_tok_rid", "rid", "param_key", "code", "system"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
-    type: str
-    param: str
+    param_key: int  # (resource type, parameter) as a small integer (fhir.index_keys)
     patient: str = ""
     system: str | None = None
     code: str | None = None
@@ -72,13 +71,12 @@ class TokenRow(SQLModel, table=True):
 class StringRow(SQLModel, table=True):
     __tablename__ = "str"
     __table_args__ = (
-        Index("ix_str_lookup", "type", "param", "value"),
-        Index("ix_str_rid", "rid", "param"),
+        Index("ix_str_lookup", "param_key", "value"),
+        Index("ix_str_rid", "rid", "param_key"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
-    type: str
-    param: str
+    param_key: int  # (resource type, parameter) as a small integer (fhir.index_keys)
     patient: str = ""
     value: str  # normalised
     exact: str
@@ -87,13 +85,12 @@ class StringRow(SQLModel, table=True):
 class DateRow(SQLModel, table=True):
     __tablename__ = "date"
     __table_args__ = (
-        Index("ix_date_lookup", "type", "param", "patient", "lo", "hi", "rid"),
-        Index("ix_date_rid", "rid", "param", "lo", "hi"),
+        Index("ix_date_lookup", "param_key", "patient", "lo", "hi", "rid"),
+        Index("ix_date_rid", "rid", "param_key", "lo", "hi"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
-    type: str
-    param: str
+    param_key: int  # (resource type, parameter) as a small integer (fhir.index_keys)
     patient: str = ""
     lo: float
     hi: float
@@ -102,14 +99,13 @@ class DateRow(SQLModel, table=True):
 class RefRow(SQLModel, table=True):
     __tablename__ = "ref"
     __table_args__ = (
-        Index("ix_ref_lookup", "type", "param", "target_id", "target_type", "sd", "rid", "sh"),
-        Index("ix_ref_rid", "rid", "param"),
+        Index("ix_ref_lookup", "param_key", "target_id", "target_type", "sd", "rid", "sh"),
+        Index("ix_ref_rid", "rid", "param_key"),
         Index("ix_ref_target", "target_type", "target_id"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
-    type: str
-    param: str
+    param_key: int  # (resource type, parameter) as a small integer (fhir.index_keys)
     patient: str = ""
     target_type: str
     target_id: str
@@ -120,13 +116,12 @@ class RefRow(SQLModel, table=True):
 class QuantityRow(SQLModel, table=True):
     __tablename__ = "qty"
     __table_args__ = (
-        Index("ix_qty_lookup", "type", "param", "patient", "value"),
-        Index("ix_qty_rid", "rid", "param"),
+        Index("ix_qty_lookup", "param_key", "patient", "value"),
+        Index("ix_qty_rid", "rid", "param_key"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
-    type: str
-    param: str
+    param_key: int  # (resource type, parameter) as a small integer (fhir.index_keys)
     patient: str = ""
     value: float
     system: str | None = None
@@ -136,13 +131,12 @@ class QuantityRow(SQLModel, table=True):
 class NumberRow(SQLModel, table=True):
     __tablename__ = "num"
     __table_args__ = (
-        Index("ix_num_lookup", "type", "param", "value"),
-        Index("ix_num_rid", "rid", "param"),
+        Index("ix_num_lookup", "param_key", "value"),
+        Index("ix_num_rid", "rid", "param_key"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
-    type: str
-    param: str
+    param_key: int  # (resource type, parameter) as a small integer (fhir.index_keys)
     patient: str = ""
     value: float
 

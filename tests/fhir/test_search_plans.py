@@ -96,7 +96,7 @@ def test_latest_potassium_is_one_statement_on_the_code_index_with_the_patient(
     _no_full_scan(plan)
     drive = _driving(plan)
     assert "ix_tok_lookup" in drive  # the code drives, not the patient's reference rows
-    for col in ("type=?", "param=?", "code=?", "patient=?", "system=?"):
+    for col in ("param_key=?", "code=?", "patient=?", "system=?"):
         assert col in drive, drive
     # the index (..., code, patient, system, sd, rid) yields the rows in date order: at most the
     # tie-break on rid is sorted apart ("RIGHT PART"), never the whole match set
@@ -202,6 +202,27 @@ def test_a_drive_with_one_row_per_resource_is_not_deduplicated(traced: Traced) -
         assert not _dedups(plan), (params, plan)
     _, stmts = traced.search("Observation", {"date": "ge2021-01-01"})
     assert _dedups(traced.plan(stmts[0]))
+
+
+def test_a_union_parameter_searches_its_members_rows_once_per_resource(traced: Traced) -> None:
+    # combo-code has no index rows of its own [changed in 0.3]: it descends the code index for
+    # each member (code, component-code), and a resource matching both counts once
+    _, stmts = traced.search("Observation", {"combo-code": POTASSIUM, "patient": "pat-1"})
+    assert len(stmts) == 1
+    plan = traced.plan(stmts[0])
+    _no_full_scan(plan)
+    drive = _driving(plan)
+    assert "ix_tok_lookup" in drive and "param_key=?" in drive and "patient=?" in drive, drive
+    assert _dedups(plan), plan
+
+
+def test_id_with_a_modifier_reads_the_resource_row(traced: Traced) -> None:
+    # _id has no index rows [changed in 0.3]: :not / :missing check the resource's own row by rid
+    _, stmts = traced.search("Observation", {"patient": "pat-1", "_id:not": "x1,x2"})
+    plan = traced.plan(stmts[0])
+    _no_full_scan(plan)
+    assert "ix_ref_lookup" in _driving(plan), plan
+    assert any("SEARCH" in d and "resources" in d and "rowid=?" in d for d in plan), plan
 
 
 def test_an_equality_drives_before_a_range(traced: Traced) -> None:

@@ -222,6 +222,22 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("component-value-quantity", "2.95")], _s("e")),  # [2.945, 2.955)
     ([("component-code", "3151-8")], _s("e")),
     ([("value-quantity:missing", "false")], _s("a b c d e h")),
+    # combo-*: the resource's own value or any component's (R4 Observation search parameters)
+    ([("combo-code", "3151-8")], _s("e")),  # a component's code only
+    ([("combo-code", f"{LOINC}|2823-3")], _s("a")),
+    ([("combo-code", "2345-7")], _s("d h")),  # D has the code twice: still one match
+    ([("combo-code", "2823-3,3151-8")], _s("a e")),
+    ([("combo-code:not", "3151-8")], _s("a b c d f h")),
+    ([("combo-code:text", "inhaled")], _s("e")),  # a component's display
+    ([("combo-code:missing", "false")], ALL_OBS),
+    ([("combo-code", "3151-8"), ("code:text", "oxygen")], _s("e")),
+    ([("combo-value-quantity", "3.0")], _s("e")),  # the component's 2.952 L/min
+    ([("combo-value-quantity", "100")], _s("d e")),  # [99.5, 100.5): D 99.5, E's own 100 %
+    ([("combo-value-quantity", "lt3")], _s("c e")),
+    ([("combo-value-quantity", f"lt3|{UCUM}|L/min")], _s("e")),
+    ([("combo-value-quantity:missing", "true")], _s("f")),
+    ([("combo-value-quantity", "gt-1"), ("patient", "p3")], _s("e")),
+    ([("combo-value-concept:missing", "true")], ALL_OBS),
     # references
     ([("subject", "Patient/p1")], _s("a b f")),
     ([("subject:Patient", "p3")], _s("e")),
@@ -272,6 +288,11 @@ OBS_CASES: list[tuple[list[tuple[str, str]], set[str]]] = [
     ([("_id:not", "obs-a,obs-b")], _s("c d e f h")),  # _id is a token: :not and :missing apply
     ([("_id:missing", "false")], ALL_OBS),
     ([("_id:missing", "true")], set()),
+    # an id has no system: |id matches it, system|id and system| never do (token rules above)
+    ([("_id:not", "|obs-a")], _s("b c d e f h")),
+    ([("_id:not", "urn:x|obs-a")], ALL_OBS),
+    ([("_id:not", "urn:x|")], ALL_OBS),
+    ([("_id:text", "obs")], set()),  # an id has no display text
     ([("_id", "obs-a,obs-c"), ("status", "final")], _s("a c")),
     ([("_id", "obs-a,obs-b"), ("patient", "p1"), ("code", "2951-2")], _s("b")),
 ]
@@ -363,6 +384,10 @@ def test_sort_orders_by_each_key_in_turn(ep: Any) -> None:
     assert _order(ep, "-date", ("patient", "p2")) == "chd"
     assert _order(ep, "date", ("code", f"{LOINC}|")) == "fabhc"
     assert _order(ep, "_id") == "abcdefh"
+    # a union parameter sorts by the least (ascending) or greatest (descending) of all its
+    # values: E's component 2.952 L/min and its own 100 %
+    assert _order(ep, "combo-value-quantity") == "ceadhbf"
+    assert _order(ep, "-combo-value-quantity") == "bhedacf"
     assert _order(ep, "-_id") == "hfedcba"
     # status first (amended < cancelled < final < preliminary), then the latest date first
     assert _order(ep, "status,-date") == "bfchaed"
