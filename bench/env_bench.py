@@ -16,6 +16,7 @@ the episode's store directly (``env.fhir.search``, target <= 1.5).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import subprocess
@@ -165,7 +166,12 @@ def ratios(env_id: str, n: int, repeats: int) -> None:
     """Print the two issue-19 ratios, each repeated ``repeats`` times (median and every run)."""
     live, step = [], []
     for _ in range(repeats):
+        # the heap is frozen first: otherwise one or two full collections (50-90 ms each) land
+        # in one env's chunks or the other's and swing the ratio between ~0.6 and ~1.1
+        gc.collect()
+        gc.freeze()
         live.append(live_ratio(env_id, max(50, n // 8)))
+        gc.unfreeze()
         step.append(step_vs_store(env_id, n)[2])
     print(f"\nissue 19 ratios ({repeats} repeats, median [each])")
     for label, values, target in (

@@ -95,6 +95,7 @@ def normalize_string(value: str) -> str:
 Steps = tuple[tuple[str, str | None], ...]  # (element, stem of a choice element ``x[x]``)
 
 
+@lru_cache(maxsize=4096)
 def _steps(path: str) -> Steps:
     return tuple((p, p[:-3] if p.endswith("[x]") else None) for p in path.split("."))
 
