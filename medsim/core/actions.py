@@ -81,9 +81,11 @@ def strip_fences(text: str) -> str:
     return match.group(1).strip() if match else stripped
 
 
-def parse_action(action: Any) -> ParsedAction:
-    """Parse one agent action (str, dict or list) into a :class:`ParsedAction`; never raises."""
-    raw = action_text(action)
+def parse_action(action: Any, raw: str | None = None) -> ParsedAction:
+    """Parse one agent action (str, dict or list) into a :class:`ParsedAction`; never raises.
+    ``raw``: the action's :func:`action_text`, when the caller has it already."""
+    if raw is None:
+        raw = action_text(action)
     try:
         if isinstance(action, str):
             return _parse_text(action, raw)
@@ -149,7 +151,7 @@ def _calls_or_error(calls: list[Call | str], raw: str, content: str) -> ParsedAc
     for c in calls:
         if isinstance(c, str):
             return invalid(raw, c)
-    good = tuple(c for c in calls if isinstance(c, Call))
+    good = tuple([c for c in calls if isinstance(c, Call)])  # all of them, by now
     return ParsedAction("calls", "json", calls=good, text=content, raw=raw)
 
 
@@ -157,7 +159,9 @@ def _call_from_entry(entry: Any) -> Call | str:
     """One call from ``{"name","arguments"}`` or an OpenAI ``tool_calls`` entry (else a reason)."""
     if not isinstance(entry, Mapping):
         return "each tool call must be a JSON object with a name and arguments"
-    call_id = entry.get("id") if isinstance(entry.get("id"), str) else None
+    call_id = entry.get("id")
+    if not isinstance(call_id, str):
+        call_id = None
     fn = entry.get("function")
     body: Mapping[str, Any] = fn if isinstance(fn, Mapping) else entry
     name = body.get("name")
@@ -166,7 +170,7 @@ def _call_from_entry(entry: Any) -> Call | str:
             'a tool call needs a "name": use {"name": "<tool>", "arguments": {...}} or an OpenAI '
             'tool_calls entry {"type": "function", "function": {"name": ..., "arguments": "..."}}'
         )
-    arguments = body.get("arguments", body.get("parameters", {}))
+    arguments = body["arguments"] if "arguments" in body else body.get("parameters", {})
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}

@@ -90,16 +90,21 @@ class ObservationView:
             if result.value == {"error": result.error}:
                 return self._fit_text(prefix)
             prefix += "\n"
-
-        def fits(text: str) -> bool:
-            whole = prefix + text
-            if self.char_limit is not None and len(whole) > self.char_limit:
-                return False
-            return self.token_limit is None or self.tokens(whole) <= self.token_limit
-
+        text = prefix + self.render(result.value, arguments)
+        if self._fits(text):  # the usual case: shown whole, no cut to look for
+            return text
         return prefix + fit(
-            result.value, lambda value: self.render(value, arguments), fits, self.limit_text()
+            result.value,
+            lambda value: self.render(value, arguments),
+            lambda shown: self._fits(prefix + shown),
+            self.limit_text(),
         )
+
+    def _fits(self, text: str) -> bool:
+        """``text`` is within this view's limits."""
+        if self.char_limit is not None and len(text) > self.char_limit:
+            return False
+        return self.token_limit is None or self.tokens(text) <= self.token_limit
 
     def _fit_text(self, text: str) -> str:
         return self.show(ToolResult(text)) if text else text
