@@ -142,7 +142,9 @@ class _Failing:
         raise self.exc
 
 
-@pytest.mark.parametrize("exc", [ValueError("v"), OverflowError("o"), UnicodeError("u")])
+@pytest.mark.parametrize(
+    "exc", [ValueError("v"), OverflowError("o"), UnicodeError("u"), RecursionError("r")]
+)
 def test_engine_input_errors_are_a_400_naming_the_error(exc: Exception) -> None:
     tool = get_tool("fhir_search")
     with pytest.raises(FhirError) as caught:
