@@ -151,7 +151,7 @@ def _calls_or_error(calls: list[Call | str], raw: str, content: str) -> ParsedAc
     for c in calls:
         if isinstance(c, str):
             return invalid(raw, c)
-    good = tuple([c for c in calls if isinstance(c, Call)])  # all of them, by now
+    good = tuple(c for c in calls if isinstance(c, Call))
     return ParsedAction("calls", "json", calls=good, text=content, raw=raw)
 
 
@@ -159,9 +159,7 @@ def _call_from_entry(entry: Any) -> Call | str:
     """One call from ``{"name","arguments"}`` or an OpenAI ``tool_calls`` entry (else a reason)."""
     if not isinstance(entry, Mapping):
         return "each tool call must be a JSON object with a name and arguments"
-    call_id = entry.get("id")
-    if not isinstance(call_id, str):
-        call_id = None
+    call_id = entry.get("id") if isinstance(entry.get("id"), str) else None
     fn = entry.get("function")
     body: Mapping[str, Any] = fn if isinstance(fn, Mapping) else entry
     name = body.get("name")
@@ -170,7 +168,7 @@ def _call_from_entry(entry: Any) -> Call | str:
             'a tool call needs a "name": use {"name": "<tool>", "arguments": {...}} or an OpenAI '
             'tool_calls entry {"type": "function", "function": {"name": ..., "arguments": "..."}}'
         )
-    arguments = body["arguments"] if "arguments" in body else body.get("parameters", {})
+    arguments = body.get("arguments", body.get("parameters", {}))
     if isinstance(arguments, str):
         try:
             arguments = json.loads(arguments) if arguments.strip() else {}
