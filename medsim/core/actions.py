@@ -81,9 +81,11 @@ def strip_fences(text: str) -> str:
     return match.group(1).strip() if match else stripped
 
 
-def parse_action(action: Any) -> ParsedAction:
-    """Parse one agent action (str, dict or list) into a :class:`ParsedAction`; never raises."""
-    raw = action_text(action)
+def parse_action(action: Any, raw: str | None = None) -> ParsedAction:
+    """Parse one agent action (str, dict or list) into a :class:`ParsedAction`; never raises.
+    ``raw``: the action's :func:`action_text`, when the caller has it already."""
+    if raw is None:
+        raw = action_text(action)
     try:
         if isinstance(action, str):
             return _parse_text(action, raw)

@@ -255,7 +255,8 @@ class ClinicalEnv(gym.Env[str, Any]):
     def _step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         record = self.record
         self._steps += 1
-        raw = safe_text(action_text(action))
+        text = action_text(action)
+        raw = safe_text(text)
         self._usage["action_tokens"] += self.view.tokens(raw)
         over_budget = self.max_tokens is not None and self._usage["action_tokens"] > self.max_tokens
         terminated = False
@@ -269,7 +270,7 @@ class ClinicalEnv(gym.Env[str, Any]):
             self._error = error_info("invalid_action", problem)
             self._reply_text(raw, obs)
         else:
-            parsed = parse_action(action)
+            parsed = parse_action(action, text)
             if parsed.kind == "calls":
                 obs, terminated = self._run_calls(parsed)
             elif parsed.kind == "text":

@@ -8,9 +8,10 @@ message, as in MedAgentBench's own loop.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
+
+from medsim.observation.view import json_text
 
 _RENDER_LIMIT = 2000
 
@@ -38,7 +39,7 @@ def assistant_calls(calls: Sequence[tuple[str, str, Any]], content: str = "") ->
                 "type": "function",
                 "function": {
                     "name": name,
-                    "arguments": json.dumps(args, ensure_ascii=False, default=str),
+                    "arguments": json_text(args),
                 },
             }
             for call_id, name, args in calls

@@ -175,7 +175,11 @@ class Tool:
                 kind="invalid_arguments",
             )
         try:
-            model = self.args_model.model_validate(dict(arguments))
+            # the model's own validator, called directly (``model_validate`` adds ~0.5 µs of
+            # option checks per call); it reads a dict without changing it, other mappings
+            # are copied into one
+            plain = arguments if type(arguments) is dict else dict(arguments)
+            model = self.args_model.__pydantic_validator__.validate_python(plain)
         except ValidationError as exc:
             raise ToolError(
                 f"invalid arguments for {self.name}: {describe_errors(exc)}",

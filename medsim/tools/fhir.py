@@ -6,8 +6,6 @@ Each returns exactly what a FHIR server answers (a ``searchset`` Bundle, a resou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import numpy as np
@@ -40,17 +38,27 @@ def _episode(fhir: FhirEpisode | None) -> FhirEpisode:
     return fhir
 
 
-@contextmanager
-def _bad_request() -> Iterator[None]:
+class _BadRequest:
     """Input the engine could not handle (a ``_count`` of "²", an ``_offset`` beyond SQLite's
     integers ...) is the request's fault: answer 400 with an OperationOutcome naming the value,
-    as a FHIR server would, instead of a crash reported as a tool bug."""
-    try:
-        yield
-    except (ValueError, OverflowError, UnicodeError, RecursionError) as exc:
-        raise FhirError(
-            400, f"the EHR could not process this request ({type(exc).__name__}: {exc})", "invalid"
-        ) from None
+    as a FHIR server would, instead of a crash reported as a tool bug. (A class, not a
+    ``@contextmanager`` generator: entered on every FHIR tool call, it costs ~0.2 µs against ~0.7.)"""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if kind is not None and issubclass(
+            kind, (ValueError, OverflowError, UnicodeError, RecursionError)
+        ):
+            raise FhirError(
+                400, f"the EHR could not process this request ({kind.__name__}: {exc})", "invalid"
+            ) from None
+
+
+_bad_request = _BadRequest()
 
 
 def _sample_search(rng: np.random.Generator, ctx: ToolContext) -> dict[str, Any]:
@@ -89,7 +97,7 @@ def fhir_search(
             "http://loinc.org|2823-3", "date": "ge2024-01-01", "_sort": "-date", "_count": "10"}.
             A list value repeats the parameter (both conditions must hold).
     """
-    with _bad_request():
+    with _bad_request:
         return dict(_episode(fhir).search(resource_type, dict(params or {})))
 
 
@@ -103,7 +111,7 @@ def fhir_read(
         resource_type: FHIR resource type, e.g. "Patient".
         id: The resource's logical id, e.g. "pat-0001".
     """
-    with _bad_request():
+    with _bad_request:
         return dict(_episode(fhir).read(resource_type, id))
 
 
@@ -124,7 +132,7 @@ def fhir_create(
         raise ToolError(
             f"resource.resourceType is {declared!r} but resource_type is {resource_type!r}"
         )
-    with _bad_request():
+    with _bad_request:
         return dict(_episode(fhir).create(body))
 
 
@@ -149,7 +157,7 @@ def fhir_update(
         raise ToolError(
             f"resource is {declared}/{body_id} but the update targets {resource_type}/{id}"
         )
-    with _bad_request():
+    with _bad_request:
         return dict(_episode(fhir).update(resource_type, id, body))
 
 
@@ -170,7 +178,7 @@ def fhir_request(
             POST _search.
     """
     episode = _episode(fhir)
-    with _bad_request():
+    with _bad_request:
         status, data = episode.request(method, url, body)
     if status >= 400:
         raise FhirError.from_outcome(status, data)

@@ -95,6 +95,21 @@ def test_invoke_injects_context_and_validates() -> None:
     assert hidden.kind == "invalid_arguments"
 
 
+def test_validate_reads_any_mapping_and_leaves_the_arguments_alone() -> None:
+    from types import MappingProxyType
+
+    assert DOSE.validate(MappingProxyType({"weight_kg": 70})) == {
+        "weight_kg": 70.0,
+        "mg_per_kg": 1.0,
+        "route": None,
+    }
+    arguments: dict[str, Any] = {"weight_kg": "70", "route": 5}
+    assert DOSE.validate(arguments) == {"weight_kg": 70.0, "mg_per_kg": 1.0, "route": "5"}
+    assert arguments == {"weight_kg": "70", "route": 5}
+    with pytest.raises(ToolError, match="missing required argument 'weight_kg'"):
+        DOSE.validate(None)
+
+
 def test_tool_error_and_crash_become_results() -> None:
     err = DOSE.invoke({"weight_kg": -1}, ToolContext())
     assert err.error == "weight must be positive" and err.kind == "tool_error"
