@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
+from medsim.fhir import http_bundles
 from medsim.fhir.interface import (
     MAX_BODY_BYTES,
     FhirError,
@@ -33,6 +34,7 @@ from medsim.fhir.interface import (
     operation_outcome,
 )
 from medsim.fhir.loader import iter_references
+from medsim.fhir.own_merge import merge_own, with_id
 from medsim.fhir.query import MAX_COUNT, normalize_params, parse_query, reduced_warning
 from medsim.fhir.search_params import split_reference
 from medsim.fhir.transaction import entry_request
@@ -227,7 +229,7 @@ class HttpEpisode:
         count = want if want is not None else DEFAULT_PAGE_SIZE
         # ties broken by id on the server: HAPI orders equal sort keys differently for different
         # _count values, and every page re-reads the first offset + count of each layer
-        ordered = [(k, _with_id(v) if k == "_sort" else v) for k, v in plain]
+        ordered = [(k, with_id(v) if k == "_sort" else v) for k, v in plain]
         base = self._fill(
             self._search_pages(resource_type, [*ordered, ("_count", str(offset + count))]),
             offset + count,
@@ -367,26 +369,7 @@ class HttpEpisode:
 
     def transaction(self, bundle: Json) -> Json:
         with self._lock:
-            rejected: dict[int, Json] = {}  # batch entries that fail the local checks
-            for i, entry in enumerate(
-                bundle.get("entry") or [] if isinstance(bundle, dict) else []
-            ):
-                if isinstance(entry, dict):
-                    try:
-                        self._check_entry(entry)
-                    except FhirError as err:
-                        if bundle.get("type") != "batch":
-                            raise FhirError(
-                                err.status, f"Bundle.entry[{i}]: {err.diagnostics}"
-                            ) from None
-                        rejected[i] = {
-                            "response": {"status": str(err.status), "outcome": err.outcome}
-                        }
-            if rejected:
-                bundle = {
-                    **bundle,
-                    "entry": [e for i, e in enumerate(bundle["entry"]) if i not in rejected],
-                }
+            bundle, rejected = http_bundles.checked_entries(bundle, self._check_entry)
             if isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
                 bundle = {
                     **bundle,
@@ -399,19 +382,17 @@ class HttpEpisode:
                         for e in bundle["entry"]
                     ],
                 }
-                self._remember_targets(bundle["entry"])
+                for e in bundle["entry"]:  # reset restores what it updates or deletes by id
+                    hit = http_bundles.target(e.get("request") if isinstance(e, dict) else None)
+                    if hit is not None:
+                        self._remember(*hit)
             result = self._ok(*self._send("POST", "", bundle))
-            self._record_writes(bundle, result)
-            if rejected:  # put the locally rejected entries back in their places
-                answered = iter(result.get("entry") or [])
-                total = len(result.get("entry") or []) + len(rejected)
-                result = {
-                    **result,
-                    "entry": [
-                        rejected[i] if i in rejected else next(answered) for i in range(total)
-                    ],
-                }
-            return result
+            for method, rtype, rid, body in http_bundles.written(bundle, result):
+                if method != "delete":
+                    self._before.setdefault((rtype, rid), None)
+                    self._own_types.add(rtype)
+                self._writes.append(Write(method, rtype, rid, body, len(self._writes)))
+            return http_bundles.with_rejected(result, rejected)
 
     def _check_entry(self, entry: Json) -> None:
         """What the embedded engine refuses in a Bundle entry, refused before any request: an
@@ -423,45 +404,6 @@ class HttpEpisode:
             entry_request(request)
         if isinstance(entry.get("resource"), dict):
             self._check_write(entry["resource"], refs=False)
-
-    def _record_writes(self, sent: Json, result: Json) -> None:
-        """Put what a Bundle wrote in :attr:`writes`, deletes first (FHIR's processing order):
-        each ``DELETE Type/id`` answered 2xx, then each entry answered with a ``location``
-        (``Type/id``, with or without ``_history``; 201 = create). Response entries follow the
-        request's order, which is how a DELETE (answered without a location on most servers,
-        with one on HAPI) is told from an update."""
-        deletes: list[tuple[str, str]] = []
-        others: list[tuple[Literal["create", "update"], str, str, Json | None]] = []
-        for asked, answer in zip(sent.get("entry") or [], result.get("entry") or [], strict=False):
-            request = (asked.get("request") or {}) if isinstance(asked, dict) else {}
-            response = (answer.get("response") or {}) if isinstance(answer, dict) else {}
-            status = str(response.get("status", ""))
-            if request.get("method") == "DELETE":
-                parts = str(request.get("url", "")).split("?")[0].strip("/").split("/")
-                if len(parts) == 2 and status.startswith("2"):
-                    deletes.append((parts[0], parts[1]))
-                continue
-            loc = str(response.get("location", "")).split("/")
-            if len(loc) >= 2:
-                method: Literal["create", "update"] = (
-                    "create" if status.startswith("201") else "update"
-                )
-                others.append((method, loc[0], loc[1], answer.get("resource")))
-        for rtype, rid in deletes:
-            self._writes.append(Write("delete", rtype, rid, None, len(self._writes)))
-        for method, rtype, rid, body in others:
-            self._before.setdefault((rtype, rid), None)
-            self._own_types.add(rtype)
-            self._writes.append(Write(method, rtype, rid, body, len(self._writes)))
-
-    def _remember_targets(self, entries: list[Any]) -> None:
-        """Before a transaction: the image of every resource an entry updates or deletes by id
-        (``PUT``/``DELETE Type/id``), so :meth:`reset` restores it rather than deleting it."""
-        for e in entries:
-            request = (e.get("request") or {}) if isinstance(e, dict) else {}
-            parts = str(request.get("url", "")).split("?")[0].strip("/").split("/")
-            if request.get("method") in ("PUT", "DELETE") and len(parts) == 2:
-                self._remember(parts[0], parts[1])
 
     def load_overlay(self, resources: list[Json]) -> None:
         """Put a task's scenario resources on the server for this episode (tagged like its own
@@ -518,78 +460,3 @@ class HttpEpisode:
 
 #: Page size of a merged search without ``_count`` (HAPI's default, and the embedded engine's).
 DEFAULT_PAGE_SIZE = 20
-
-
-def _with_id(sort: str) -> str:
-    """``sort`` with ``_id`` as the last key (a total order), unless it already has one."""
-    keys = [k.strip().lstrip("-") for k in sort.split(",")]
-    return sort if "_id" in keys else f"{sort},_id"
-
-
-def _matches(bundle: Json) -> list[Json]:
-    return [
-        e
-        for e in bundle.get("entry") or []
-        if (e.get("search") or {}).get("mode", "match") == "match"
-    ]
-
-
-def merge_own(
-    bundle: Json,
-    own: Json,
-    pairs: list[tuple[str, str]],
-    offset: int,
-    count: int,
-    link: str,
-) -> Json:
-    """One page of the server's matches (``bundle``, the first ``offset + count``) and the
-    episode's own (``own``) merged in ``_sort`` order (server's first when unsorted): entries
-    ``offset`` to ``offset + count``, the includes of both, the total of both, and paging links
-    from ``link`` (a URL to which ``&_offset=N`` is appended)."""
-    merged = _matches(bundle) + _matches(own)
-    sort = next((v for k, v in reversed(pairs) if k == "_sort"), None)
-    if sort and merged:
-        merged = _sorted_entries(merged, sort)
-    page = merged[offset : offset + count]
-    seen: set[tuple[str, str]] = set()
-    includes = []
-    for e in [*(bundle.get("entry") or []), *(own.get("entry") or [])]:
-        res = e.get("resource") or {}
-        key = (str(res.get("resourceType")), str(res.get("id")))
-        if (e.get("search") or {}).get("mode") == "include" and key not in seen:
-            seen.add(key)
-            includes.append(e)
-    total = int(bundle.get("total") or 0) + int(own.get("total") or len(_matches(own)))
-    out = {**bundle, "total": total}
-    out.pop("entry", None)
-    if page or includes:
-        out["entry"] = page + includes
-    links = [{"relation": "self", "url": f"{link}&_offset={offset}"}]
-    if offset + count < total:
-        links.append({"relation": "next", "url": f"{link}&_offset={offset + count}"})
-    if offset > 0:
-        links.append({"relation": "previous", "url": f"{link}&_offset={max(0, offset - count)}"})
-    out["link"] = links
-    return out
-
-
-def _sorted_entries(entries: list[Json], sort: str) -> list[Json]:
-    from medsim.fhir.search_params import extract
-
-    for key in reversed([k.strip() for k in sort.split(",") if k.strip()]):
-        desc, name = key.startswith("-"), key.lstrip("-")
-
-        def value(e: Json, name: str = name, desc: bool = desc) -> Any:
-            rows = extract(e["resource"])
-            if name == "_id":
-                return e["resource"].get("id")
-            vals: list[Any] = [lo for (n, lo, _h) in rows.dates if n == name]
-            vals = vals or [v for (n, v, _e) in rows.strings if n == name]
-            vals = vals or [c for (n, _s, c, _t) in rows.tokens if n == name and c is not None]
-            vals = vals or [v for (n, v, *_r) in rows.quantities if n == name]
-            return (max(vals) if desc else min(vals)) if vals else None
-
-        present = [e for e in entries if value(e) is not None]
-        missing = [e for e in entries if value(e) is None]
-        entries = sorted(present, key=value, reverse=desc) + missing
-    return entries
