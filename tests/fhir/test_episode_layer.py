@@ -175,6 +175,18 @@ def test_pages_span_base_and_layer_in_sort_order(ep: EmbeddedEpisode) -> None:
     assert first == {"self", "next"}
 
 
+def test_a_sort_over_both_layers_puts_missing_values_last(ep: EmbeddedEpisode) -> None:
+    """Sodium and potassium by value, descending, over the base (b2 139, b3 5.8, b1 4.0) and the
+    episode's writes (p3: 7.0, and one without a value): values high to low across layers, the
+    valueless one last (R4 search.html#sort: missing values sort last here, as on HAPI)."""
+    high = ep.create(_new_obs("p3", K, 7.0))["id"]
+    bare = ep.create({k: v for k, v in _new_obs("p3", K, 0).items() if k != "valueQuantity"})["id"]
+    got = _ids(ep.search("Observation", {"_sort": "-value-quantity"}))
+    assert got == ["b2", high, "b3", "b1", bare]
+    got = _ids(ep.search("Observation", {"_sort": "value-quantity"}))
+    assert got == ["b1", "b3", high, "b2", bare]
+
+
 def test_previous_link_does_not_go_below_zero(ep: EmbeddedEpisode) -> None:
     bundle = ep.search("Observation", {"code": K, "_count": "3", "_offset": "1"})
     prev = [x["url"] for x in bundle["link"] if x["relation"] == "previous"]
