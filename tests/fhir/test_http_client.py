@@ -492,6 +492,20 @@ def test_a_transaction_with_an_invalid_entry_sends_nothing(
     assert err.value.status == 400 and server.requests == [] and ep.writes == []
 
 
+def _answering_bundles(kind: str, *responses: dict[str, str]) -> Handler:
+    """A lenient server that answers every Bundle POSTed to the base with ``responses``."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/fhir/":
+            entries = [{"response": r} for r in responses]
+            return httpx.Response(
+                200, json={"resourceType": "Bundle", "type": kind, "entry": entries}
+            )
+        return lenient(request)
+
+    return handler
+
+
 def test_transaction_tags_only_creates_and_tracks_every_write(
     server: FakeServer, ep: HttpEpisode
 ) -> None:
@@ -500,23 +514,12 @@ def test_transaction_tags_only_creates_and_tracks_every_write(
     and so is a DELETE answered 2xx (no location: matched by its place in the Bundle), first,
     as the server runs them (FHIR's order: DELETE, POST, PUT)."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path == "/fhir/":
-            return httpx.Response(
-                200,
-                json={
-                    "resourceType": "Bundle",
-                    "type": "transaction-response",
-                    "entry": [
-                        {"response": {"status": "201 Created", "location": "Basic/b1"}},
-                        {"response": {"status": "200 OK", "location": "Basic/base-1/_history/2"}},
-                        {"response": {"status": "204 No Content"}},
-                    ],
-                },
-            )
-        return lenient(request)
-
-    server.handler = handler
+    server.handler = _answering_bundles(
+        "transaction-response",
+        {"status": "201 Created", "location": "Basic/b1"},
+        {"status": "200 OK", "location": "Basic/base-1/_history/2"},
+        {"status": "204 No Content"},
+    )
     put = {**GOOD, "id": "base-1"}
     ep.transaction(
         _tx(
@@ -541,22 +544,9 @@ def test_a_batch_records_only_the_deletes_the_server_did(
     """A batch whose first DELETE the server refused (404) and whose second it did: only the
     second is a write; a conditional DELETE is refused locally (400) in its place, never sent."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.method == "POST" and request.url.path == "/fhir/":
-            return httpx.Response(
-                200,
-                json={
-                    "resourceType": "Bundle",
-                    "type": "batch-response",
-                    "entry": [
-                        {"response": {"status": "404 Not Found"}},
-                        {"response": {"status": "204 No Content"}},
-                    ],
-                },
-            )
-        return lenient(request)
-
-    server.handler = handler
+    server.handler = _answering_bundles(
+        "batch-response", {"status": "404 Not Found"}, {"status": "204 No Content"}
+    )
     out = ep.transaction(
         _tx(
             {"request": {"method": "DELETE", "url": "Basic/gone"}},
