@@ -126,7 +126,7 @@ def _touched(task: TaskLike, changed: Events, cache: dict[Any, Any]) -> frozense
     """Ids of the checkpoints of ``task`` whose verdict ``changed`` may have changed, worked out
     once per kind of events (most steps of an episode are alike: one search, no write) and kept
     in ``cache`` beside the dependencies it comes from."""
-    key = ("touched", changed)
+    key = ("touched", changed.calls, changed.writes, changed.answer)  # (hashes 3x faster)
     known: frozenset[str] | None = cache.get(key)
     if known is None:
         known = frozenset(s.id for s in task.checkpoints if not _untouched(s, changed, cache))

@@ -7,7 +7,7 @@ search with a wrong code that matched nothing does not count (PhysicianBench's #
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from medsim.grading.checkpoints.registry import (
     failed,
     passed,
 )
-from medsim.grading.record import EpisodeRecord, ToolCall
+from medsim.grading.record import EpisodeRecord, ToolCall, WrittenResource
 
 
 @dataclass(frozen=True)
@@ -45,25 +45,28 @@ def retrieved(record: EpisodeRecord, patient_id: str | None = None) -> Iterator[
     only those about ``patient_id``. The episode's own writes are never "retrieved data": a
     resource it created never counts, and a chart resource it changed counts only when it was
     read before the episode's first write to it (reading an order, then stopping it)."""
-    return _retrieved_from(record.successful_calls(), record, patient_id)
-
-
-def _retrieved_from(
-    calls: Iterable[ToolCall], record: EpisodeRecord, patient_id: str | None
-) -> Iterator[Retrieved]:
-    """:func:`retrieved` over ``calls`` (some of ``record``'s successful calls)."""
     written = record.written()
-    for call in calls:
-        if call.write_seqs:
-            continue
-        for res in iter_resources(call.result):
-            if written:  # (most episodes write nothing, or only at the end)
-                own = written.get((str(res.get("resourceType")), str(res.get("id", ""))))
-                if own is not None and (own.created or call.step >= own.first_step):
-                    continue
-            if patient_id is not None and patient_id not in patients_of(res):
+    for call in record.successful_calls():
+        yield from _retrieved_by(call, written, patient_id)
+
+
+def _retrieved_by(
+    call: ToolCall, written: dict[tuple[str, str], WrittenResource], patient_id: str | None
+) -> list[Retrieved]:
+    """What one successful call of the record retrieved (see :func:`retrieved`); ``written`` is
+    the record's ``written()``."""
+    if call.write_seqs:
+        return []
+    out = []
+    for res in iter_resources(call.result):
+        if written:  # (most episodes write nothing, or only at the end)
+            own = written.get((str(res.get("resourceType")), str(res.get("id", ""))))
+            if own is not None and (own.created or call.step >= own.first_step):
                 continue
-            yield Retrieved(call.step, call.name, res)
+        if patient_id is not None and patient_id not in patients_of(res):
+            continue
+        out.append(Retrieved(call.step, call.name, res))
+    return out
 
 
 @dataclass
@@ -96,8 +99,9 @@ def retrieved_in(ctx: GradeContext) -> RetrievedLog:
         )
         ctx.cache[key] = log
     elif log.n_calls < len(calls):
-        new = record.successful_calls(log.n_calls)
-        log.items.extend(_retrieved_from(new, record, ctx.patient_id))
+        written = record.written()
+        for call in record.successful_calls(log.n_calls):
+            log.items.extend(_retrieved_by(call, written, ctx.patient_id))
         log.n_calls = len(calls)
     return log
 
