@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from medsim.grading.record import EpisodeRecord
@@ -107,9 +108,18 @@ class EventCursor:
         answer = record.note != self._note or record.answer != self._answer
         if calls_now == self._calls and writes_now == self._writes and not answer:
             return NOTHING
+        if calls_now == self._calls + 1 and writes_now == self._writes and not answer:
+            self._calls = calls_now
+            return _one_call(record.tool_calls[-1].name)  # the commonest step: one read
         calls = frozenset(c.name for c in record.tool_calls[self._calls :])
         writes = frozenset(w.resource_type for w in record.writes[self._writes :])
         self._calls, self._writes = calls_now, writes_now
         if answer:
             self._snap_answer(record)
         return Events(calls, writes, answer)
+
+
+@lru_cache(maxsize=256)
+def _one_call(name: str) -> Events:
+    """The events of one call of tool ``name`` and nothing else (one shared value per name)."""
+    return Events(calls=frozenset((name,)))

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -62,7 +62,14 @@ def label(value: Any) -> str | None:
 def get_path(resource: Any, path: str) -> list[Any]:
     """Values at a dotted path (``participant.actor`` -> every actor), walked by the search
     engine's own walker (:func:`medsim.fhir.search_params.walk`: lists flattened, ``value[x]``
-    matches choice elements), without absent or null values."""
+    matches choice elements), without absent or null values.
+
+    A one-element path to a value that is not a list (``subject``, ``code``: most paths graders
+    read, every step of a live status) is read directly, which is what the walker does too."""
+    if isinstance(resource, dict) and "." not in path and "[" not in path:
+        value = resource.get(path)
+        if not isinstance(value, list):
+            return [] if value is None else [value]
     return [v for v in walk(resource, path) if v is not None]
 
 
@@ -75,38 +82,61 @@ def iter_resources(obj: Any) -> Iterator[Json]:
 
     Bundles and OperationOutcomes are descended into (their entries are yielded, not the Bundle);
     JSON text directly inside a list, or as ``obj`` itself, is parsed. Collected by a plain
-    recursion into one list (live grading walks every search result; generators nested per
-    level cost several times more)."""
+    recursion into one list, one function per JSON kind (live grading walks every search
+    result; generators nested per level cost several times more)."""
     out: list[Json] = []
-    _collect(obj, 0, out)
+    _from_any(obj, 0, out)
     return iter(out)
 
 
 _CONTAINERS = ("Bundle", "OperationOutcome")
 
 
-def _collect(obj: Any, depth: int, out: list[Json]) -> None:
+def _from_any(obj: Any, depth: int, out: list[Json]) -> None:
+    if isinstance(obj, dict):
+        _from_dict(obj, depth, out)
+    elif isinstance(obj, list):
+        _from_list(obj, depth, out)
+    elif isinstance(obj, str):
+        _from_text(obj, depth, out)
+
+
+def _from_dict(obj: Json, depth: int, out: list[Json]) -> None:
     if depth > 12:
         return
-    if isinstance(obj, dict):
-        rtype = obj.get("resourceType")
-        if isinstance(rtype, str) and rtype not in _CONTAINERS:
-            out.append(obj)
+    rtype = obj.get("resourceType")
+    if isinstance(rtype, str) and rtype not in _CONTAINERS:
+        out.append(obj)
+        return
+    for value in obj.values():  # text directly inside a dict is a value, not JSON to parse
+        if isinstance(value, dict):
+            _from_dict(value, depth + 1, out)
+        elif isinstance(value, list):
+            _from_list(value, depth + 1, out)
+
+
+def _from_list(obj: list[Any], depth: int, out: list[Json]) -> None:
+    if depth > 12:
+        return
+    for item in obj:  # (_from_any inlined: the entries of every Bundle)
+        if isinstance(item, dict):
+            _from_dict(item, depth + 1, out)
+        elif isinstance(item, list):
+            _from_list(item, depth + 1, out)
+        elif isinstance(item, str):
+            _from_text(item, depth + 1, out)
+
+
+def _from_text(obj: str, depth: int, out: list[Json]) -> None:
+    if depth > 12:
+        return
+    text = obj.strip()
+    if text[:1] in "{[":
+        try:
+            parsed = json.loads(text)
+        except ValueError:
             return
-        for value in obj.values():
-            if isinstance(value, (dict, list)):
-                _collect(value, depth + 1, out)
-    elif isinstance(obj, list):
-        for item in obj:
-            _collect(item, depth + 1, out)
-    elif isinstance(obj, str):
-        text = obj.strip()
-        if text[:1] in "{[":
-            try:
-                parsed = json.loads(text)
-            except ValueError:
-                return
-            _collect(parsed, depth + 1, out)
+        _from_any(parsed, depth + 1, out)
 
 
 # ---- references and patients --------------------------------------------------------------------
@@ -121,6 +151,13 @@ def parse_reference(ref: Any) -> tuple[str, str] | None:
         ref = ref.get("reference")
     if not isinstance(ref, str):
         return None
+    return _parse_reference_text(ref)
+
+
+@lru_cache(maxsize=4096)
+def _parse_reference_text(ref: str) -> tuple[str, str] | None:
+    """:func:`parse_reference` of a string, remembered: the same few references ("Patient/x")
+    are parsed for every resource of every tool result a live status reads."""
     m = _REF.search(ref.strip())
     return (m.group(1), m.group(2)) if m else None
 

@@ -7,8 +7,8 @@ search with a wrong code that matched nothing does not count (PhysicianBench's #
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,7 +28,7 @@ from medsim.grading.checkpoints.registry import (
     failed,
     passed,
 )
-from medsim.grading.record import EpisodeRecord, ToolCall
+from medsim.grading.record import EpisodeRecord, ToolCall, WrittenResource
 
 
 @dataclass(frozen=True)
@@ -45,25 +45,28 @@ def retrieved(record: EpisodeRecord, patient_id: str | None = None) -> Iterator[
     only those about ``patient_id``. The episode's own writes are never "retrieved data": a
     resource it created never counts, and a chart resource it changed counts only when it was
     read before the episode's first write to it (reading an order, then stopping it)."""
-    return _retrieved_from(record.successful_calls(), record, patient_id)
-
-
-def _retrieved_from(
-    calls: Iterable[ToolCall], record: EpisodeRecord, patient_id: str | None
-) -> Iterator[Retrieved]:
-    """:func:`retrieved` over ``calls`` (some of ``record``'s successful calls)."""
     written = record.written()
-    for call in calls:
-        if call.write_seqs:
-            continue
-        for res in iter_resources(call.result):
-            key = (str(res.get("resourceType")), str(res.get("id", "")))
-            own = written.get(key)
+    for call in record.successful_calls():
+        yield from _retrieved_by(call, written, patient_id)
+
+
+def _retrieved_by(
+    call: ToolCall, written: dict[tuple[str, str], WrittenResource], patient_id: str | None
+) -> list[Retrieved]:
+    """What one successful call of the record retrieved (see :func:`retrieved`); ``written`` is
+    the record's ``written()``."""
+    if call.write_seqs:
+        return []
+    out = []
+    for res in iter_resources(call.result):
+        if written:  # (most episodes write nothing, or only at the end)
+            own = written.get((str(res.get("resourceType")), str(res.get("id", ""))))
             if own is not None and (own.created or call.step >= own.first_step):
                 continue
-            if patient_id is not None and patient_id not in patients_of(res):
-                continue
-            yield Retrieved(call.step, call.name, res)
+        if patient_id is not None and patient_id not in patients_of(res):
+            continue
+        out.append(Retrieved(call.step, call.name, res))
+    return out
 
 
 @dataclass
@@ -96,8 +99,9 @@ def retrieved_in(ctx: GradeContext) -> RetrievedLog:
         )
         ctx.cache[key] = log
     elif log.n_calls < len(calls):
-        new = record.successful_calls(log.n_calls)
-        log.items.extend(_retrieved_from(new, record, ctx.patient_id))
+        written = record.written()
+        for call in record.successful_calls(log.n_calls):
+            log.items.extend(_retrieved_by(call, written, ctx.patient_id))
         log.n_calls = len(calls)
     return log
 
@@ -137,37 +141,60 @@ class DataRetrievedParams(RetrievalMatch):
     min_results: int = Field(default=1, ge=1)  # distinct matching resources seen
 
 
+@dataclass
+class _Progress:
+    """How far one ``data_retrieved`` checkpoint has read an episode (live status): the log items
+    and tool calls read, the matching resources seen (id -> first step) and the steps of the
+    calls that asked for its resource type."""
+
+    epoch: int
+    match: RetrievalMatch
+    what: str
+    seen: dict[str, int] = field(default_factory=dict)
+    queried: list[int] = field(default_factory=list)
+    n_items: int = 0
+    n_calls: int = 0
+
+
 @checkpoint("data_retrieved", params=DataRetrievedParams, monotone=True, depends=CALLS_AND_WRITES)
 def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> CheckResult:
     """A search or read returned at least ``min_results`` distinct resources of ``resource_type``
     (matching ``code`` / ``category``) for the task's patient."""
     log = retrieved_in(ctx)
     state = ctx.state()  # live: carry on from the previous evaluation (empty when final)
-    if state.get("epoch") != log.epoch:
+    p: _Progress | None = state.get("progress")
+    if p is None or p.epoch != log.epoch:
         # ``match`` was validated with the grader's params (DataRetrievedParams is a
         # RetrievalMatch): rebuild it without validating again at every episode start
         built = RetrievalMatch.model_construct(None, **match)
-        state.update(m=built, what=built.describe(), seen={}, queried=[])
-        state.update(epoch=log.epoch, n_items=0, n_calls=0)
-    m: RetrievalMatch = state["m"]
-    what: str = state["what"]
-    seen: dict[str, int] = state["seen"]
-    for item in log.items[state["n_items"] :]:
-        if m.matches(item):
+        p = state["progress"] = _Progress(log.epoch, built, built.describe())
+    seen = p.seen
+    items = log.items
+    for item in items[p.n_items :]:
+        if p.match.matches(item):
             seen.setdefault(f"{item.resource['resourceType']}/{item.resource.get('id')}", item.step)
-    queried: list[int] = state["queried"]
     calls = ctx.record.tool_calls
-    queried.extend(
-        c.step for c in calls[state["n_calls"] :] if _mentions(c.arguments, m.resource_type)
-    )
-    state.update(n_items=len(log.items), n_calls=len(calls))
+    rtype = p.match.resource_type
+    p.queried.extend(c.step for c in calls[p.n_calls :] if _mentions(c.arguments, rtype))
+    p.n_items, p.n_calls = len(items), len(calls)
     if len(seen) >= min_results:
         first = min(seen.values())
         ids = ", ".join(sorted(seen)[:5]) + (" ..." if len(seen) > 5 else "")
-        return passed(f"{what}: {len(seen)} returned, first at step {first} ({ids})")
+        return passed(f"{p.what}: {len(seen)} returned, first at step {first} ({ids})")
+    queried = p.queried
     hint = f"; queries at steps {queried} returned no match" if queried else "; never queried"
-    return failed(f"{what}: {len(seen)} of {min_results} needed returned{hint}")
+    return failed(f"{p.what}: {len(seen)} of {min_results} needed returned{hint}")
 
 
 def _mentions(arguments: object, resource_type: str) -> bool:
+    """The call's arguments mention ``resource_type`` (any case, anywhere in their text). A call
+    whose ``resource_type`` argument is that type (most searches) mentions it without printing
+    the arguments: a dict's text holds each of its string values, quoted, as it is when the
+    value is letters only."""
+    if (
+        type(arguments) is dict
+        and arguments.get("resource_type") == resource_type
+        and resource_type.isalpha()
+    ):
+        return True
     return resource_type.lower() in str(arguments).lower()
