@@ -135,21 +135,22 @@ def step_vs_store(env_id: str, n: int) -> tuple[float, float, float]:
     return s50, a50, s50 / a50
 
 
-def live_ratio(env_id: str, steps: int, chunk: int = 5) -> float:
-    """Throughput of 16 sync sub-envs with live checkpoints / without. The two vector envs step in
-    alternating chunks of ``chunk`` steps, so load from other processes hits both alike."""
+def rate_ratio(env_id: str, steps: int, live: tuple[bool, bool], chunk: int = 5) -> float:
+    """Throughput of 16 sync sub-envs ``live[0]`` / ``live[1]`` (live checkpoints on or off),
+    built in that order. They step in alternating chunks of ``chunk`` steps, so load from other
+    processes hits both alike; the heap is frozen after both are built, so the garbage of
+    building them is not collected inside the timed chunks (it was, in the first one's)."""
     made = []
-    for live in (True, False):
+    for on in live:
         envs = medsim.make_vec(
-            env_id,
-            num_envs=16,
-            vectorization_mode="sync",
-            max_steps=EPISODE_STEPS,
-            live_checkpoints=live,
-        )
+            env_id, num_envs=16, vectorization_mode="sync", max_steps=EPISODE_STEPS,
+            live_checkpoints=on,
+        )  # fmt: skip
         envs.reset(seed=0)
         actions = tuple(search_action(e) for e in envs.envs)  # type: ignore[attr-defined]
         made.append((envs, actions))
+    gc.collect()
+    gc.freeze()
     spent = [0.0, 0.0]
     for _ in range(max(1, steps // chunk)):
         for i, (envs, actions) in enumerate(made):
@@ -157,25 +158,29 @@ def live_ratio(env_id: str, steps: int, chunk: int = 5) -> float:
             for _ in range(chunk):
                 envs.step(actions)
             spent[i] += time.perf_counter() - t0
+    gc.unfreeze()
     for envs, _ in made:
         envs.close()
-    return spent[1] / spent[0]  # same steps each: time without / time with = rate with / without
+    return spent[1] / spent[0]  # same steps each: time of the second / the first = rate ratio
 
 
 def ratios(env_id: str, n: int, repeats: int) -> None:
-    """Print the two issue-19 ratios, each repeated ``repeats`` times (median and every run)."""
-    live, step = [], []
-    for _ in range(repeats):
-        # the heap is frozen first: otherwise one or two full collections (50-90 ms each) land
-        # in one env's chunks or the other's and swing the ratio between ~0.6 and ~1.1
-        gc.collect()
-        gc.freeze()
-        live.append(live_ratio(env_id, max(50, n // 8)))
-        gc.unfreeze()
+    """Print the two issue-19 ratios, each repeated ``repeats`` times (median and every run),
+    and the bench's own bias: the same throughput ratio with live checkpoints off on both sides
+    (ideally 1.00). The live/none ratio is measured with each env built first in turn."""
+    live, step, control = [], [], []
+    steps = max(50, n // 8)
+    for i in range(repeats):
+        if i % 2 == 0:
+            live.append(rate_ratio(env_id, steps, (True, False)))
+        else:
+            live.append(1 / rate_ratio(env_id, steps, (False, True)))
+        control.append(rate_ratio(env_id, steps, (False, False)))
         step.append(step_vs_store(env_id, n)[2])
     print(f"\nissue 19 ratios ({repeats} repeats, median [each])")
     for label, values, target in (
         ("16 sync sub-envs, live / no live checkpoints", live, ">= 0.9"),
+        ("  control: no live / no live (the bench's bias)", control, "~1.00"),
         ("env step with a search / the search on the store", step, "<= 1.5"),
     ):
         each = ", ".join(f"{v:.2f}" for v in values)
