@@ -61,7 +61,7 @@ def _is_generated_cohort(path: Path) -> bool:
     of a ``medsim data generate`` cohort skips per-resource validation."""
     if not path.is_file():
         return False
-    from medsim.data.cohort.generate import meta_path
+    from medsim.data.cohort.reader import meta_path
 
     try:
         meta = json.loads(meta_path(path).read_text(encoding="utf-8"))
