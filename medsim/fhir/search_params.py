@@ -120,19 +120,21 @@ def _collect(node: Any, parts: Steps, i: int, out: list[Any]) -> None:
         return
     head, stem = parts[i]
     if stem is not None:
-        n = len(stem)
         for key, value in node.items():
-            if key.startswith(stem) and len(key) > n and key[n].isupper():
+            if _is_choice(key, stem):
                 _collect(value, parts, i + 1, out)
     elif head in node:
         _collect(node[head], parts, i + 1, out)
+
+
+Token = tuple[str, str | None, str | None, str | None]  # param, system, code, text
 
 
 @dataclass
 class IndexRows:
     """Index rows of one resource; each tuple starts with the parameter name."""
 
-    tokens: list[tuple[str, str | None, str | None, str | None]] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list)
     strings: list[tuple[str, str, str]] = field(default_factory=list)
     dates: list[tuple[str, float, float]] = field(default_factory=list)
     refs: list[tuple[str, str, str]] = field(default_factory=list)  # param, target type, target id
@@ -152,45 +154,113 @@ def split_reference(ref: str) -> tuple[str, str] | None:
     return None
 
 
+class _Step:
+    """One step of a type's parameter paths, in a trie: paths that share a prefix share its
+    steps, so extraction reads ``meta`` once for the four ``meta.*`` parameters, ``component``
+    once for every ``component-*``, and looks at each element of a resource once."""
+
+    __slots__ = ("slots", "children", "choices", "routes", "inner")
+
+    def __init__(self) -> None:
+        #: The paths (their positions in :class:`_Plan`'s ``slots``) that end at this step.
+        self.slots: list[int] = []
+        self.children: dict[str, _Step] = {}  # element name -> next step
+        self.choices: dict[str, _Step] = {}  # stem of a choice element ``x[x]`` -> next step
+        #: element name -> the steps it leads to (its own, the choices it is one of), memoised:
+        #: the names of a type's elements are few.
+        self.routes: dict[str, tuple[_Step, ...]] = {}
+        self.inner = False  # whether paths go further than this step
+
+    def then(self, name: str, choice: bool) -> _Step:
+        """The next step along ``name`` (a choice stem with ``choice``), made if new."""
+        self.inner = True
+        table = self.choices if choice else self.children
+        return table.setdefault(name, _Step())
+
+    def route(self, key: str) -> tuple[_Step, ...]:
+        found = self.routes.get(key)
+        if found is None:
+            found = tuple(
+                ([self.children[key]] if key in self.children else [])
+                + [step for stem, step in self.choices.items() if _is_choice(key, stem)]
+            )
+            if len(self.routes) < 512:  # an unvalidated load may bring any names
+                self.routes[key] = found
+        return found
+
+
+def _is_choice(key: str, stem: str) -> bool:
+    """``effectiveDateTime`` is a choice of ``effective[x]``: the stem, then an upper-case type."""
+    n = len(stem)
+    return key.startswith(stem) and len(key) > n and key[n].isupper()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A type's parameter paths compiled for extraction: the trie of their steps, and for each
+    path (in definition order) its parameter and indexer."""
+
+    root: _Step
+    slots: tuple[tuple[SearchParam, Indexer], ...]
+
+
 @cache
-def _compiled(
-    resource_type: str, stored: bool
-) -> tuple[tuple[SearchParam, str, bool, Steps, Indexer], ...]:
-    """(param, head element, head is a choice, path steps, its indexer) for every path of every
-    parameter (with ``stored``, of the parameters that have index rows, :attr:`SearchParam.stored`)."""
-    out = []
+def _compiled(resource_type: str, stored: bool) -> _Plan:
+    """The paths of every parameter of a type (with ``stored``, of the parameters that have index
+    rows, :attr:`SearchParam.stored`), as a trie of steps."""
+    root = _Step()
+    slots = []
     for param in params_for(resource_type).values():
         if stored and not param.stored:
             continue
         for path in param.paths:
-            steps = _steps(path)
-            head, stem = steps[0]
-            head = stem if stem is not None else head
-            out.append((param, head, stem is not None, steps, INDEXERS[param.type]))
-    return tuple(out)
+            step = root
+            for head, stem in _steps(path):
+                step = step.then(head if stem is None else stem, stem is not None)
+            step.slots.append(len(slots))
+            slots.append((param, INDEXERS[param.type]))
+    return _Plan(root, tuple(slots))
+
+
+def _gather(value: Any, step: _Step, found: dict[int, list[Any]]) -> None:
+    """Add ``value`` (an element's value, lists flattened) to the paths ending at ``step``, and
+    what is below it to the paths going further, each path's values in document order."""
+    if isinstance(value, list):
+        for item in value:
+            _gather(item, step, found)
+        return
+    for slot in step.slots:
+        values = found.get(slot)
+        if values is None:
+            found[slot] = [value]
+        else:
+            values.append(value)
+    if step.inner and isinstance(value, dict):
+        routes = step.routes
+        for key, below in value.items():
+            nexts = routes.get(key)
+            for nxt in step.route(key) if nexts is None else nexts:
+                _gather(below, nxt, found)
 
 
 def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     """The index values of ``resource`` for every search parameter of its type (with
-    ``stored``, only the parameters the index has rows of: :attr:`SearchParam.stored`)."""
+    ``stored``, only the parameters the index has rows of: :attr:`SearchParam.stored`). Each
+    element of the resource is read once (:class:`_Step`); each path's values then go to its
+    parameter's indexer, in definition order."""
     rows = IndexRows()
     rtype = resource["resourceType"]
-    for param, head, choice, steps, indexer in _compiled(rtype, stored):
-        values: list[Any] = []
-        if choice:  # the walk finds the choice's element(s), if any
-            _collect(resource, steps, 0, values)
-        elif head not in resource:
-            continue
-        elif len(steps) == 1:  # a top-level element (most paths): no walk
-            value = resource[head]
-            if isinstance(value, list):
-                _collect(value, steps, 1, values)
-            else:
-                values.append(value)
-        else:
-            _collect(resource, steps, 0, values)
-        if values:
-            indexer(rows, param, values)
+    plan = _compiled(rtype, stored)
+    found: dict[int, list[Any]] = {}
+    root = plan.root
+    routes = root.routes
+    for key, value in resource.items():
+        steps = routes.get(key)
+        for step in root.route(key) if steps is None else steps:
+            _gather(value, step, found)
+    for slot in sorted(found):
+        param, indexer = plan.slots[slot]
+        indexer(rows, param, found[slot])
     rows.tokens = list(
         dict.fromkeys(rows.tokens)
     )  # one row per distinct (param, system, code, text)
@@ -210,10 +280,9 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
 
 
 def _index_tokens(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
-    name = param.name
+    name, out = param.name, rows.tokens
     for value in values:
-        for system, code, text in _tokens(value):
-            rows.tokens.append((name, system, code, text))
+        _add_tokens(out, name, value)
 
 
 def _index_strings(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
@@ -274,31 +343,34 @@ INDEXERS: dict[str, Indexer] = {
 }
 
 
-def _tokens(value: Any) -> Iterator[tuple[str | None, str | None, str | None]]:
+#: ContactPoint systems: their values are searched without the system.
+_CONTACT_SYSTEMS = frozenset({"phone", "email", "fax", "pager", "url", "sms", "other"})
+
+
+def _add_tokens(out: list[Token], name: str, value: Any) -> None:
+    """Append ``value``'s (name, system, code, text) rows: a code, boolean, CodeableConcept,
+    Coding, Identifier or ContactPoint (appended here, not yielded: extraction's inner loop)."""
     if isinstance(value, bool):
-        yield None, "true" if value else "false", None
+        out.append((name, None, "true" if value else "false", None))
     elif isinstance(value, str):
-        yield None, value, None
+        out.append((name, None, value, None))
     elif isinstance(value, dict):
         if "coding" in value or "text" in value and "code" not in value and "value" not in value:
             text = value.get("text")
-            for coding in value.get("coding") or []:
-                yield coding.get("system"), coding.get("code"), coding.get("display") or text
-            if text and not value.get("coding"):
-                yield None, None, text
+            codings = value.get("coding")
+            for coding in codings or ():
+                out.append(
+                    (name, coding.get("system"), coding.get("code"), coding.get("display") or text)
+                )
+            if text and not codings:
+                out.append((name, None, None, text))
         elif "code" in value or "system" in value and "value" not in value:  # Coding
-            yield value.get("system"), value.get("code"), value.get("display")
+            out.append((name, value.get("system"), value.get("code"), value.get("display")))
         elif "value" in value:  # Identifier / ContactPoint
-            is_contact = value.get("system") in {
-                "phone",
-                "email",
-                "fax",
-                "pager",
-                "url",
-                "sms",
-                "other",
-            }
-            yield (None if is_contact else value.get("system")), str(value["value"]), None
+            system = value.get("system")
+            if system in _CONTACT_SYSTEMS:
+                system = None
+            out.append((name, system, str(value["value"]), None))
 
 
 def _strings(value: Any) -> Iterator[str]:
