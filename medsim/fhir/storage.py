@@ -4,41 +4,18 @@ stored (compressed in a base, text in a layer) is :mod:`medsim.fhir.bodies`."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
-import orjson
-
 from medsim.fhir import index_keys
 from medsim.fhir.bodies import Bodies
+from medsim.fhir.jsontext import dumps
 from medsim.fhir.search_params import extract, normalize_string
 from medsim.fhir.tables import COLUMNS, INDEX_TABLES
 
 Json = dict[str, Any]
 
-
-#: The standard library's form of the stored text: compact, UTF-8 as it is. One encoder, built
-#: once (``json.dumps`` with options builds a new one per call).
-_std_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def dumps(resource: Json) -> str:
-    """The stored JSON text of a resource: what ``json.dumps(resource, separators=(",", ":"),
-    ensure_ascii=False)`` writes, made by orjson (~7x faster; writing bodies was ~12 % of a first
-    build) wherever :func:`json.loads` reads orjson's text back as the same value [changed in 0.3].
-
-    orjson's text is the same but for the spelling of some floats (``1e-7`` for ``1e-07``, the
-    same float once read). It writes NaN and infinities as ``null`` and refuses integers beyond
-    64 bits, lone surrogates and non-string keys: then (a refusal, or ``null`` anywhere in its
-    text, which FHIR JSON has only in rare primitive arrays) the standard encoder writes it."""
-    try:
-        out = orjson.dumps(resource)
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return _std_encode(resource)
-    if b"null" in out:
-        return _std_encode(resource)
-    return out.decode("utf-8")
+__all__ = ["RowBuffer", "clear", "delete_rows", "drop_superseded", "dumps", "insert"]
 
 
 class RowBuffer:

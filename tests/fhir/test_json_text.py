@@ -1,5 +1,6 @@
-"""The stored JSON text of a resource (``storage.dumps``, written by orjson where it can) reads
-back as exactly what the standard library's text reads back as: same values, same types, same
+"""JSON text of resources (``medsim.fhir.jsontext``: orjson where it gives the standard library's
+values). The stored text (``storage.dumps``) reads back as exactly what json's text reads back
+as, and ``jsontext.loads`` gives exactly json's values and errors: same values, same types, same
 key order, NaN and huge integers included. The expected side is always the standard library's
 ``json.dumps`` / ``json.loads``, never the code under test."""
 
@@ -9,11 +10,12 @@ import json
 import math
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medsim.data.cohort import iter_resources
-from medsim.fhir import storage
+from medsim.fhir import jsontext, storage
 
 
 def std_text(value: Any) -> str:
@@ -70,3 +72,58 @@ def test_cohort_bodies_are_the_standard_text() -> None:
         assert storage.dumps(resource) == std_text(resource)
         if n == 3000:
             break
+
+
+@settings(max_examples=400, deadline=None)
+@given(values)
+def test_loads_gives_the_standard_librarys_values(value: Any) -> None:
+    text = std_text(value)
+    assert same_value(jsontext.loads(text), json.loads(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.from_regex(
+            r"-?(0|[1-9][0-9]{0,25})(\.[0-9]{1,25})?([eE][+-]?[0-9]{1,3})?", fullmatch=True
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_loads_reads_number_literals_as_json_does(numbers: list[str]) -> None:
+    """Integers beyond 64 bits stay exact; decimals round to the same double (or both overflow)."""
+    text = "[" + ",".join(numbers) + "]"
+    assert same_value(jsontext.loads(text), json.loads(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[NaN, Infinity, -Infinity]",
+        "[18446744073709551616, -9223372036854775809, 123456789012345678901234567890]",
+        '{"id": "12345678901234567890123"}',  # a long digit run in a string: json reads it too
+        '["\\ud800"]',
+        "[1e400]",
+        '{"a": 1, "a": 2}',
+        '\ufeff{"a": 1}',
+    ],
+)
+def test_loads_of_what_orjson_refuses_or_changes(text: str) -> None:
+    try:
+        want: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        with pytest.raises(json.JSONDecodeError) as got:
+            jsontext.loads(text)
+        assert str(got.value) == str(exc)
+        return
+    assert same_value(jsontext.loads(text), want)
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"a": }', "[1,]", "nul"])
+def test_loads_of_bad_text_raises_what_json_raises(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as exc:
+        json.loads(text)
+    with pytest.raises(json.JSONDecodeError) as got:
+        jsontext.loads(text)
+    assert str(got.value) == str(exc.value)
