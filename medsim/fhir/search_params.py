@@ -257,7 +257,15 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     for key, value in resource.items():
         steps = routes.get(key)
         for step in root.route(key) if steps is None else steps:
-            _gather(value, step, found)
+            if step.inner or isinstance(value, list):
+                _gather(value, step, found)
+                continue
+            for slot in step.slots:  # most elements: one value at the end of its path(s)
+                values = found.get(slot)
+                if values is None:
+                    found[slot] = [value]
+                else:  # another choice of the same x[x]
+                    values.append(value)
     for slot in sorted(found):
         param, indexer = plan.slots[slot]
         indexer(rows, param, found[slot])
@@ -266,10 +274,13 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     )  # one row per distinct (param, system, code, text)
     rows.refs = list(dict.fromkeys(rows.refs))
     primary = primary_date(rtype)
-    if primary is not None:
-        ranges = [(lo, hi) for (n, lo, hi) in rows.dates if n == primary]
-        if ranges:
-            rows.sort_date, rows.sort_hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    if primary is not None:  # the span of the primary date's values
+        for n, lo, hi in rows.dates:
+            if n == primary:
+                if rows.sort_date is None or lo < rows.sort_date:
+                    rows.sort_date = lo
+                if rows.sort_hi is None or hi > rows.sort_hi:
+                    rows.sort_hi = hi
     if rtype == "Patient":
         rows.patient = str(resource.get("id", ""))
     else:

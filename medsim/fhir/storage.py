@@ -60,23 +60,16 @@ class RowBuffer:
         key = index_keys.for_type(rtype)
         if rows is not None and key:
             sd, sh = rows.sort_date, rows.sort_hi
-            seen: set[tuple[str, str | None]] = set()
+            seen: set[tuple[str, str | None]] = set()  # (param, code) pairs with a row
+            add_token = self.rows["tok"].append
             for n, sy, c, t in rows.tokens:
-                first = (n, c) not in seen
-                seen.add((n, c))
-                self.rows["tok"].append(
-                    (
-                        rid,
-                        key[n],
-                        p,
-                        sy,
-                        c,
-                        normalize_string(t) if t else None,
-                        sd,
-                        sh,
-                        int(first),
-                    )
-                )
+                if (n, c) in seen:
+                    first = 0
+                else:
+                    seen.add((n, c))
+                    first = 1
+                text = normalize_string(t) if t else None
+                add_token((rid, key[n], p, sy, c, text, sd, sh, first))
             self.rows["str"] += [(rid, key[n], p, v, e) for n, v, e in rows.strings]
             self.rows["date"] += [(rid, key[n], p, lo, hi) for n, lo, hi in rows.dates]
             self.rows["ref"] += [(rid, key[n], p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
