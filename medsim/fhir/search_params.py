@@ -222,6 +222,16 @@ def _compiled(resource_type: str, stored: bool) -> _Plan:
     return _Plan(root, tuple(slots))
 
 
+def _keep(value: Any, slots: list[int], found: dict[int, list[Any]]) -> None:
+    """Add ``value`` to the values of the paths ``slots``."""
+    for slot in slots:
+        values = found.get(slot)
+        if values is None:
+            found[slot] = [value]
+        else:
+            values.append(value)
+
+
 def _gather(value: Any, step: _Step, found: dict[int, list[Any]]) -> None:
     """Add ``value`` (an element's value, lists flattened) to the paths ending at ``step``, and
     what is below it to the paths going further, each path's values in document order."""
@@ -229,12 +239,7 @@ def _gather(value: Any, step: _Step, found: dict[int, list[Any]]) -> None:
         for item in value:
             _gather(item, step, found)
         return
-    for slot in step.slots:
-        values = found.get(slot)
-        if values is None:
-            found[slot] = [value]
-        else:
-            values.append(value)
+    _keep(value, step.slots, found)
     if step.inner and isinstance(value, dict):
         routes = step.routes
         for key, below in value.items():
@@ -259,13 +264,8 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
         for step in root.route(key) if steps is None else steps:
             if step.inner or isinstance(value, list):
                 _gather(value, step, found)
-                continue
-            for slot in step.slots:  # most elements: one value at the end of its path(s)
-                values = found.get(slot)
-                if values is None:
-                    found[slot] = [value]
-                else:  # another choice of the same x[x]
-                    values.append(value)
+            else:  # most elements: one value at the end of its path(s)
+                _keep(value, step.slots, found)
     for slot in sorted(found):
         param, indexer = plan.slots[slot]
         indexer(rows, param, found[slot])
