@@ -70,11 +70,17 @@ class RowBuffer:
                     first = 1
                 text = normalize_string(t) if t else None
                 add_token((rid, key[n], p, sy, c, text, sd, sh, first))
-            self.rows["str"] += [(rid, key[n], p, v, e) for n, v, e in rows.strings]
-            self.rows["date"] += [(rid, key[n], p, lo, hi) for n, lo, hi in rows.dates]
-            self.rows["ref"] += [(rid, key[n], p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
-            self.rows["qty"] += [(rid, key[n], p, v, sy, c) for n, v, sy, c in rows.quantities]
-            self.rows["num"] += [(rid, key[n], p, v) for n, v in rows.numbers]
+            # (each only if there are rows: a comprehension costs a call even when empty)
+            if rows.strings:
+                self.rows["str"] += [(rid, key[n], p, v, e) for n, v, e in rows.strings]
+            if rows.dates:
+                self.rows["date"] += [(rid, key[n], p, lo, hi) for n, lo, hi in rows.dates]
+            if rows.refs:
+                self.rows["ref"] += [(rid, key[n], p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
+            if rows.quantities:
+                self.rows["qty"] += [(rid, key[n], p, v, sy, c) for n, v, sy, c in rows.quantities]
+            if rows.numbers:
+                self.rows["num"] += [(rid, key[n], p, v) for n, v in rows.numbers]
         return rid
 
     def flush(self) -> None:
