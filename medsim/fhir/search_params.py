@@ -209,7 +209,7 @@ def _compiled(resource_type: str, stored: bool) -> _Plan:
     """The paths of every parameter of a type (with ``stored``, of the parameters that have index
     rows, :attr:`SearchParam.stored`), as a trie of steps."""
     root = _Step()
-    slots = []
+    slots: list[tuple[SearchParam, Indexer]] = []
     for param in params_for(resource_type).values():
         if stored and not param.stored:
             continue
