@@ -17,6 +17,8 @@ from importlib import resources
 from typing import Any, Literal
 
 from medsim.fhir.dates import parse_range, period_range
+from medsim.fhir.paths import Step, gather
+from medsim.fhir.paths import walk as walk  # graders read paths with the engine's walker
 
 ParamType = Literal["token", "string", "date", "reference", "quantity", "number", "uri"]
 
@@ -92,41 +94,6 @@ def normalize_string(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-Steps = tuple[tuple[str, str | None], ...]  # (element, stem of a choice element ``x[x]``)
-
-
-def _steps(path: str) -> Steps:
-    return tuple((p, p[:-3] if p.endswith("[x]") else None) for p in path.split("."))
-
-
-def walk(node: Any, path: str) -> Iterator[Any]:
-    """Every value at a dotted path; lists are flattened; ``x[x]`` matches choice elements."""
-    out: list[Any] = []
-    _collect(node, _steps(path), 0, out)
-    return iter(out)
-
-
-def _collect(node: Any, parts: Steps, i: int, out: list[Any]) -> None:
-    """Append to ``out`` every value at ``parts[i:]`` below ``node``, in document order (a
-    plain recursion: extraction calls it for every path of every resource it indexes)."""
-    if isinstance(node, list):
-        for item in node:
-            _collect(item, parts, i, out)
-        return
-    if i == len(parts):
-        out.append(node)
-        return
-    if not isinstance(node, dict):
-        return
-    head, stem = parts[i]
-    if stem is not None:
-        for key, value in node.items():
-            if _is_choice(key, stem):
-                _collect(value, parts, i + 1, out)
-    elif head in node:
-        _collect(node[head], parts, i + 1, out)
-
-
 Token = tuple[str, str | None, str | None, str | None]  # param, system, code, text
 
 
@@ -154,53 +121,13 @@ def split_reference(ref: str) -> tuple[str, str] | None:
     return None
 
 
-class _Step:
-    """One step of a type's parameter paths, in a trie: paths that share a prefix share its
-    steps, so extraction reads ``meta`` once for the four ``meta.*`` parameters, ``component``
-    once for every ``component-*``, and looks at each element of a resource once."""
-
-    __slots__ = ("slots", "children", "choices", "routes", "inner")
-
-    def __init__(self) -> None:
-        #: The paths (their positions in :class:`_Plan`'s ``slots``) that end at this step.
-        self.slots: list[int] = []
-        self.children: dict[str, _Step] = {}  # element name -> next step
-        self.choices: dict[str, _Step] = {}  # stem of a choice element ``x[x]`` -> next step
-        #: element name -> the steps it leads to (its own, the choices it is one of), memoised:
-        #: the names of a type's elements are few.
-        self.routes: dict[str, tuple[_Step, ...]] = {}
-        self.inner = False  # whether paths go further than this step
-
-    def then(self, name: str, choice: bool) -> _Step:
-        """The next step along ``name`` (a choice stem with ``choice``), made if new."""
-        self.inner = True
-        table = self.choices if choice else self.children
-        return table.setdefault(name, _Step())
-
-    def route(self, key: str) -> tuple[_Step, ...]:
-        found = self.routes.get(key)
-        if found is None:
-            found = tuple(
-                ([self.children[key]] if key in self.children else [])
-                + [step for stem, step in self.choices.items() if _is_choice(key, stem)]
-            )
-            if len(self.routes) < 512:  # an unvalidated load may bring any names
-                self.routes[key] = found
-        return found
-
-
-def _is_choice(key: str, stem: str) -> bool:
-    """``effectiveDateTime`` is a choice of ``effective[x]``: the stem, then an upper-case type."""
-    n = len(stem)
-    return key.startswith(stem) and len(key) > n and key[n].isupper()
-
-
 @dataclass(frozen=True)
 class _Plan:
-    """A type's parameter paths compiled for extraction: the trie of their steps, and for each
-    path (in definition order) its parameter and indexer."""
+    """A type's parameter paths compiled for extraction: the trie of their steps
+    (:mod:`medsim.fhir.paths`), and for each path (in definition order, its number in the trie)
+    its parameter and indexer."""
 
-    root: _Step
+    root: Step
     slots: tuple[tuple[SearchParam, Indexer], ...]
 
 
@@ -208,64 +135,26 @@ class _Plan:
 def _compiled(resource_type: str, stored: bool) -> _Plan:
     """The paths of every parameter of a type (with ``stored``, of the parameters that have index
     rows, :attr:`SearchParam.stored`), as a trie of steps."""
-    root = _Step()
+    root = Step()
     slots: list[tuple[SearchParam, Indexer]] = []
     for param in params_for(resource_type).values():
         if stored and not param.stored:
             continue
         for path in param.paths:
-            step = root
-            for head, stem in _steps(path):
-                step = step.then(head if stem is None else stem, stem is not None)
-            step.slots.append(len(slots))
+            root.add(path, len(slots))
             slots.append((param, INDEXERS[param.type]))
     return _Plan(root, tuple(slots))
-
-
-def _keep(value: Any, slots: list[int], found: dict[int, list[Any]]) -> None:
-    """Add ``value`` to the values of the paths ``slots``."""
-    for slot in slots:
-        values = found.get(slot)
-        if values is None:
-            found[slot] = [value]
-        else:
-            values.append(value)
-
-
-def _gather(value: Any, step: _Step, found: dict[int, list[Any]]) -> None:
-    """Add ``value`` (an element's value, lists flattened) to the paths ending at ``step``, and
-    what is below it to the paths going further, each path's values in document order."""
-    if isinstance(value, list):
-        for item in value:
-            _gather(item, step, found)
-        return
-    _keep(value, step.slots, found)
-    if step.inner and isinstance(value, dict):
-        routes = step.routes
-        for key, below in value.items():
-            nexts = routes.get(key)
-            for nxt in step.route(key) if nexts is None else nexts:
-                _gather(below, nxt, found)
 
 
 def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     """The index values of ``resource`` for every search parameter of its type (with
     ``stored``, only the parameters the index has rows of: :attr:`SearchParam.stored`). Each
-    element of the resource is read once (:class:`_Step`); each path's values then go to its
-    parameter's indexer, in definition order."""
+    element of the resource is read once (:func:`medsim.fhir.paths.gather`); each path's values
+    then go to its parameter's indexer, in definition order."""
     rows = IndexRows()
     rtype = resource["resourceType"]
     plan = _compiled(rtype, stored)
-    found: dict[int, list[Any]] = {}
-    root = plan.root
-    routes = root.routes
-    for key, value in resource.items():
-        steps = routes.get(key)
-        for step in root.route(key) if steps is None else steps:
-            if step.inner or isinstance(value, list):
-                _gather(value, step, found)
-            else:  # most elements: one value at the end of its path(s)
-                _keep(value, step.slots, found)
+    found = gather(resource, plan.root)
     for slot in sorted(found):
         param, indexer = plan.slots[slot]
         indexer(rows, param, found[slot])

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medsim.data.cohort import iter_resources
-from medsim.fhir.search_params import INDEXERS, IndexRows, extract, params_for, walk
+from medsim.fhir.paths import walk
+from medsim.fhir.search_params import INDEXERS, IndexRows, extract, params_for
 
 
 def per_path_rows(resource: dict[str, Any], stored: bool) -> IndexRows:
