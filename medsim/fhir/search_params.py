@@ -158,10 +158,11 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     for slot in sorted(found):
         param, indexer = plan.slots[slot]
         indexer(rows, param, found[slot])
-    rows.tokens = list(
-        dict.fromkeys(rows.tokens)
-    )  # one row per distinct (param, system, code, text)
-    rows.refs = list(dict.fromkeys(rows.refs))
+    # one row per distinct (param, system, code, text) and (param, type, id)
+    if len(rows.tokens) > 1:
+        rows.tokens = list(dict.fromkeys(rows.tokens))
+    if len(rows.refs) > 1:
+        rows.refs = list(dict.fromkeys(rows.refs))
     primary = primary_date(rtype)
     if primary is not None:  # the span of the primary date's values
         for n, lo, hi in rows.dates:
@@ -173,9 +174,10 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     if rtype == "Patient":
         rows.patient = str(resource.get("id", ""))
     else:
-        rows.patient = next(
-            (tid for (p, tt, tid) in rows.refs if p == "patient" and tt == "Patient"), ""
-        )
+        for p, tt, tid in rows.refs:
+            if p == "patient" and tt == "Patient":
+                rows.patient = tid
+                break
     return rows
 
 
@@ -201,12 +203,13 @@ def _index_dates(rows: IndexRows, param: SearchParam, values: list[Any]) -> None
 
 
 def _index_refs(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
-    name = param.name
+    name, targets, out = param.name, param.target, rows.refs
     for value in values:
-        if isinstance(value, dict) and isinstance(value.get("reference"), str):
-            target = _split_reference(value["reference"])
-            if target and (not param.target or target[0] in param.target):
-                rows.refs.append((name, target[0], target[1]))
+        ref = value.get("reference") if isinstance(value, dict) else None
+        if isinstance(ref, str):
+            target = _split_reference(ref)
+            if target and (not targets or target[0] in targets):
+                out.append((name, target[0], target[1]))
 
 
 def _index_quantities(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
