@@ -7,7 +7,7 @@ orjson does both several times faster, but it is not a drop-in replacement:
 
 - reading, it refuses ``NaN``/``Infinity``, lone surrogates and numbers beyond a double's range
   (json accepts them) and reads integers beyond 64 bits as floats (json keeps them exact).
-  :func:`loads` gives json any text with a run of 20 or more digits (in a number or not: a cheap
+  :func:`loads` gives json any text with a run of 19 or more digits (in a number or not: a cheap
   test, conservative) and any text orjson refuses, so values, and the errors of bad text, are
   json's.
 - writing, it writes ``NaN``/``Infinity`` as ``null`` and refuses integers beyond 64 bits, lone
@@ -32,10 +32,12 @@ Json = dict[str, Any]
 #: (``json.dumps`` with options builds a new one per call).
 _std_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
-#: Every digit as "0", so that a run of 20 digits is one substring test (``bytes.translate`` and
+#: Every digit as "0", so that a run of 19 digits is one substring test (``bytes.translate`` and
 #: ``in`` are C loops; a regular expression took longer than the parse it guarded).
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_LONG_RUN = b"0" * 20  # 2**64 has 20 digits: a shorter integer is exact in orjson
+#: Below -2**63 (19 digits) or above 2**64 - 1 (20 digits), orjson reads an integer as a float:
+#: any integer of at most 18 digits is exact.
+_LONG_RUN = b"0" * 19
 
 
 def loads(text: str) -> Any:
