@@ -130,7 +130,8 @@ def _gather(value: Any, step: Step, found: dict[int, list[Any]]) -> None:
         for item in value:
             _gather(item, step, found)
         return
-    _keep(value, step.slots, found)
+    if step.slots:
+        _keep(value, step.slots, found)
     if step.inner and isinstance(value, dict):
         routes = step.routes
         for key, below in value.items():
