@@ -61,7 +61,7 @@ def _is_generated_cohort(path: Path) -> bool:
     of a ``medsim data generate`` cohort skips per-resource validation."""
     if not path.is_file():
         return False
-    from medsim.data.cohort.generate import meta_path
+    from medsim.data.cohort.reader import meta_path
 
     try:
         meta = json.loads(meta_path(path).read_text(encoding="utf-8"))
@@ -261,7 +261,7 @@ class EmbeddedBackend:
             version = int(meta["versionId"]) if str(meta.get("versionId", "")).isdigit() else 1
             meta["versionId"] = str(version)
             meta.setdefault("lastUpdated", LOAD_INSTANT)
-            res = {**res, "meta": meta}
+            res["meta"] = meta  # the loader's own copy: iter_located never yields the input's
             buf.add(res, version=version, last_updated=meta["lastUpdated"])
             n += 1
             if n % 2000 == 0:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from medsim.fhir.jsontext import loads
 from medsim.fhir.urls import ID_RE
 
 Json = dict[str, Any]
@@ -122,7 +123,7 @@ def iter_file_located(path: Path) -> Iterator[tuple[str, Json]]:
             for lineno, line in enumerate(fh, 1):
                 if line.strip():
                     try:
-                        obj = json.loads(line)
+                        obj = loads(line)
                     except json.JSONDecodeError as exc:
                         raise DataError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
                     yield from _located(obj, f"{path}:{lineno}")

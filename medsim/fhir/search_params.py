@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from medsim.fhir.dates import parse_range, period_range
+from medsim.fhir.paths import Step, gather
 
 ParamType = Literal["token", "string", "date", "reference", "quantity", "number", "uri"]
 
@@ -92,48 +93,14 @@ def normalize_string(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-Steps = tuple[tuple[str, str | None], ...]  # (element, stem of a choice element ``x[x]``)
-
-
-@lru_cache(maxsize=4096)
-def _steps(path: str) -> Steps:
-    return tuple((p, p[:-3] if p.endswith("[x]") else None) for p in path.split("."))
-
-
-def walk(node: Any, path: str) -> Iterator[Any]:
-    """Every value at a dotted path; lists are flattened; ``x[x]`` matches choice elements."""
-    out: list[Any] = []
-    _collect(node, _steps(path), 0, out)
-    return iter(out)
-
-
-def _collect(node: Any, parts: Steps, i: int, out: list[Any]) -> None:
-    """Append to ``out`` every value at ``parts[i:]`` below ``node``, in document order (a
-    plain recursion: extraction calls it for every path of every resource it indexes)."""
-    if isinstance(node, list):
-        for item in node:
-            _collect(item, parts, i, out)
-        return
-    if i == len(parts):
-        out.append(node)
-        return
-    if not isinstance(node, dict):
-        return
-    head, stem = parts[i]
-    if stem is not None:
-        n = len(stem)
-        for key, value in node.items():
-            if key.startswith(stem) and len(key) > n and key[n].isupper():
-                _collect(value, parts, i + 1, out)
-    elif head in node:
-        _collect(node[head], parts, i + 1, out)
+Token = tuple[str, str | None, str | None, str | None]  # param, system, code, text
 
 
 @dataclass
 class IndexRows:
     """Index rows of one resource; each tuple starts with the parameter name."""
 
-    tokens: list[tuple[str, str | None, str | None, str | None]] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list)
     strings: list[tuple[str, str, str]] = field(default_factory=list)
     dates: list[tuple[str, float, float]] = field(default_factory=list)
     refs: list[tuple[str, str, str]] = field(default_factory=list)  # param, target type, target id
@@ -153,68 +120,70 @@ def split_reference(ref: str) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A type's parameter paths compiled for extraction: the trie of their steps
+    (:mod:`medsim.fhir.paths`), and for each path (in definition order, its number in the trie)
+    its parameter and indexer."""
+
+    root: Step
+    slots: tuple[tuple[SearchParam, Indexer], ...]
+
+
 @cache
-def _compiled(
-    resource_type: str, stored: bool
-) -> tuple[tuple[SearchParam, str, bool, Steps, Indexer], ...]:
-    """(param, head element, head is a choice, path steps, its indexer) for every path of every
-    parameter (with ``stored``, of the parameters that have index rows, :attr:`SearchParam.stored`)."""
-    out = []
+def _compiled(resource_type: str, stored: bool) -> _Plan:
+    """The paths of every parameter of a type (with ``stored``, of the parameters that have index
+    rows, :attr:`SearchParam.stored`), as a trie of steps."""
+    root = Step()
+    slots: list[tuple[SearchParam, Indexer]] = []
     for param in params_for(resource_type).values():
         if stored and not param.stored:
             continue
         for path in param.paths:
-            steps = _steps(path)
-            head, stem = steps[0]
-            head = stem if stem is not None else head
-            out.append((param, head, stem is not None, steps, INDEXERS[param.type]))
-    return tuple(out)
+            root.add(path, len(slots))
+            slots.append((param, INDEXERS[param.type]))
+    return _Plan(root, tuple(slots))
 
 
 def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     """The index values of ``resource`` for every search parameter of its type (with
-    ``stored``, only the parameters the index has rows of: :attr:`SearchParam.stored`)."""
+    ``stored``, only the parameters the index has rows of: :attr:`SearchParam.stored`). Each
+    element of the resource is read once (:func:`medsim.fhir.paths.gather`); each path's values
+    then go to its parameter's indexer, in definition order."""
     rows = IndexRows()
     rtype = resource["resourceType"]
-    for param, head, choice, steps, indexer in _compiled(rtype, stored):
-        values: list[Any] = []
-        if choice:  # the walk finds the choice's element(s), if any
-            _collect(resource, steps, 0, values)
-        elif head not in resource:
-            continue
-        elif len(steps) == 1:  # a top-level element (most paths): no walk
-            value = resource[head]
-            if isinstance(value, list):
-                _collect(value, steps, 1, values)
-            else:
-                values.append(value)
-        else:
-            _collect(resource, steps, 0, values)
-        if values:
-            indexer(rows, param, values)
-    rows.tokens = list(
-        dict.fromkeys(rows.tokens)
-    )  # one row per distinct (param, system, code, text)
-    rows.refs = list(dict.fromkeys(rows.refs))
+    plan = _compiled(rtype, stored)
+    found = gather(resource, plan.root)
+    for slot in sorted(found):
+        param, indexer = plan.slots[slot]
+        indexer(rows, param, found[slot])
+    # one row per distinct (param, system, code, text) and (param, type, id)
+    if len(rows.tokens) > 1:
+        rows.tokens = list(dict.fromkeys(rows.tokens))
+    if len(rows.refs) > 1:
+        rows.refs = list(dict.fromkeys(rows.refs))
     primary = primary_date(rtype)
-    if primary is not None:
-        ranges = [(lo, hi) for (n, lo, hi) in rows.dates if n == primary]
-        if ranges:
-            rows.sort_date, rows.sort_hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    if primary is not None:  # the span of the primary date's values
+        for n, lo, hi in rows.dates:
+            if n == primary:
+                if rows.sort_date is None or lo < rows.sort_date:
+                    rows.sort_date = lo
+                if rows.sort_hi is None or hi > rows.sort_hi:
+                    rows.sort_hi = hi
     if rtype == "Patient":
         rows.patient = str(resource.get("id", ""))
     else:
-        rows.patient = next(
-            (tid for (p, tt, tid) in rows.refs if p == "patient" and tt == "Patient"), ""
-        )
+        for p, tt, tid in rows.refs:
+            if p == "patient" and tt == "Patient":
+                rows.patient = tid
+                break
     return rows
 
 
 def _index_tokens(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
-    name = param.name
+    name, out = param.name, rows.tokens
     for value in values:
-        for system, code, text in _tokens(value):
-            rows.tokens.append((name, system, code, text))
+        _add_tokens(out, name, value)
 
 
 def _index_strings(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
@@ -233,12 +202,13 @@ def _index_dates(rows: IndexRows, param: SearchParam, values: list[Any]) -> None
 
 
 def _index_refs(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
-    name = param.name
+    name, targets, out = param.name, param.target, rows.refs
     for value in values:
-        if isinstance(value, dict) and isinstance(value.get("reference"), str):
-            target = _split_reference(value["reference"])
-            if target and (not param.target or target[0] in param.target):
-                rows.refs.append((name, target[0], target[1]))
+        ref = value.get("reference") if isinstance(value, dict) else None
+        if isinstance(ref, str):
+            target = _split_reference(ref)
+            if target and (not targets or target[0] in targets):
+                out.append((name, target[0], target[1]))
 
 
 def _index_quantities(rows: IndexRows, param: SearchParam, values: list[Any]) -> None:
@@ -275,31 +245,34 @@ INDEXERS: dict[str, Indexer] = {
 }
 
 
-def _tokens(value: Any) -> Iterator[tuple[str | None, str | None, str | None]]:
+#: ContactPoint systems: their values are searched without the system.
+_CONTACT_SYSTEMS = frozenset({"phone", "email", "fax", "pager", "url", "sms", "other"})
+
+
+def _add_tokens(out: list[Token], name: str, value: Any) -> None:
+    """Append ``value``'s (name, system, code, text) rows: a code, boolean, CodeableConcept,
+    Coding, Identifier or ContactPoint (appended here, not yielded: extraction's inner loop)."""
     if isinstance(value, bool):
-        yield None, "true" if value else "false", None
+        out.append((name, None, "true" if value else "false", None))
     elif isinstance(value, str):
-        yield None, value, None
+        out.append((name, None, value, None))
     elif isinstance(value, dict):
         if "coding" in value or "text" in value and "code" not in value and "value" not in value:
             text = value.get("text")
-            for coding in value.get("coding") or []:
-                yield coding.get("system"), coding.get("code"), coding.get("display") or text
-            if text and not value.get("coding"):
-                yield None, None, text
+            codings = value.get("coding")
+            for coding in codings or ():
+                out.append(
+                    (name, coding.get("system"), coding.get("code"), coding.get("display") or text)
+                )
+            if text and not codings:
+                out.append((name, None, None, text))
         elif "code" in value or "system" in value and "value" not in value:  # Coding
-            yield value.get("system"), value.get("code"), value.get("display")
+            out.append((name, value.get("system"), value.get("code"), value.get("display")))
         elif "value" in value:  # Identifier / ContactPoint
-            is_contact = value.get("system") in {
-                "phone",
-                "email",
-                "fax",
-                "pager",
-                "url",
-                "sms",
-                "other",
-            }
-            yield (None if is_contact else value.get("system")), str(value["value"]), None
+            system = value.get("system")
+            if system in _CONTACT_SYSTEMS:
+                system = None
+            out.append((name, system, str(value["value"]), None))
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -4,25 +4,18 @@ stored (compressed in a base, text in a layer) is :mod:`medsim.fhir.bodies`."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
 from medsim.fhir import index_keys
 from medsim.fhir.bodies import Bodies
+from medsim.fhir.jsontext import dumps
 from medsim.fhir.search_params import extract, normalize_string
 from medsim.fhir.tables import COLUMNS, INDEX_TABLES
 
 Json = dict[str, Any]
 
-
-#: The stored JSON text of a resource (compact, UTF-8 as it is). One encoder, built once:
-#: ``json.dumps`` with options builds a new one per call.
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-def dumps(resource: Json) -> str:
-    return _encode(resource)
+__all__ = ["RowBuffer", "clear", "delete_rows", "drop_superseded", "dumps", "insert"]
 
 
 class RowBuffer:
@@ -67,28 +60,27 @@ class RowBuffer:
         key = index_keys.for_type(rtype)
         if rows is not None and key:
             sd, sh = rows.sort_date, rows.sort_hi
-            seen: set[tuple[str, str | None]] = set()
+            seen: set[tuple[str, str | None]] = set()  # (param, code) pairs with a row
+            add_token = self.rows["tok"].append
             for n, sy, c, t in rows.tokens:
-                first = (n, c) not in seen
-                seen.add((n, c))
-                self.rows["tok"].append(
-                    (
-                        rid,
-                        key[n],
-                        p,
-                        sy,
-                        c,
-                        normalize_string(t) if t else None,
-                        sd,
-                        sh,
-                        int(first),
-                    )
-                )
-            self.rows["str"] += [(rid, key[n], p, v, e) for n, v, e in rows.strings]
-            self.rows["date"] += [(rid, key[n], p, lo, hi) for n, lo, hi in rows.dates]
-            self.rows["ref"] += [(rid, key[n], p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
-            self.rows["qty"] += [(rid, key[n], p, v, sy, c) for n, v, sy, c in rows.quantities]
-            self.rows["num"] += [(rid, key[n], p, v) for n, v in rows.numbers]
+                if (n, c) in seen:
+                    first = 0
+                else:
+                    seen.add((n, c))
+                    first = 1
+                text = normalize_string(t) if t else None
+                add_token((rid, key[n], p, sy, c, text, sd, sh, first))
+            # (each only if there are rows: a comprehension costs a call even when empty)
+            if rows.strings:
+                self.rows["str"] += [(rid, key[n], p, v, e) for n, v, e in rows.strings]
+            if rows.dates:
+                self.rows["date"] += [(rid, key[n], p, lo, hi) for n, lo, hi in rows.dates]
+            if rows.refs:
+                self.rows["ref"] += [(rid, key[n], p, tt, ti, sd, sh) for n, tt, ti in rows.refs]
+            if rows.quantities:
+                self.rows["qty"] += [(rid, key[n], p, v, sy, c) for n, v, sy, c in rows.quantities]
+            if rows.numbers:
+                self.rows["num"] += [(rid, key[n], p, v) for n, v in rows.numbers]
         return rid
 
     def flush(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medsim.fhir.search_params import walk
+from medsim.fhir.paths import walk
 from medsim.fhir.urls import REFERENCE_RE
 from medsim.grading.checkpoints.fhirdata import get_path, parse_reference
 from medsim.grading.checkpoints.retrieval import _mentions

@@ -29,6 +29,7 @@ from medsim.data.cohort.clock import DEFAULT_AS_OF, iso, parse_day
 from medsim.data.cohort.config import CohortConfig, load_config
 from medsim.data.cohort.planner import plan_conditions, plan_visits, record_years, years_before
 from medsim.data.cohort.population import Directory, build_directory, make_person, patient_resource
+from medsim.data.cohort.reader import meta_path
 from medsim.data.cohort.record import PatientRecord
 from medsim.data.cohort.visits import PatientSimulator
 
@@ -114,15 +115,6 @@ def iter_cohort(
         yield from generate_patient_sized(
             cfg, directory, seed, number, as_of, resources_per_patient
         )
-
-
-def meta_path(out: Path) -> Path:
-    """``cohort.ndjson.gz`` -> ``cohort.meta.json`` (the sidecar with the metadata)."""
-    name = out.name
-    for suffix in (".ndjson.gz", ".ndjson", ".json.gz", ".json"):
-        if name.endswith(suffix):
-            return out.with_name(name[: -len(suffix)] + ".meta.json")
-    return out.with_name(name + ".meta.json")
 
 
 def write_cohort(

@@ -32,10 +32,19 @@ def cohort_path() -> Path:
     return path
 
 
+def meta_path(out: Path) -> Path:
+    """``cohort.ndjson.gz`` -> ``cohort.meta.json`` (the sidecar with the metadata). Here, not in
+    the generator, so that finding a sidecar does not import the generator (the embedded engine's
+    first build looks for one)."""
+    name = out.name
+    for suffix in (".ndjson.gz", ".ndjson", ".json.gz", ".json"):
+        if name.endswith(suffix):
+            return out.with_name(name[: -len(suffix)] + ".meta.json")
+    return out.with_name(name + ".meta.json")
+
+
 def metadata(path: str | Path | None = None) -> Json:
     """The generator's metadata sidecar (``<name>.meta.json``) of a cohort file, or {}."""
-    from medsim.data.cohort.generate import meta_path
-
     target = meta_path(Path(path) if path is not None else cohort_path())
     if not target.is_file():
         return {}

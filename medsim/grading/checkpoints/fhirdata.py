@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medsim.fhir.search_params import walk
+from medsim.fhir.paths import walk
 from medsim.fhir.urls import REFERENCE_RE
 from medsim.grading.checkpoints.patterns import Regex
 
@@ -61,7 +61,7 @@ def label(value: Any) -> str | None:
 
 def get_path(resource: Any, path: str) -> list[Any]:
     """Values at a dotted path (``participant.actor`` -> every actor), walked by the search
-    engine's own walker (:func:`medsim.fhir.search_params.walk`: lists flattened, ``value[x]``
+    engine's own walker (:func:`medsim.fhir.paths.walk`: lists flattened, ``value[x]``
     matches choice elements), without absent or null values.
 
     A one-element path to a value that is not a list (``subject``, ``code``: most paths graders
