@@ -26,6 +26,12 @@ def note(message: str) -> None:
         print(f"medsim: {message}", file=sys.stderr, flush=True)
 
 
+def shows_bar() -> bool:
+    """A bar will be drawn (enabled, and stderr is a terminal): only then is sizing it worth a
+    pass over the data."""
+    return enabled() and sys.stderr.isatty()
+
+
 def bar(items: Iterable[T], *, total: int | None, unit: str, desc: str) -> Iterator[T]:
     """``items``, with a progress bar on stderr when stderr is a terminal."""
     if not enabled():

@@ -213,7 +213,7 @@ class EmbeddedBackend:
                 conn.execute("PRAGMA cache_size=-65536")  # 64 MB: index sorts stay in memory
                 conn.execute("PRAGMA temp_store=MEMORY")
                 create_all(conn, indexes=False)
-                total = progress.count_lines(data_files(source)) if progress.enabled() else None
+                total = progress.count_lines(data_files(source)) if progress.shows_bar() else None
                 items = progress.bar(iter_located(source), total=total, unit="res", desc="indexing")
                 n = self._insert_all(conn, items)
                 progress.note("creating the search indexes ...")
