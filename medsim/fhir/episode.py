@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from medsim.fhir.embedded import EmbeddedBackend
 
 Json = dict[str, Any]
-Visible = tuple[int, int, int]  # (layer 0=base/1=episode, rid, version)
 
 
 #: Characters ``urlencode(..., safe="|:,/")`` leaves as they are.
@@ -195,11 +194,9 @@ class EmbeddedEpisode:
         self._shadows[resource_type] = [r[0] for r in rows]
         return self._shadows[resource_type]
 
-    def _match(
-        self, query: Query, limit: int | None, offset: int = 0
-    ) -> tuple[int, list[tuple[int, int, str | bytes]]]:
-        """Total and ``limit`` matches (all if None) from ``offset`` on, in result order, as
-        (layer, rid, stored body). One statement per layer (see :mod:`medsim.fhir.sqlsearch`):
+    def _match(self, query: Query, limit: int | None, offset: int = 0) -> tuple[int, list[Json]]:
+        """Total and ``limit`` matching resources (all if None) from ``offset`` on, in result
+        order. One statement per layer (see :mod:`medsim.fhir.sqlsearch`):
         a search of the base alone lets SQL page; with the episode's layer too, each layer gives
         its first ``offset + limit`` rows and they are merged here."""
         if query.has:
@@ -229,7 +226,8 @@ class EmbeddedEpisode:
         if layers:
             rows = merge_order(rows, query.sort)
             rows = rows[offset:] if limit is None else rows[offset : offset + limit]
-        return total, [(r[-2], r[-1], r[-3]) for r in rows]
+        decode = self._codec.decode
+        return total, [decode(r[-3]) for r in rows]
 
     def _resolve_has(self, query: Query) -> Query:
         """``_has`` clauses -> a restriction on ``_id`` (the ids the matching resources reference)."""
@@ -238,7 +236,7 @@ class EmbeddedEpisode:
             _, matches = self._match(sub, None)
             found = {
                 tid
-                for body in self._decoded(matches)
+                for body in matches
                 for (tt, tid) in _param_refs(body, ref_param)
                 if tt == query.resource_type
             }
@@ -249,7 +247,7 @@ class EmbeddedEpisode:
 
     def _chain_ids(self, sub: Query) -> list[str]:
         _, matches = self._match(sub, None)
-        return sorted({str(b["id"]) for b in self._decoded(matches)})
+        return sorted({str(b["id"]) for b in matches})
 
     def _search(self, query: Query) -> Json:
         count = query.count if query.count is not None else self.backend.page_size
@@ -257,7 +255,7 @@ class EmbeddedEpisode:
         count = min(count, self.max_page_size)
         if query.summary_count:
             count = 0
-        total, page = self._match(query, count, query.offset)
+        total, bodies = self._match(query, count, query.offset)
         link_params = (*query.raw, *_sort_param(query.sort))
         if query.summary_count:
             qs = _query_string((*link_params, ("_summary", "count")))
@@ -267,7 +265,6 @@ class EmbeddedEpisode:
                 "total": total,
                 "link": [{"relation": "self", "url": self._url(query.resource_type, qs)}],
             }
-        bodies = self._decoded(page)
         entries = [
             self._entry(shape(body, query.summary, query.elements), "match") for body in bodies
         ]
@@ -297,11 +294,6 @@ class EmbeddedEpisode:
         if entries:
             bundle["entry"] = entries
         return bundle
-
-    def _decoded(self, matches: list[tuple[int, int, str | bytes]]) -> list[Json]:
-        """The resources of :meth:`_match`'s (layer, rid, stored body) rows."""
-        decode = self._codec.decode
-        return [decode(body) for _, _, body in matches]
 
     def _includes(self, query: Query, bodies: list[Json]) -> list[Json]:
         seen = {(b["resourceType"], b["id"]) for b in bodies}

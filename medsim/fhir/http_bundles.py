@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from medsim.fhir.interface import FhirError
+from medsim.fhir.urls import parse_request
 
 Json = dict[str, Any]
 Method = Literal["create", "update", "delete"]
@@ -48,11 +49,20 @@ def with_rejected(result: Json, rejected: dict[int, Json]) -> Json:
 
 
 def target(request: Any) -> tuple[str, str] | None:
-    """(type, id) of a ``PUT``/``DELETE Type/id`` entry request, else None."""
-    if not isinstance(request, dict) or request.get("method") not in ("PUT", "DELETE"):
+    """(type, id) of a ``PUT``/``DELETE Type/id`` entry request (read by the REST grammar,
+    :func:`medsim.fhir.urls.parse_request`), else None."""
+    if not isinstance(request, dict):
         return None
-    parts = str(request.get("url", "")).split("?")[0].strip("/").split("/")
-    return (parts[0], parts[1]) if len(parts) == 2 else None
+    method, url = request.get("method"), request.get("url")
+    if not isinstance(method, str) or not isinstance(url, str):
+        return None
+    try:
+        req = parse_request(method, url)
+    except FhirError:
+        return None
+    if req.interaction in ("update", "delete") and req.resource_type and req.id:
+        return req.resource_type, req.id
+    return None
 
 
 def written(sent: Json, result: Json) -> list[tuple[Method, str, str, Json | None]]:

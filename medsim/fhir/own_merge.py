@@ -68,22 +68,24 @@ def merge_own(
 
 
 def _sorted_entries(entries: list[Json], sort: str) -> list[Json]:
-    from medsim.fhir.search_params import extract
+    """``entries`` in ``_sort`` order, missing values last (each resource's index values are
+    extracted once, for every key)."""
+    from medsim.fhir.search_params import IndexRows, extract
 
+    def value(resource: Json, rows: IndexRows, name: str, desc: bool) -> Any:
+        if name == "_id":
+            return resource.get("id")
+        vals: list[Any] = [lo for (n, lo, _h) in rows.dates if n == name]
+        vals = vals or [v for (n, v, _e) in rows.strings if n == name]
+        vals = vals or [c for (n, _s, c, _t) in rows.tokens if n == name and c is not None]
+        vals = vals or [v for (n, v, *_r) in rows.quantities if n == name]
+        return (max(vals) if desc else min(vals)) if vals else None
+
+    extracted = [(e, extract(e["resource"])) for e in entries]
     for key in reversed([k.strip() for k in sort.split(",") if k.strip()]):
         desc, name = key.startswith("-"), key.lstrip("-")
-
-        def value(e: Json, name: str = name, desc: bool = desc) -> Any:
-            rows = extract(e["resource"])
-            if name == "_id":
-                return e["resource"].get("id")
-            vals: list[Any] = [lo for (n, lo, _h) in rows.dates if n == name]
-            vals = vals or [v for (n, v, _e) in rows.strings if n == name]
-            vals = vals or [c for (n, _s, c, _t) in rows.tokens if n == name and c is not None]
-            vals = vals or [v for (n, v, *_r) in rows.quantities if n == name]
-            return (max(vals) if desc else min(vals)) if vals else None
-
-        present = [e for e in entries if value(e) is not None]
-        missing = [e for e in entries if value(e) is None]
-        entries = sorted(present, key=value, reverse=desc) + missing
-    return entries
+        keyed = [(value(e["resource"], rows, name, desc), e, rows) for e, rows in extracted]
+        present = sorted((k for k in keyed if k[0] is not None), key=lambda k: k[0], reverse=desc)
+        extracted = [(e, rows) for _, e, rows in present]
+        extracted += [(e, rows) for v, e, rows in keyed if v is None]
+    return [e for e, _ in extracted]

@@ -156,8 +156,6 @@ class EpisodeRecord(BaseModel):
     def written(self) -> dict[tuple[str, str], WrittenResource]:
         """Final state of every resource the episode wrote, keyed by (type, id), in write order."""
         out: dict[tuple[str, str], WrittenResource] = {}
-        if not self.writes:
-            return out  # (read every step by live retrieval checkpoints)
         for w in self.ordered_writes():
             key = (w.resource_type, w.id)
             method, step = w.method, w.step

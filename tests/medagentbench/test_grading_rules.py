@@ -10,10 +10,9 @@ import pytest
 import medsim
 from medsim.core.rollout import ScriptedAgent, run_episode
 from medsim.environments.medagentbench import SUITE
-from tests.medagentbench.test_pass_payloads import mg_body
+from tests.medagentbench.test_pass_payloads import mg_body, referral_body
 
 BASE = "http://localhost:8080/fhir/"
-NOW = "2023-11-13T10:15:00+00:00"
 
 
 def _task(category: str, branch: str):
@@ -75,15 +74,7 @@ def test_route_forms(route, post_mode: str, grading: str, expected: float) -> No
 def test_referral_note_as_object_or_list() -> None:
     task = _task("task8", "default")
     sbar = task.checkpoints[0].params["comment"]
-    body = {
-        "resourceType": "ServiceRequest",
-        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "306181000000106"}]},
-        "authoredOn": NOW,
-        "status": "active",
-        "intent": "order",
-        "priority": "stat",
-        "subject": {"reference": f"Patient/{task.patient}"},
-    }
+    body = {k: v for k, v in referral_body(task.patient).items() if k != "note"}
     as_object = [
         f"POST {BASE}ServiceRequest\n" + json.dumps({**body, "note": {"text": sbar}}),
         "FINISH([])",

@@ -40,13 +40,16 @@ class Retrieved:
     resource: Json
 
 
-def retrieved(record: EpisodeRecord, patient_id: str | None = None) -> Iterator[Retrieved]:
-    """Resources the agent saw in successful, non-writing tool calls (in step order); optionally
-    only those about ``patient_id``. The episode's own writes are never "retrieved data": a
-    resource it created never counts, and a chart resource it changed counts only when it was
-    read before the episode's first write to it (reading an order, then stopping it)."""
+def retrieved(
+    record: EpisodeRecord, patient_id: str | None = None, start: int = 0
+) -> Iterator[Retrieved]:
+    """Resources the agent saw in successful, non-writing tool calls (in step order, from the
+    ``start``-th call on); optionally only those about ``patient_id``. The episode's own writes
+    are never "retrieved data": a resource it created never counts, and a chart resource it
+    changed counts only when it was read before the episode's first write to it (reading an
+    order, then stopping it)."""
     written = record.written()
-    for call in record.successful_calls():
+    for call in record.successful_calls(start):
         yield from _retrieved_by(call, written, patient_id)
 
 
@@ -99,9 +102,7 @@ def retrieved_in(ctx: GradeContext) -> RetrievedLog:
         )
         ctx.cache[key] = log
     elif log.n_calls < len(calls):
-        written = record.written()
-        for call in record.successful_calls(log.n_calls):
-            log.items.extend(_retrieved_by(call, written, ctx.patient_id))
+        log.items.extend(retrieved(record, ctx.patient_id, log.n_calls))
         log.n_calls = len(calls)
     return log
 
