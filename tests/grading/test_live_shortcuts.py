@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from medsim.grading.checkpoints.depends import EventCursor
+from medsim.grading.checkpoints.depends import EventCursor, Events
 from medsim.grading.checkpoints.registry import GradeContext, run_spec
 from medsim.grading.checkpoints.retrieval import RetrievalMatch, _Progress
 from medsim.grading.record import EpisodeRecord, ToolCall
@@ -140,3 +140,15 @@ def test_touched_only_status_equals_a_full_evaluation() -> None:
     status = checkpoint_status(task, record, None, final=False, cache=cache, changed=changed)
     assert status == checkpoint_status(task, record, None, final=False, cache=full)
     assert status["none"]["status"] == "pending"
+
+
+def test_events_given_to_a_fresh_cache_evaluate_everything() -> None:
+    task = _task(
+        {"id": "k", "grader": "data_retrieved", "params": _obs(K)},
+        {"id": "none", "grader": "nothing_created", "params": {}},
+    )
+    record = EpisodeRecord(task_id=task.id, tool_calls=[_search(1)])
+    events = Events(calls=frozenset({"fhir_search"}))
+    status = checkpoint_status(task, record, None, final=False, cache={}, changed=events)
+    assert status == checkpoint_status(task, record, None, final=False)
+    assert [o["status"] for o in status.values()] == ["passed", "pending"]
