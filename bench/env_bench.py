@@ -20,8 +20,9 @@ the building order; its cause was not found). A bias b of the first position mul
 measured in one order by b and the ratio measured in the other order (inverted) by 1/b, so each
 repeat measures both orders, with fresh envs each, and reports their geometric mean
 (:func:`both_orders`). The control line is the same measurement with live checkpoints off on
-both sides: ~1.00 shows the cancellation works; the line under it is the raw first-position bias
-(one order only). Garbage collection stays on in the timed chunks (live checkpoints' garbage is a
+both sides: for identical envs the two orders measure b and 1/b, so ~1.00 there says how well b
+repeats from one order's envs to the other's (the method's residual error), and the line under it
+is the raw first-position bias (one order only). Garbage collection stays on in the timed chunks (live checkpoints' garbage is a
 real cost); the heap is frozen after the envs are built, so the garbage of building them is not.
 """
 
