@@ -19,7 +19,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 11  # bump when tables, indexes or extraction change: invalidates cached bases
+SCHEMA_VERSION = 12  # bump when tables, indexes or extraction change: invalidates cached bases
 
 
 class ResourceRow(SQLModel, table=True):
@@ -35,6 +35,10 @@ class ResourceRow(SQLModel, table=True):
     last_updated: str = ""
     patient: str = ""
     deleted: int = 0
+    #: [lo, hi) of ``meta.lastUpdated``, what ``_lastUpdated`` searches compare (no index rows;
+    #: NULL without a valid value, and in a deleted row) [changed in 0.3]
+    updated_lo: float | None = None
+    updated_hi: float | None = None
     body: str = ""  # the resource JSON: zstd bytes in a base, text in a layer (fhir.bodies)
 
 
