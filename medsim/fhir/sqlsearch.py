@@ -179,11 +179,12 @@ def _condition(c: Clause, layer: str, chain: ChainResolver, rtype: str) -> tuple
 
 def _driving_rank(c: Clause) -> int:
     t = c.param.type
-    # a column parameter (``_id`` with a modifier; alone it is ``Query.ids``) has no index rows
+    # a token column (``_id`` with a modifier; alone it is ``Query.ids``) has no index rows; a
+    # date column (``_lastUpdated``) drives from the resources table (:func:`layer_sql`)
     if (
         c.modifier in ("not", "missing", "text", "contains")
         or c.chain is not None
-        or c.param.column
+        or (c.param.column and t != "date")
     ):
         return 9
     if t == "reference" and c.param.name not in ("patient", "subject"):
@@ -195,6 +196,12 @@ def _driving_rank(c: Clause) -> int:
     if t in ("date", "quantity", "number"):
         return 3
     return 9
+
+
+def _on_columns(sql: str, prefix: str) -> str:
+    """A date condition on ``x.lo`` / ``x.hi`` read from the columns ``<prefix>_lo`` /
+    ``<prefix>_hi`` instead."""
+    return sql.replace("x.lo", f"{prefix}_lo").replace("x.hi", f"{prefix}_hi")
 
 
 def _unique_rows(c: Clause) -> bool:
@@ -229,16 +236,24 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
         clauses = [c for c in clauses if _patient_named(c) != patient]
     ranked = sorted(clauses, key=_driving_rank)
     args: list[Any] = []
+    rid_order = False  # the driving rows come in rid order only with ``ORDER BY x.rid``
     if ranked and _driving_rank(ranked[0]) < 9:
         drive = ranked[0]
         clauses.remove(drive)
-        table = TABLE[drive.param.type]
-        cond, keys = keyed("x", q.resource_type, drive.param)
         alts, alt_args = _alternatives(drive, chain, "x")
-        where = [cond, alts]
-        args += [*keys, *alt_args]
-        distinct = not _unique_rows(drive)
-        has_sd = table in ("tok", "ref")
+        if drive.param.column:
+            # a date the resource's own row holds (``_lastUpdated``): the type's rows, in the
+            # rid order that grouping the date index's rows by rid gave [changed in 0.3]
+            table, distinct, has_sd, rid_order = "resources", False, False, True
+            where = ["x.type = ?", _on_columns(alts, f"x.{drive.param.column}")]
+            args += [q.resource_type, *alt_args]
+        else:
+            table = TABLE[drive.param.type]
+            cond, keys = keyed("x", q.resource_type, drive.param)
+            where = [cond, alts]
+            args += [*keys, *alt_args]
+            distinct = not _unique_rows(drive)
+            has_sd = table in ("tok", "ref")
     elif (
         patient is not None
         and "patient" in params_for(q.resource_type)
@@ -291,7 +306,9 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
     ]
     # Without _sort the order is the driving index's own (deterministic, so paging is stable).
     order_by = f" ORDER BY {', '.join([*order, 'x.rid'])}" if order else ""
-    if not order and table == "resources" and patient is None and q.ids is None:
+    if not order and rid_order:
+        order_by = " ORDER BY x.rid"
+    elif not order and table == "resources" and patient is None and q.ids is None:
         # every resource of a type: two indexes serve it equally well and SQLite's pick (which
         # follows the indexes' creation order) would decide the order; name the one cached bases use
         order_by = " ORDER BY x.patient, x.rid"

@@ -105,7 +105,6 @@ class RefRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ref_lookup", "param_key", "target_id", "target_type", "sd", "rid", "sh"),
         Index("ix_ref_rid", "rid", "param_key"),
-        Index("ix_ref_target", "target_type", "target_id"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int
