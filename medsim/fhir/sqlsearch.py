@@ -205,8 +205,9 @@ def _on_columns(sql: str, prefix: str) -> str:
 
 
 def _unique_rows(c: Clause) -> bool:
-    """True when the driving clause matches at most one index row per resource."""
-    if len(c.values) != 1 or c.param.union:
+    """True when the driving clause matches at most one index row per resource (a union of one
+    parameter, ``practitioner`` = ``participant`` restricted to Practitioner, has its rows)."""
+    if len(c.values) != 1 or len(c.param.union) > 1:
         return False
     v = c.values[0]
     if c.param.type in ("token", "uri"):
