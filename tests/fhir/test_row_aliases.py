@@ -64,6 +64,8 @@ def _encounter(i: int) -> dict[str, Any]:
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
         "subject": {"reference": "Patient/p1" if i % 2 else "Patient/p2"},
         "participant": [{"individual": {"reference": ref}} for ref in who],
+        # later encounters happened earlier: date order is not load order
+        "period": {"start": f"2024-02-{20 - i:02d}T08:00:00Z"},
     }
 
 
@@ -178,6 +180,11 @@ def test_encounter_practitioner_is_a_practitioner_participant(store: Any, value:
         assert set(all_ids(ep, "Encounter", {"participant": value})) == {
             e["id"] for e in encounters if value in _refs(e)
         }
+    if value.startswith("Practitioner/"):
+        # without _sort, in the order its member answers (the reference index: by date)
+        assert all_ids(ep, "Encounter", {"practitioner": value}, count=2) == all_ids(
+            ep, "Encounter", {"participant": value}, count=2
+        )
     with_practitioner = {
         e["id"] for e in encounters if any(r.startswith("Practitioner/") for r in _refs(e))
     }
@@ -243,3 +250,24 @@ def test_last_updated_missing_is_a_value_that_is_not_a_date() -> None:
         assert all_ids(ep, "Observation", {"_lastUpdated": "ge2000"}) == ["o0"]
     finally:
         backend.close()
+
+
+@pytest.mark.parametrize("sort", [None, "date", "-date"])
+def test_last_updated_with_the_primary_date(store: Any, sort: str | None) -> None:
+    # _lastUpdated (first, so it drives) and the type's primary date, sorted by it or not
+    ep, data = store
+    params = {"_lastUpdated": "ge2024-03-01", "date": "ge2024-01-05"}
+    if sort:
+        params["_sort"] = sort
+    since, day = parse_range("2024-03-01"), parse_range("2024-01-05")
+    matching = [
+        o
+        for o in _of(data, "Observation")
+        if matches("ge", parse_range(o["meta"]["lastUpdated"]), since)
+        and matches("ge", parse_range(o["effectiveDateTime"]), day)
+    ]
+    got = all_ids(ep, "Observation", params, count=4)
+    assert set(got) == {o["id"] for o in matching}
+    if sort:
+        dates = {o["id"]: o["effectiveDateTime"] for o in matching}
+        assert [dates[i] for i in got] == sorted(dates.values(), reverse=sort.startswith("-"))
