@@ -146,10 +146,11 @@ def keyed(a: str, rtype: str, param: SearchParam) -> tuple[str, list[Any]]:
     its key, or its union members' keys (those of a reference union restricted to its targets:
     ``patient`` is the ``subject`` rows that point to a Patient)."""
     found = index_keys.keys(rtype, param)
+    args: list[Any] = list(found)
     if len(found) == 1:
-        sql, args = f"{a}.param_key = ?", list(found)
+        sql = f"{a}.param_key = ?"
     else:
-        sql, args = f"{a}.param_key IN ({','.join('?' * len(found))})", list(found)
+        sql = f"{a}.param_key IN ({','.join('?' * len(found))})"
     if param.union and param.type == "reference" and param.target:
         sql += f" AND {a}.target_type IN ({','.join('?' * len(param.target))})"
         args += param.target
