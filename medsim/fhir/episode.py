@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
 
-from medsim.fhir import history, index_keys, storage
+from medsim.fhir import history, storage
 from medsim.fhir.capability import capability_statement
 from medsim.fhir.dates import now_instant
 from medsim.fhir.interface import MAX_BODY_BYTES, FhirError, SearchParams, Write
@@ -30,9 +30,9 @@ from medsim.fhir.query import (
     reduced_warning,
 )
 from medsim.fhir.rest import dispatch
-from medsim.fhir.search_params import split_reference
+from medsim.fhir.search_params import params_for, split_reference
 from medsim.fhir.shaping import shape
-from medsim.fhir.sqlsearch import layer_sql, merge_order
+from medsim.fhir.sqlsearch import keyed, layer_sql, merge_order
 from medsim.fhir.transaction import run_bundle
 from medsim.fhir.validate import check_id, check_type, validate_resource
 
@@ -315,13 +315,13 @@ class EmbeddedEpisode:
                     if target is None or ref[0] == target:
                         add(*ref)
         for rtype, pname, _target in query.revinclude:
-            pkey = index_keys.key(rtype, pname)
+            cond, keys = keyed("x", rtype, params_for(rtype)[pname])
             for body in bodies:
                 for layer in ("main", "base"):
                     rows = self._conn.execute(
                         f"SELECT r.id FROM {layer}.ref x JOIN {layer}.resources r ON r.rid = x.rid "
-                        "WHERE x.param_key = ? AND x.target_id = ? AND x.target_type = ?",
-                        (pkey, body["id"], body["resourceType"]),
+                        f"WHERE {cond} AND x.target_id = ? AND x.target_type = ?",
+                        (*keys, body["id"], body["resourceType"]),
                     ).fetchall()
                     for (rid,) in rows:
                         add(rtype, rid, (pname, (body["resourceType"], body["id"])))
