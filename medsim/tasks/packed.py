@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from medsim.fhir import jsontext
+from medsim import jsontext
 from medsim.gcpause import cycle_collection_paused
 from medsim.tasks.loader import TaskLoadError, parse_task
 from medsim.tasks.schema import Task
