@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from medsim.gcpause import cycle_collection_paused
+
 if TYPE_CHECKING:
     import gymnasium
 
@@ -182,12 +184,14 @@ def register_envs() -> None:
 
 
 def make(env_id: str, **kwargs: Any) -> gymnasium.Env[Any, Any]:
-    """``gymnasium.make("medsim/<id>", **kwargs)`` with a helpful error for unknown ids."""
+    """``gymnasium.make("medsim/<id>", **kwargs)`` with a helpful error for unknown ids. The
+    cycle collector is paused while the env is built (:mod:`medsim.gcpause`)."""
     import gymnasium
 
     entry = get_entry(env_id)
     register_envs()
-    return gymnasium.make(f"{NAMESPACE}/{entry.id}", **kwargs)
+    with cycle_collection_paused():
+        return gymnasium.make(f"{NAMESPACE}/{entry.id}", **kwargs)
 
 
 def make_vec(
@@ -199,7 +203,8 @@ def make_vec(
     | None = None,
     **kwargs: Any,
 ) -> gymnasium.vector.VectorEnv[Any, Any, Any]:
-    """``gymnasium.make_vec`` for a medsim id; async mode gets ``shared_memory=False`` (text
+    """``gymnasium.make_vec`` for a medsim id (the cycle collector paused while it builds the
+    sub-envs, as in :func:`make`); async mode gets ``shared_memory=False`` (text
     observations cannot live in shared numpy buffers), and ``infos["checkpoints"]`` holds each
     sub-env's checkpoint dict whole (:mod:`medsim.core.vector`)."""
     import gymnasium
@@ -211,16 +216,17 @@ def make_vec(
         vkwargs.setdefault("shared_memory", False)
     from medsim.core.vector import keep_whole
 
-    return keep_whole(
-        gymnasium.make_vec(
-            f"{NAMESPACE}/{entry.id}",
-            num_envs=num_envs,
-            vectorization_mode=vectorization_mode,
-            vector_kwargs=vkwargs,
-            wrappers=wrappers,
-            **kwargs,
+    with cycle_collection_paused():
+        return keep_whole(
+            gymnasium.make_vec(
+                f"{NAMESPACE}/{entry.id}",
+                num_envs=num_envs,
+                vectorization_mode=vectorization_mode,
+                vector_kwargs=vkwargs,
+                wrappers=wrappers,
+                **kwargs,
+            )
         )
-    )
 
 
 class _RegisterAfterGymnasium(importlib.abc.MetaPathFinder, importlib.abc.Loader):

@@ -22,6 +22,7 @@ from medsim.patients.base import Fact, PatientCase
 from medsim.patients.intents import match_facts, system_of
 from medsim.patients.leak import LeakGuard
 from medsim.patients.persona import check_persona
+from medsim.yamlload import safe_load
 
 _STRICT = ConfigDict(extra="forbid")
 _ID = r"^[a-z0-9][a-z0-9_]*$"
@@ -307,7 +308,7 @@ def load_case(path: str | Path) -> Case:
     """Parse and check one case file; :class:`CaseError` names the file and what is wrong."""
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise CaseError(f"{p}: cannot read case file: {exc}") from None
     if not isinstance(data, dict):

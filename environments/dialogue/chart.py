@@ -13,9 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from medsim.tasks.profiles import Profile
+from medsim.yamlload import safe_load
 
 #: Fact categories answered from the chart on train instances.
 CHART_CATEGORIES = ("pmh", "medications", "allergies")
@@ -25,7 +24,7 @@ NO_KNOWN_ALLERGY = "716186003"
 @cache
 def _terms(name: str) -> Any:
     text = resources.files("medsim.data.terminology").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 @cache

@@ -37,7 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from medsim.yamlload import safe_load
 
 Json = dict[str, Any]
 RULES_PATH = Path(__file__).parent / "data" / "chart.yaml"
@@ -48,7 +48,7 @@ _PATIENT_REF = re.compile(r'"Patient/(pat-\d+)"')
 @lru_cache(maxsize=1)
 def rules() -> Json:
     """The derivation rules (``data/chart.yaml``)."""
-    data: Json = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    data: Json = safe_load(RULES_PATH.read_text(encoding="utf-8"))
     return data
 
 

@@ -8,14 +8,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from medsim.yamlload import safe_load
 
 PROTOCOL_PATH = Path(__file__).parent / "data" / "protocol.yaml"
 
 
 @lru_cache(maxsize=1)
 def protocol() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(PROTOCOL_PATH.read_text(encoding="utf-8"))
+    data: dict[str, Any] = safe_load(PROTOCOL_PATH.read_text(encoding="utf-8"))
     return data
 
 

@@ -120,10 +120,10 @@ _REGISTRY: dict[str, Calculator] = {}
 
 @functools.cache
 def _versions() -> dict[str, dict[str, str]]:
-    import yaml
+    from medsim.yamlload import safe_load
 
     text = resources.files("medsim.calculators.data").joinpath("versions.yaml").read_text("utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(safe_load(text))
 
 
 def calculator(

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from medsim.gcpause import cycle_collection_paused
 from medsim.tasks.listing import TaskRow
 from medsim.tasks.loader import TaskLoadError, load_tasks
 from medsim.tasks.schema import Task
@@ -78,11 +79,12 @@ class Suite:
         from medsim.grading.checkpoints.registry import checkpoint_problems
 
         load_grader_modules(self.grader_modules)
-        for task in tasks:
-            problems = checkpoint_problems(task)
-            if problems:
-                where = f"{task.source} (task {task.id})" if task.source else f"task {task.id}"
-                raise TaskLoadError(f"{where}: {'; '.join(problems)}")
+        with cycle_collection_paused():  # ~13,000 param models for the PhysicianBench train set
+            for task in tasks:
+                problems = checkpoint_problems(task)
+                if problems:
+                    where = f"{task.source} (task {task.id})" if task.source else f"task {task.id}"
+                    raise TaskLoadError(f"{where}: {'; '.join(problems)}")
 
     def import_tools(self) -> None:
         """Import the suite's tool and grader modules so their tools and graders are registered."""

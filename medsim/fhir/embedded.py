@@ -12,7 +12,6 @@ episodes in different threads or asyncio tasks never see each other's writes.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import os
@@ -35,6 +34,7 @@ from medsim.fhir.loader import DataError, data_files, iter_located
 from medsim.fhir.query import MAX_COUNT
 from medsim.fhir.tables import SCHEMA_VERSION, create_all
 from medsim.fhir.validate import validate_resource
+from medsim.gcpause import cycle_collection_paused
 
 Json = dict[str, Any]
 DEFAULT_BASE_URL = "http://localhost:8080/fhir"
@@ -204,10 +204,8 @@ class EmbeddedBackend:
             tmp.unlink()
         # a bulk load allocates millions of small objects and frees them by reference counting
         # (parsed JSON has no cycles): the cycle collector's passes over them are ~4 % of the build
-        collecting = gc.isenabled()
-        gc.disable()
         try:
-            with sqlite3.connect(tmp) as conn:
+            with cycle_collection_paused(), sqlite3.connect(tmp) as conn:
                 conn.execute("PRAGMA journal_mode=OFF")
                 conn.execute("PRAGMA synchronous=OFF")
                 conn.execute("PRAGMA cache_size=-65536")  # 64 MB: index sorts stay in memory
@@ -221,10 +219,8 @@ class EmbeddedBackend:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        finally:
-            if collecting:
-                gc.enable()
         os.replace(tmp, target)
+
         size = target.stat().st_size / 1e6
         seconds = time.perf_counter() - start
         progress.note(f"indexed {n:,} resources in {seconds:.1f} s -> {target} ({size:.0f} MB)")

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from medsim.fhir.jsontext import loads
 from medsim.fhir.urls import ID_RE
+from medsim.jsontext import loads
 
 Json = dict[str, Any]
 SUFFIXES = (".ndjson", ".jsonl", ".json")  # each also gzipped (".gz")

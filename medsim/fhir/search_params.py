@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
 from medsim.fhir.dates import parse_range, period_range
-from medsim.fhir.paths import Step, gather
+from medsim.fhir.paths import Step, gather, walk
 
 ParamType = Literal["token", "string", "date", "reference", "quantity", "number", "uri"]
 
@@ -29,10 +29,14 @@ class SearchParam:
     paths: tuple[str, ...]
     target: tuple[str, ...] = ()
     #: Parameters whose values together are this one's (``combo-code`` = ``code`` +
-    #: ``component-code``): searches read their index rows, so this one stores none.
+    #: ``component-code``): searches read their index rows, so this one stores none. A reference
+    #: union keeps only its members' rows that point to one of its ``target`` types: ``patient``
+    #: of Observation is ``subject`` restricted to Patient (R4: ``subject.where(resolve() is
+    #: Patient)``) [changed in 0.3].
     union: tuple[str, ...] = ()
-    #: The column of the ``resources`` table that holds this token's one value (``_id``: ``id``):
-    #: searches read it there, so the parameter stores no index rows either.
+    #: Where the ``resources`` table holds this parameter's one value, so it stores no index rows
+    #: either: a token's column (``_id``: ``id``), or a date's pair of columns ``<column>_lo`` and
+    #: ``<column>_hi`` (``_lastUpdated``: ``updated``, the [lo, hi) of ``meta.lastUpdated``).
     column: str = ""
 
     @property
@@ -128,6 +132,9 @@ class _Plan:
 
     root: Step
     slots: tuple[tuple[SearchParam, Indexer], ...]
+    #: The reference parameters whose first Patient target is the resource's patient compartment:
+    #: ``patient``, or the members it is a union of (``subject``).
+    compartment: tuple[str, ...]
 
 
 @cache
@@ -136,13 +143,16 @@ def _compiled(resource_type: str, stored: bool) -> _Plan:
     rows, :attr:`SearchParam.stored`), as a trie of steps."""
     root = Step()
     slots: list[tuple[SearchParam, Indexer]] = []
-    for param in params_for(resource_type).values():
+    params = params_for(resource_type)
+    for param in params.values():
         if stored and not param.stored:
             continue
         for path in param.paths:
             root.add(path, len(slots))
             slots.append((param, INDEXERS[param.type]))
-    return _Plan(root, tuple(slots))
+    patient = params.get("patient")
+    compartment = (patient.union or (patient.name,)) if patient else ()
+    return _Plan(root, tuple(slots), compartment)
 
 
 def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
@@ -173,8 +183,9 @@ def extract(resource: dict[str, Any], *, stored: bool = False) -> IndexRows:
     if rtype == "Patient":
         rows.patient = str(resource.get("id", ""))
     else:
+        compartment = plan.compartment
         for p, tt, tid in rows.refs:
-            if p == "patient" and tt == "Patient":
+            if tt == "Patient" and p in compartment:
                 rows.patient = tid
                 break
     return rows
@@ -294,6 +305,23 @@ _split_reference = lru_cache(maxsize=4096)(split_reference)
 #: The same instants recur (meta.lastUpdated of a whole load, a resource's effective and issued
 #: times): parsed once each. Invalid values raise every time (exceptions are not cached).
 _parse_range = lru_cache(maxsize=4096)(parse_range)
+
+
+def updated_range(resource: dict[str, Any]) -> tuple[float, float] | tuple[None, None]:
+    """The [lo, hi) of ``meta.lastUpdated``, which the ``resources`` row holds (columns
+    ``updated_lo``, ``updated_hi``) instead of ``_lastUpdated`` index rows [changed in 0.3];
+    (None, None) without a valid one. R4's ``Meta.lastUpdated`` is 0..1: of several (only an
+    unvalidated load can bring them) the first valid one counts."""
+    meta = resource.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("lastUpdated"), str):  # every stored one
+        values: Iterable[Any] = (meta["lastUpdated"],)
+    else:
+        values = walk(resource, definitions()["_common"]["_lastUpdated"].paths[0])
+    for value in values:
+        rng = _date_range(value)
+        if rng is not None:
+            return rng
+    return None, None
 
 
 def _date_range(value: Any) -> tuple[float, float] | None:

@@ -48,6 +48,15 @@ TABLE = {
     "number": "num",
 }
 SORT_COLUMN = {"tok": "code", "str": "value", "date": "lo", "qty": "value", "num": "value"}
+#: A column parameter's values (:attr:`SearchParam.column`) as the index rows they replace: a
+#: token (``_id``) with no system and no text, one per resource; a date (``_lastUpdated``) from
+#: the row's ``<col>_lo`` / ``<col>_hi``, only where it has one.
+COLUMN_ROWS = {
+    "token": "(SELECT rid, NULL AS system, {col} AS code, NULL AS text, 1 AS first "
+    "FROM {layer}.resources)",
+    "date": "(SELECT rid, {col}_lo AS lo, {col}_hi AS hi FROM {layer}.resources "
+    "WHERE {col}_lo IS NOT NULL)",
+}
 ChainResolver = Callable[[Query], list[str]]
 
 
@@ -132,12 +141,20 @@ def _number(v: Value, a: str) -> tuple[str, list[Any]]:
     return f"{a}.value {op} ?", [v.number]
 
 
-def _keyed(a: str, rtype: str, param: SearchParam) -> tuple[str, list[Any]]:
-    """The condition that a row of alias ``a`` holds values of ``param`` (of type ``rtype``)."""
+def keyed(a: str, rtype: str, param: SearchParam) -> tuple[str, list[Any]]:
+    """The condition that a row of alias ``a`` holds values of ``param`` (of type ``rtype``):
+    its key, or its union members' keys (those of a reference union restricted to its targets:
+    ``patient`` is the ``subject`` rows that point to a Patient)."""
     found = index_keys.keys(rtype, param)
+    args: list[Any] = list(found)
     if len(found) == 1:
-        return f"{a}.param_key = ?", list(found)
-    return f"{a}.param_key IN ({','.join('?' * len(found))})", list(found)
+        sql = f"{a}.param_key = ?"
+    else:
+        sql = f"{a}.param_key IN ({','.join('?' * len(found))})"
+    if param.union and param.type == "reference" and param.target:
+        sql += f" AND {a}.target_type IN ({','.join('?' * len(param.target))})"
+        args += param.target
+    return sql, args
 
 
 def _like_escape(s: str) -> str:
@@ -146,31 +163,29 @@ def _like_escape(s: str) -> str:
 
 def _condition(c: Clause, layer: str, chain: ChainResolver, rtype: str) -> tuple[str, list[Any]]:
     if c.param.column:
-        # a token held by the resource row itself (``_id``), read as the index row it would be:
-        # no system, no text, one per resource (SQLite flattens this into a rowid lookup)
-        table = (
-            f"(SELECT rid, NULL AS system, {c.param.column} AS code, NULL AS text, 1 AS first "
-            f"FROM {layer}.resources)"
-        )
-        keyed, keys = "1", list[Any]()
+        # a value held by the resource row itself (``_id``, ``_lastUpdated``), read as the index
+        # row it would be (SQLite flattens this into a rowid lookup)
+        table = COLUMN_ROWS[c.param.type].format(col=c.param.column, layer=layer)
+        cond, keys = "1", list[Any]()
     else:
         table = f"{layer}.{TABLE[c.param.type]}"
-        keyed, keys = _keyed("y", rtype, c.param)
+        cond, keys = keyed("y", rtype, c.param)
     if c.modifier == "missing":
-        exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND {keyed})"
+        exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND {cond})"
         return ("NOT " + exists if c.values[0].missing else exists), keys
     alts, args = _alternatives(c, chain, "y")
-    exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND {keyed} AND {alts})"
+    exists = f"EXISTS (SELECT 1 FROM {table} y WHERE y.rid = x.rid AND {cond} AND {alts})"
     return ("NOT " + exists if c.modifier == "not" else exists), [*keys, *args]
 
 
 def _driving_rank(c: Clause) -> int:
     t = c.param.type
-    # a column parameter (``_id`` with a modifier; alone it is ``Query.ids``) has no index rows
+    # a token column (``_id`` with a modifier; alone it is ``Query.ids``) has no index rows; a
+    # date column (``_lastUpdated``) drives from the resources table (:func:`layer_sql`)
     if (
         c.modifier in ("not", "missing", "text", "contains")
         or c.chain is not None
-        or c.param.column
+        or (c.param.column and t != "date")
     ):
         return 9
     if t == "reference" and c.param.name not in ("patient", "subject"):
@@ -184,9 +199,16 @@ def _driving_rank(c: Clause) -> int:
     return 9
 
 
+def _on_columns(sql: str, prefix: str) -> str:
+    """A date condition on ``x.lo`` / ``x.hi`` read from the columns ``<prefix>_lo`` /
+    ``<prefix>_hi`` instead."""
+    return sql.replace("x.lo", f"{prefix}_lo").replace("x.hi", f"{prefix}_hi")
+
+
 def _unique_rows(c: Clause) -> bool:
-    """True when the driving clause matches at most one index row per resource."""
-    if len(c.values) != 1 or c.param.union:
+    """True when the driving clause matches at most one index row per resource (a union of one
+    parameter, ``practitioner`` = ``participant`` restricted to Practitioner, has its rows)."""
+    if len(c.values) != 1 or len(c.param.union) > 1:
         return False
     v = c.values[0]
     if c.param.type in ("token", "uri"):
@@ -216,16 +238,24 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
         clauses = [c for c in clauses if _patient_named(c) != patient]
     ranked = sorted(clauses, key=_driving_rank)
     args: list[Any] = []
+    rid_order = False  # the driving rows come in rid order only with ``ORDER BY x.rid``
     if ranked and _driving_rank(ranked[0]) < 9:
         drive = ranked[0]
         clauses.remove(drive)
-        table = TABLE[drive.param.type]
-        keyed, keys = _keyed("x", q.resource_type, drive.param)
         alts, alt_args = _alternatives(drive, chain, "x")
-        where = [keyed, alts]
-        args += [*keys, *alt_args]
-        distinct = not _unique_rows(drive)
-        has_sd = table in ("tok", "ref")
+        if drive.param.column:
+            # a date the resource's own row holds (``_lastUpdated``): the type's rows, in the
+            # rid order that grouping the date index's rows by rid gave [changed in 0.3]
+            table, distinct, has_sd, rid_order = "resources", False, False, True
+            where = ["x.type = ?", _on_columns(alts, f"x.{drive.param.column}")]
+            args += [q.resource_type, *alt_args]
+        else:
+            table = TABLE[drive.param.type]
+            cond, keys = keyed("x", q.resource_type, drive.param)
+            where = [cond, alts]
+            args += [*keys, *alt_args]
+            distinct = not _unique_rows(drive)
+            has_sd = table in ("tok", "ref")
     elif (
         patient is not None
         and "patient" in params_for(q.resource_type)
@@ -233,8 +263,9 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
     ):
         # only the patient: walk the patient's reference rows, which carry the primary date
         table, distinct, has_sd = "ref", False, True
-        where = ["x.param_key = ?", "x.target_id = ?", "x.target_type = 'Patient'"]
-        args += [index_keys.key(q.resource_type, "patient"), patient]
+        cond, keys = keyed("x", q.resource_type, params_for(q.resource_type)["patient"])
+        where = [cond, "x.target_id = ?", "x.target_type = 'Patient'"]
+        args += [*keys, patient]
     else:
         table, distinct, has_sd = "resources", False, False
         where = ["x.type = ?"]
@@ -277,7 +308,9 @@ def layer_sql(q: Query, layer: str, chain: ChainResolver, shadow: list[int]) -> 
     ]
     # Without _sort the order is the driving index's own (deterministic, so paging is stable).
     order_by = f" ORDER BY {', '.join([*order, 'x.rid'])}" if order else ""
-    if not order and table == "resources" and patient is None and q.ids is None:
+    if not order and rid_order:
+        order_by = " ORDER BY x.rid"
+    elif not order and table == "resources" and patient is None and q.ids is None:
         # every resource of a type: two indexes serve it equally well and SQLite's pick (which
         # follows the indexes' creation order) would decide the order; name the one cached bases use
         order_by = " ORDER BY x.patient, x.rid"
@@ -308,10 +341,10 @@ def _sort_keys(q: Query, layer: str, has_sd: bool) -> tuple[list[str], list[Any]
             param = params_for(q.resource_type)[name]
             table = TABLE[param.type]
             agg = "MAX" if desc else "MIN"
-            keyed, stored = _keyed("y", q.resource_type, param)
+            cond, stored = keyed("y", q.resource_type, param)
             keys.append(
                 f"(SELECT {agg}(y.{SORT_COLUMN[table]}) FROM {layer}.{table} y "
-                f"WHERE y.rid = x.rid AND {keyed}) AS k{i}"
+                f"WHERE y.rid = x.rid AND {cond}) AS k{i}"
             )
             args += stored
     return keys, args

@@ -9,9 +9,9 @@ from typing import Any
 
 from medsim.fhir import index_keys
 from medsim.fhir.bodies import Bodies
-from medsim.fhir.jsontext import dumps
-from medsim.fhir.search_params import extract, normalize_string
+from medsim.fhir.search_params import extract, normalize_string, updated_range
 from medsim.fhir.tables import COLUMNS, INDEX_TABLES
+from medsim.jsontext import dumps
 
 Json = dict[str, Any]
 
@@ -45,6 +45,7 @@ class RowBuffer:
         self.next_rid += 1
         rows = None if deleted else extract(resource, stored=True)
         p = rows.patient if rows else ""
+        lo, hi = (None, None) if deleted else updated_range(resource)
         self.rows["resources"].append(
             (
                 rid,
@@ -54,6 +55,8 @@ class RowBuffer:
                 last_updated,
                 p,
                 int(deleted),
+                lo,
+                hi,
                 "" if deleted else dumps(resource),
             )
         )

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 11  # bump when tables, indexes or extraction change: invalidates cached bases
+SCHEMA_VERSION = 12  # bump when tables, indexes or extraction change: invalidates cached bases
 
 
 class ResourceRow(SQLModel, table=True):
@@ -35,6 +35,10 @@ class ResourceRow(SQLModel, table=True):
     last_updated: str = ""
     patient: str = ""
     deleted: int = 0
+    #: [lo, hi) of ``meta.lastUpdated``, what ``_lastUpdated`` searches compare (no index rows;
+    #: NULL without a valid value, and in a deleted row) [changed in 0.3]
+    updated_lo: float | None = None
+    updated_hi: float | None = None
     body: str = ""  # the resource JSON: zstd bytes in a base, text in a layer (fhir.bodies)
 
 
@@ -101,7 +105,6 @@ class RefRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_ref_lookup", "param_key", "target_id", "target_type", "sd", "rid", "sh"),
         Index("ix_ref_rid", "rid", "param_key"),
-        Index("ix_ref_target", "target_type", "target_id"),
     )
     pk: int | None = Field(default=None, primary_key=True)
     rid: int

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from medsim.yamlload import safe_load
 
 Json = dict[str, Any]
 #: Top-level elements of a resource that the compact view leaves out (meta data, narrative).
@@ -30,7 +30,7 @@ _UTC = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?)\+00:00$")
 def config() -> Json:
     """``columns.yaml``: table columns per resource type, code-system names, the cell limit."""
     text = resources.files("medsim.observation").joinpath("columns.yaml").read_text("utf-8")
-    data: Json = yaml.safe_load(text)
+    data: Json = safe_load(text)
     return data
 
 

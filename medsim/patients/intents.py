@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-import yaml
+from medsim.yamlload import safe_load
 
 #: The most facts one question can reach.
 MAX_FACTS = 3
@@ -115,7 +115,7 @@ class FactIntent:
 @cache
 def _load(name: str) -> dict[str, list[str]]:
     text = resources.files("medsim.patients").joinpath("data", name).read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = safe_load(text) or {}
     return {str(k): [str(v) for v in vs] for k, vs in data.items()}
 
 

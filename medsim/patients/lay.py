@@ -11,14 +11,14 @@ import re
 from functools import cache
 from importlib import resources
 
-import yaml
+from medsim.yamlload import safe_load
 
 
 @cache
 def lay_table() -> dict[str, str]:
     """Clinical word -> lay phrase."""
     text = resources.files("medsim.patients").joinpath("data", "lay_terms.yaml").read_text("utf-8")
-    return {str(k).lower(): str(v) for k, v in (yaml.safe_load(text) or {}).items()}
+    return {str(k).lower(): str(v) for k, v in (safe_load(text) or {}).items()}
 
 
 @cache

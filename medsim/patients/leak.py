@@ -116,10 +116,10 @@ def _forms() -> dict[str, str]:
     """Other form -> canonical form (``data/word_forms.yaml``)."""
     from importlib import resources
 
-    import yaml
+    from medsim.yamlload import safe_load
 
     text = resources.files("medsim.patients").joinpath("data", "word_forms.yaml").read_text("utf-8")
-    table = yaml.safe_load(text) or {}
+    table = safe_load(text) or {}
     return {str(v).lower(): str(k).lower() for k, vs in table.items() for v in vs}
 
 

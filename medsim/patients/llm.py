@@ -16,8 +16,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from medsim.llm.errors import LLMError
 from medsim.llm.types import ChatClient, Message
 from medsim.patients.base import BasePatient, PatientCase, PatientReply, SimulatorError
@@ -25,12 +23,13 @@ from medsim.patients.intents import match_facts
 from medsim.patients.lay import lay_table
 from medsim.patients.leak import LeakGuard
 from medsim.patients.persona import bias_prompt, education_prompt, emotion_prompt
+from medsim.yamlload import safe_load
 
 
 @cache
 def _template() -> str:
     text = resources.files("medsim.patients").joinpath("data", "prompts.yaml").read_text("utf-8")
-    return str(yaml.safe_load(text)["system"])
+    return str(safe_load(text)["system"])
 
 
 def system_prompt(case: PatientCase, bias: str | None = None) -> str:

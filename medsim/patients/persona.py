@@ -8,13 +8,13 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from medsim.yamlload import safe_load
 
 
 @cache
 def _data(name: str) -> dict[str, Any]:
     text = resources.files("medsim.patients").joinpath("data", name).read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text) or {})
+    return dict(safe_load(text) or {})
 
 
 def _pick(table: dict[str, Any], name: str, what: str) -> Any:

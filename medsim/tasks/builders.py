@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from medsim.yamlload import safe_load
 
 Json = dict[str, Any]
 LOINC = "http://loinc.org"
@@ -38,7 +38,7 @@ class BuilderError(ValueError):
 @cache
 def _terms(name: str) -> Any:
     text = resources.files("medsim.data.terminology").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 def _entry(table: dict[str, Any], key: str, what: str) -> Any:

@@ -15,6 +15,7 @@ unreadable entry is rebuilt, never trusted: the cache only ever saves time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,6 +32,11 @@ from medsim.tasks.schema import Task
 
 #: Bump when the stored form changes (old entries are then ignored).
 FORMAT = 1
+#: Entries kept per name: the most recently used ones (a hit refreshes an entry's time). Every
+#: change to medsim's source is a new key (~0.7 MB for PhysicianBench-v0); without a bound a
+#: developer's cache grew by one entry per edit. A few are kept so switching between two
+#: checkouts does not rebuild every time.
+KEEP = 6
 _PACKAGE = Path(__file__).resolve().parents[1]
 _SOURCE_SUFFIXES = {".py", ".yaml", ".yml", ".json"}
 
@@ -71,7 +77,9 @@ def cached_tasks(name: str, key: str, build: Callable[[], list[Task]]) -> list[T
     path = _entry(name, key)
     if path.exists():
         try:
-            return _read(path)
+            tasks = _read(path)
+            _touch(path)
+            return tasks
         except (OSError, EOFError, ValueError, KeyError, TypeError, TaskLoadError):
             path.unlink(missing_ok=True)  # a damaged entry is rebuilt, never trusted
     tasks = build()
@@ -81,6 +89,7 @@ def cached_tasks(name: str, key: str, build: Callable[[], list[Task]]) -> list[T
     ]
     _write(path, packed.pack(packed.dumps(records), ".gz"))
     _write_rows(name, key, tasks)
+    prune(name)
     return tasks
 
 
@@ -93,7 +102,9 @@ def cached_rows(name: str, key: str, build: Callable[[], list[Task]]) -> list[Ta
             data = json.loads(rows_path.read_bytes())
             if not isinstance(data, list):
                 raise ValueError(f"{rows_path}: not a list of rows")
-            return [TaskRow.from_json(r) for r in data]
+            rows = [TaskRow.from_json(r) for r in data]
+            _touch(_entry(name, key))
+            return rows
         except (OSError, ValueError, KeyError, TypeError):
             rows_path.unlink(missing_ok=True)
     tasks = cached_tasks(name, key, build)
@@ -104,6 +115,30 @@ def cached_rows(name: str, key: str, build: Callable[[], list[Task]]) -> list[Ta
 
 def _entry(name: str, key: str, suffix: str = ".ndjson.gz") -> Path:
     return cache_dir() / f"{name}-{key}{suffix}"
+
+
+def _touch(path: Path) -> None:
+    """Mark an entry used now (what :func:`prune` keeps by); a failure only loses the mark."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def prune(name: str, keep: int = KEEP) -> list[Path]:
+    """Delete all but the ``keep`` most recently used entries of ``name`` (each with its rows
+    file); returns the entries deleted. An entry another process is reading at that moment is
+    rebuilt by it (a missing or damaged entry is never trusted)."""
+    entries = []
+    for path in cache_dir().glob(f"{name}-*.ndjson.gz"):
+        try:
+            entries.append((path.stat().st_mtime_ns, path))
+        except OSError:  # deleted meanwhile by another process
+            continue
+    entries.sort(reverse=True)
+    gone = [path for _, path in entries[keep:]]
+    for path in gone:
+        path.unlink(missing_ok=True)
+        path.with_name(path.name.removesuffix(".ndjson.gz") + ".rows.json").unlink(missing_ok=True)
+    return gone
 
 
 def _write_rows(name: str, key: str, tasks: list[Task]) -> None:

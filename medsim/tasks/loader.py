@@ -16,6 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from medsim.tasks.schema import Task
+from medsim.yamlload import SafeLoader
 
 TASK_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -24,12 +25,9 @@ class TaskLoadError(ValueError):
     """A task file that cannot be read or does not match the schema."""
 
 
-#: libyaml's parser when PyYAML was built with it (~10x faster), else the pure-Python one.
-_SafeBase: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_SafeBase):  # type: ignore[valid-type,misc]
-    """SafeLoader without the timestamp resolver: dates and times stay as written (strings)."""
+class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
+    """SafeLoader (libyaml's when available, :mod:`medsim.yamlload`) without the timestamp
+    resolver: dates and times stay as written (strings)."""
 
 
 _Loader.yaml_implicit_resolvers = {

@@ -22,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from medsim import jsontext
+from medsim.gcpause import cycle_collection_paused
 from medsim.tasks.loader import TaskLoadError, parse_task
 from medsim.tasks.schema import Task
 
@@ -80,14 +82,15 @@ def load_packed(path: str, hint: str = "") -> tuple[Task, ...]:
     except (OSError, EOFError, lzma.LZMAError, gzip.BadGzipFile) as exc:
         raise TaskLoadError(f"{path}: cannot read ({exc}){'; ' + hint if hint else ''}") from None
     tasks: list[Task] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaskLoadError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
-        tasks.append(parse_task(data, f"{path}:{n}"))
+    with cycle_collection_paused():  # ~45 KB of JSON per PhysicianBench task
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = jsontext.loads(line)  # orjson where it gives json's values: ~4x faster
+            except json.JSONDecodeError as exc:
+                raise TaskLoadError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
+            tasks.append(parse_task(data, f"{path}:{n}"))
     return tuple(sorted(tasks, key=lambda t: t.id))
 
 

@@ -31,8 +31,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from medsim.calculators.units import convert
 from medsim.grading.checkpoints.fhirdata import (
     codings,
@@ -42,6 +40,7 @@ from medsim.grading.checkpoints.fhirdata import (
     parse_datetime,
     resource_time,
 )
+from medsim.yamlload import safe_load
 
 Json = dict[str, Any]
 LOINC = "http://loinc.org"
@@ -54,7 +53,7 @@ DAY_S = 86400.0
 def rules() -> dict[str, Any]:
     """The parsed ``plausibility.yaml``."""
     text = resources.files("medsim.tasks").joinpath("plausibility.yaml").read_text("utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(safe_load(text))
 
 
 def relevant_loincs() -> set[str]:

@@ -120,17 +120,6 @@ class Template(BaseModel):
     digest: str = ""  # sha256 (first 16 hex) of the file: train files record it to spot staleness
 
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _FastLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The task loader's rules (dates stay strings) on libyaml's C parser when available:
-    rendered task bodies are large and the pure-Python parser dominates instantiation."""
-
-
-_FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-
-
 _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
 )
@@ -302,7 +291,7 @@ def instantiate(tpl: Template, inst: Instance, extra: Json | None = None) -> Tas
     except ValueError as exc:  # a builder refused its arguments
         raise TemplateError(f"{where}: {exc}") from None
     try:
-        body = yaml.load(text, Loader=_FastLoader)  # noqa: S506
+        body = yaml.load(text, Loader=_Loader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise TemplateError(f"{where}: rendered task is not valid YAML: {exc}") from None
     if not isinstance(body, dict):

@@ -17,9 +17,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
-
 from medsim.tools.base import ToolError, tool
+from medsim.yamlload import safe_load
 
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -53,7 +52,7 @@ class Concept:
 
 def _load(name: str) -> Any:
     text = resources.files("medsim.data.terminology").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)
 
 
 def _from_labs_and_vitals() -> list[Concept]:

@@ -1,4 +1,4 @@
-"""The integer keys of index rows (medsim/fhir/index_keys.py, index format 11).
+"""The integer keys of index rows (medsim/fhir/index_keys.py, index format 12).
 
 The oracle is the parameter definitions file read here directly (data/search_parameters.json) and
 the rows SQLite holds, not the numbering code: every parameter that stores rows has its own key,
@@ -31,7 +31,7 @@ def test_every_stored_parameter_has_its_own_key() -> None:
             continue
         for name, spec in {**raw["_common"], **raw[rtype]}.items():
             k = index_keys.key(rtype, name)
-            if "union" in spec or "column" in spec:
+            if "union" in spec or "column" in spec:  # (``patient`` of Observation: ``subject``)
                 assert k is None, (rtype, name)
                 continue
             assert isinstance(k, int) and k > 0, (rtype, name)
@@ -71,13 +71,21 @@ def test_stored_rows_skip_unions_columns_and_unknown_types() -> None:
         backend.load([obs, {"resourceType": "NotAnR4Type", "id": "x1", "status": "final"}])
         rows = _index_rows(backend)
         # tokens: status, code (no _id, no combo-code); quantities: value-quantity only;
-        # references: subject and patient; dates: _lastUpdated (the load stamps meta)
-        assert rows == {"tok": 2, "str": 0, "date": 1, "ref": 2, "qty": 1, "num": 0}
+        # references: subject (patient is subject's Patient rows); dates: none (_lastUpdated is
+        # the resources row's, the load stamps meta)
+        assert rows == {"tok": 2, "str": 0, "date": 0, "ref": 1, "qty": 1, "num": 0}
         with contextlib.closing(sqlite3.connect(backend.path)) as conn:
             assert conn.execute("SELECT COUNT(*) FROM resources").fetchone()[0] == 2
         ep = backend.episode()
-        for params in ({"combo-code": "2823-3"}, {"combo-value-quantity": "4"}, {"_id": "o1"}):
+        for params in (
+            {"combo-code": "2823-3"},
+            {"combo-value-quantity": "4"},
+            {"_id": "o1"},
+            {"patient": "p1"},
+            {"_lastUpdated": "2025-01-01"},  # embedded.LOAD_INSTANT's day
+        ):
             assert ep.search("Observation", params)["total"] == 1, params
         assert ep.search("Observation", {"_id:not": "o1"})["total"] == 0
+        assert ep.search("Observation", {"_lastUpdated": "2025-01-02"})["total"] == 0
     finally:
         backend.close()

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from medsim import jsontext
 from medsim.data.cohort import iter_resources
-from medsim.fhir import jsontext, storage
+from medsim.fhir import storage
 
 
 def std_text(value: Any) -> str:

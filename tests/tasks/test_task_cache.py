@@ -136,3 +136,32 @@ def test_physicianbench_listing_rows_equal_its_tasks() -> None:
     assert len(rows) == 100 and {r.split for r in rows} == {"test"}
     assert list(cache_dir().glob("curated-*.rows.json"))
     assert suite.task_rows("train") == [TaskRow.of(t) for t in suite.train_tasks(validate=False)]
+
+
+def _aged(name: str, key: str, seconds_ago: float) -> Path:
+    """An entry (with its rows file) written ``seconds_ago``."""
+    cached_tasks(name, key, _Builder())
+    path = cache_dir() / f"{name}-{key}.ndjson.gz"
+    when = path.stat().st_mtime - seconds_ago
+    os.utime(path, (when, when))
+    return path
+
+
+def test_only_the_most_recently_used_entries_of_a_name_are_kept() -> None:
+    for n in range(8):  # k0 oldest ... k7 newest (each write prunes down to KEEP = 6)
+        _aged("t", f"k{n}", 1000 - n * 100)
+    cached_tasks("t", "k3", _Builder())  # a hit: k3 is the most recently used now
+    cached_tasks("t", "new", _Builder())  # a write prunes
+    other = _aged("u", "x", 5000)  # another name is never pruned by "t"
+    cached_tasks("t", "newer", _Builder())
+    left = sorted(p.name for p in cache_dir().glob("t-*"))
+    kept = ["k3", "k5", "k6", "k7", "new", "newer"]
+    assert left == sorted([f"t-{k}.ndjson.gz" for k in kept] + [f"t-{k}.rows.json" for k in kept])
+    assert other.exists()
+
+
+def test_a_rows_hit_marks_its_entry_used() -> None:
+    old = _aged("t", "old", 10_000)
+    before = old.stat().st_mtime
+    cached_rows("t", "old", _Builder())
+    assert old.stat().st_mtime > before

@@ -7,13 +7,12 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-import yaml
-
 from medsim.environments.medagentbench.answers import age_on, k_dose, latest, mg_tier
 from medsim.environments.medagentbench.chart import suite_now
 from medsim.environments.medagentbench.generate.payloads import Payloads
 from medsim.environments.medagentbench.generate.scenarios import Scenario
 from medsim.environments.medagentbench.prompts import PROTOCOL_PATH
+from medsim.yamlload import safe_load
 
 Json = dict[str, Any]
 BASE = "http://localhost:8080/fhir/"
@@ -28,7 +27,7 @@ BREAKDOWN_PATH = PROTOCOL_PATH.parent / "breakdown.yaml"
 
 def breakdown_specs(category: str, orders: bool, values: Json) -> list[Json]:
     """The medsim checkpoints reported beside the pass/fail (``data/breakdown.yaml``)."""
-    table: Json = yaml.safe_load(BREAKDOWN_PATH.read_text(encoding="utf-8"))
+    table: Json = safe_load(BREAKDOWN_PATH.read_text(encoding="utf-8"))
     key = category if category in table else f"{category}.{'order' if orders else 'no_order'}"
     return [_fill(spec, values) for spec in table[key]]
 
@@ -44,7 +43,7 @@ def _fill(obj: Any, values: Json) -> Any:
 
 
 def templates() -> Json:
-    data: Json = yaml.safe_load(CATEGORIES_PATH.read_text(encoding="utf-8"))
+    data: Json = safe_load(CATEGORIES_PATH.read_text(encoding="utf-8"))
     return data
 
 

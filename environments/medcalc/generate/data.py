@@ -6,7 +6,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from medsim.yamlload import safe_load
 
 DATA_PACKAGE = "medsim.environments.medcalc.data"
 
@@ -15,4 +15,4 @@ DATA_PACKAGE = "medsim.environments.medcalc.data"
 def load(name: str) -> Any:
     """The parsed YAML data file ``name`` (a fresh parse is cached; do not mutate it)."""
     text = resources.files(DATA_PACKAGE).joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return safe_load(text)

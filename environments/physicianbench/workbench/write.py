@@ -15,7 +15,6 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import Field
 
 from medsim.environments.physicianbench.workbench.paging import (
@@ -25,6 +24,7 @@ from medsim.environments.physicianbench.workbench.paging import (
     patient_ref,
 )
 from medsim.tools.base import ToolError, tool
+from medsim.yamlload import safe_load
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
@@ -70,7 +70,7 @@ Positive = Annotated[float, Field(gt=0, le=1_000_000)]
 @cache
 def _med_terms() -> dict[str, Any]:
     text = resources.files("medsim.data.terminology").joinpath("medications.yaml").read_text()
-    return dict(yaml.safe_load(text))
+    return dict(safe_load(text))
 
 
 def timing(frequency: str) -> Json:

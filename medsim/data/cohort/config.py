@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from medsim.yamlload import safe_load
 
 Data = dict[str, Any]
 
@@ -22,7 +22,6 @@ TERMINOLOGY_PACKAGE = "medsim.data.terminology"
 MODULES_PACKAGE = "medsim.data.cohort.modules"
 SPECIAL_MODULES = ("physiology", "acute", "preventive")
 EVENT_SETTINGS = ("acute", "telehealth", "emergency", "inpatient")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster when present
 
 
 class ConfigError(ValueError):
@@ -34,7 +33,7 @@ def _read_yaml(package: str, name: str) -> Data:
         text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"missing data file {package}/{name}") from exc
-    loaded = yaml.load(text, Loader=_LOADER)
+    loaded = safe_load(text)
     if not isinstance(loaded, dict):
         raise ConfigError(f"{package}/{name} must hold a mapping at top level")
     return loaded

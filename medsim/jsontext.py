@@ -1,5 +1,6 @@
-"""JSON text of resources, read and written by orjson wherever it gives what the standard
-library gives, by :mod:`json` everywhere else [changed in 0.3].
+"""JSON text (cohort NDJSON lines, stored resource bodies, packed task files), read and written
+by orjson wherever it gives what the standard library gives, by :mod:`json` everywhere else
+[changed in 0.3; was ``medsim.fhir.jsontext`` until task files were read with it too].
 
 A first build parses every line of a cohort and writes every resource again as its stored body;
 with :mod:`json` these were about a quarter of the build's CPU (docs/benchmarks.md, issue 19).
