@@ -13,17 +13,19 @@ with every repeat): 16 sync sub-envs' throughput with live (incremental) checkpo
 the episode's store directly (``env.fhir.search``, target <= 1.5).
 
 How the throughput ratio cancels the bench's own bias. Two vector envs step in alternating chunks
-and each side's time is summed; measured so, two *identical* envs do not time alike: the one
+and each side's time is summed; measured so, two *identical* envs did not time alike: the one
 that steps first in each pair of chunks was ~3 % slower (0.97, steady over 500 steps, with garbage
-collection off too, spread over every step of its chunks, following the stepping order and not
-the building order; its cause was not found). A bias b of the first position multiplies a ratio
-measured in one order by b and the ratio measured in the other order (inverted) by 1/b, so each
-repeat measures both orders, with fresh envs each, and reports their geometric mean
-(:func:`both_orders`). The control line is the same measurement with live checkpoints off on
-both sides: for identical envs the two orders measure b and 1/b, so ~1.00 there says how well b
-repeats from one order's envs to the other's (the method's residual error), and the line under it
-is the raw first-position bias (one order only). Garbage collection stays on in the timed chunks (live checkpoints' garbage is a
-real cost); the heap is frozen after the envs are built, so the garbage of building them is not.
+collection off in the timed loop too, spread over every step of its chunks, following the stepping
+order and not the building order; cause not found). On main e4b23dd it is gone (0.99-1.00, with
+or without the collector paused in ``make_vec``), but nothing guarantees it stays gone. A bias b
+of the first position multiplies a ratio measured in one order by b and the ratio measured in the
+other order (inverted) by 1/b, so each repeat measures both orders, with fresh envs each, and
+reports their geometric mean (:func:`both_orders`). The control line is the same measurement with
+live checkpoints off on both sides: for identical envs the two orders measure b and 1/b, so ~1.00
+there says how well b repeats from one order's envs to the other's (the method's residual error),
+and the line under it is the raw first-position bias (one order only). Garbage collection stays on
+in the timed chunks (live checkpoints' garbage is a real cost); the heap is frozen after the envs
+are built, so the garbage of building them is not.
 """
 
 from __future__ import annotations
