@@ -80,23 +80,27 @@ def checkpoint_status(
 
     Incremental live evaluation: pass ``changed``, the events since the previous call with the
     same ``cache`` (``depends.EventCursor``); a checkpoint whose declared dependencies those events
-    do not touch keeps its previous result. None (or a final evaluation) runs every grader."""
-    ctx = GradeContext(
-        task=task,
-        record=record,
-        store=store,
-        final=record.finished if final is None else final,
-        cache=cache if cache is not None else {},
-    )
-    live = ctx.cache
-    rerun = None if ctx.final or changed is None else _touched(task, changed, live)
+    do not touch keeps its previous result. None (or a final evaluation) runs every grader.
+    Returns a new dict each call; the next incremental call with the same ``cache`` starts from
+    a copy of it (so do not change it)."""
+    final = record.finished if final is None else final
+    live = cache if cache is not None else {}
+    touched = None if final or changed is None else _touched(task, changed, live)
+    previous = None if touched is None else live.get(_LAST)
     out: dict[str, CheckpointOutcome] = {}
-    for spec in task.checkpoints:
+    specs = task.checkpoints
+    if previous is not None and touched is not None:
+        out = dict(previous)  # every checkpoint has a live entry: look at the touched ones only
+        specs = touched[1]
+    ctx = None
+    for spec in specs:
         key = ("live", spec.id)  # -> (outcome, sticky: a monotone grader passed), while running
-        kept = None if ctx.final else live.get(key)
-        if kept is not None and (kept[1] or (rerun is not None and spec.id not in rerun)):
+        kept = None if final else live.get(key)
+        if kept is not None and (kept[1] or (touched is not None and spec.id not in touched[0])):
             out[spec.id] = kept[0]  # passed for good, or nothing it depends on happened since
             continue
+        if ctx is None:
+            ctx = GradeContext(task=task, record=record, store=store, final=final, cache=live)
         ctx.checkpoint = spec.id
         result = _run_one(spec, ctx)
         outcome: CheckpointOutcome = {  # (a literal: calling the TypedDict costs 3x more)
@@ -105,10 +109,16 @@ def checkpoint_status(
             "weight": float(spec.weight),
             "gate": bool(spec.gate),
         }
-        if not ctx.final:
+        if not final:
             live[key] = (outcome, result.passed and get_grader(spec.grader).monotone)
         out[spec.id] = outcome
+    if not final:
+        live[_LAST] = out
     return out
+
+
+#: Key of the last live status in a ``checkpoint_status`` cache (a "live" entry: reusable).
+_LAST = ("live",)
 
 
 def reusable_cache(cache: dict[Any, Any]) -> dict[Any, Any]:
@@ -122,15 +132,17 @@ def reusable_cache(cache: dict[Any, Any]) -> dict[Any, Any]:
 _REUSABLE = ("live", "depends", "touched")
 
 
-def _touched(task: TaskLike, changed: Events, cache: dict[Any, Any]) -> frozenset[str]:
-    """Ids of the checkpoints of ``task`` whose verdict ``changed`` may have changed, worked out
-    once per kind of events (most steps of an episode are alike: one search, no write) and kept
-    in ``cache`` beside the dependencies it comes from."""
+def _touched(
+    task: TaskLike, changed: Events, cache: dict[Any, Any]
+) -> tuple[frozenset[str], tuple[CheckpointSpecLike, ...]]:
+    """The checkpoints of ``task`` whose verdict ``changed`` may have changed (their ids, and
+    them in task order), worked out once per kind of events (most steps of an episode are
+    alike: one search, no write) and kept in ``cache`` beside the dependencies it comes from."""
     key = ("touched", changed.calls, changed.writes, changed.answer)  # (hashes 3x faster)
-    known: frozenset[str] | None = cache.get(key)
+    known: tuple[frozenset[str], tuple[CheckpointSpecLike, ...]] | None = cache.get(key)
     if known is None:
-        known = frozenset(s.id for s in task.checkpoints if not _untouched(s, changed, cache))
-        cache[key] = known
+        specs = tuple(s for s in task.checkpoints if not _untouched(s, changed, cache))
+        known = cache[key] = (frozenset(s.id for s in specs), specs)
     return known
 
 

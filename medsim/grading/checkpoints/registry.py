@@ -117,7 +117,10 @@ class GradeContext:
         checkpoint is unnamed, so a final grade is always computed from the whole record."""
         if self.final or not self.checkpoint:
             return {}
-        out: dict[str, Any] = self.cache.setdefault(("state", self.checkpoint), {})
+        key = ("state", self.checkpoint)
+        out: dict[str, Any] | None = self.cache.get(key)
+        if out is None:  # (not setdefault: it would build a new dict every step)
+            out = self.cache[key] = {}
         return out
 
     @property
@@ -316,5 +319,18 @@ def run_checkpoint(grader: str, params: Mapping[str, Any], ctx: GradeContext) ->
 
 
 def run_spec(spec: CheckpointSpecLike, ctx: GradeContext) -> CheckResult:
-    """Run a task's checkpoint with its params validated once (see :func:`validated_params`)."""
-    return _call(spec.grader, validated_params(spec), ctx)
+    """Run a task's checkpoint with its params validated once (see :func:`validated_params`).
+
+    While an episode runs (``ctx.final`` False: live status, every step) the grader function and
+    its parsed params are looked up once per episode and kept in ``ctx.cache``: comparing the
+    spec's params with the copy they were parsed from costs more than many graders' own work
+    there. So a spec whose params were changed during an episode is re-parsed from that
+    episode's final grade, and live from the next episode on."""
+    if ctx.final:
+        return _call(spec.grader, validated_params(spec), ctx)
+    key = ("run", spec.id)
+    found: tuple[GraderFn, dict[str, Any]] | None = ctx.cache.get(key)
+    if found is None:
+        model = validated_params(spec)
+        found = ctx.cache[key] = (get_grader(spec.grader).fn, model.__dict__)
+    return found[0](ctx, **found[1])

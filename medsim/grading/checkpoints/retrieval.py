@@ -7,7 +7,6 @@ search with a wrong code that matched nothing does not count (PhysicianBench's #
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,16 +40,23 @@ class Retrieved:
 
 
 def retrieved(
-    record: EpisodeRecord, patient_id: str | None = None, start: int = 0
-) -> Iterator[Retrieved]:
+    record: EpisodeRecord,
+    patient_id: str | None = None,
+    start: int = 0,
+    written: dict[tuple[str, str], WrittenResource] | None = None,
+) -> list[Retrieved]:
     """Resources the agent saw in successful, non-writing tool calls (in step order, from the
     ``start``-th call on); optionally only those about ``patient_id``. The episode's own writes
     are never "retrieved data": a resource it created never counts, and a chart resource it
     changed counts only when it was read before the episode's first write to it (reading an
-    order, then stopping it)."""
-    written = record.written()
+    order, then stopping it). ``written`` is the record's ``written()`` when the caller has it.
+    (A list, not a generator: live status extends its log with it every step.)"""
+    if written is None:
+        written = record.written()
+    out: list[Retrieved] = []
     for call in record.successful_calls(start):
-        yield from _retrieved_by(call, written, patient_id)
+        out += _retrieved_by(call, written, patient_id)
+    return out
 
 
 def _retrieved_by(
@@ -75,13 +81,15 @@ def _retrieved_by(
 @dataclass
 class RetrievedLog:
     """:func:`retrieved` for one patient kept up to date during an episode: ``items`` covers the
-    first ``n_calls`` tool calls; ``epoch`` changes whenever it was rebuilt instead of extended."""
+    first ``n_calls`` tool calls; ``epoch`` changes whenever it was rebuilt instead of extended;
+    ``written`` is the record's ``written()`` over its first ``n_writes`` writes."""
 
     calls: list[Any]
     n_calls: int
     n_writes: int
     items: list[Retrieved]
     epoch: int
+    written: dict[tuple[str, str], WrittenResource] = field(default_factory=dict)
 
 
 def retrieved_in(ctx: GradeContext) -> RetrievedLog:
@@ -92,17 +100,17 @@ def retrieved_in(ctx: GradeContext) -> RetrievedLog:
     record = ctx.record
     calls, writes = record.tool_calls, len(record.writes)
     if ctx.final:
-        return RetrievedLog(calls, len(calls), writes, list(retrieved(record, ctx.patient_id)), 0)
+        return RetrievedLog(calls, len(calls), writes, retrieved(record, ctx.patient_id), 0)
     key = ("retrieved", ctx.patient_id)
     log: RetrievedLog | None = ctx.cache.get(key)
     if log is None or log.calls is not calls or log.n_writes != writes or log.n_calls > len(calls):
         epoch = log.epoch + 1 if log is not None else 0
-        log = RetrievedLog(
-            calls, len(calls), writes, list(retrieved(record, ctx.patient_id)), epoch
-        )
+        written = record.written()
+        items = retrieved(record, ctx.patient_id, written=written)
+        log = RetrievedLog(calls, len(calls), writes, items, epoch, written)
         ctx.cache[key] = log
-    elif log.n_calls < len(calls):
-        log.items.extend(retrieved(record, ctx.patient_id, log.n_calls))
+    elif log.n_calls < len(calls):  # (the writes are those it was built with: reuse written())
+        log.items += retrieved(record, ctx.patient_id, log.n_calls, log.written)
         log.n_calls = len(calls)
     return log
 
@@ -146,15 +154,26 @@ class DataRetrievedParams(RetrievalMatch):
 class _Progress:
     """How far one ``data_retrieved`` checkpoint has read an episode (live status): the log items
     and tool calls read, the matching resources seen (id -> first step) and the steps of the
-    calls that asked for its resource type."""
+    calls that asked for its resource type, with their text ``str(queried)`` kept up to date as
+    they are added (the evidence of a live re-run printed the whole growing list every step)."""
 
     epoch: int
     match: RetrievalMatch
     what: str
     seen: dict[str, int] = field(default_factory=dict)
     queried: list[int] = field(default_factory=list)
+    queried_text: str = "[]"
     n_items: int = 0
     n_calls: int = 0
+
+    def query(self, steps: list[int]) -> None:
+        """Record the steps of new calls that asked for the resource type."""
+        if steps:
+            text = ", ".join(map(str, steps))
+            self.queried_text = (
+                f"{self.queried_text[:-1]}, {text}]" if self.queried else f"[{text}]"
+            )
+            self.queried.extend(steps)
 
 
 @checkpoint("data_retrieved", params=DataRetrievedParams, monotone=True, depends=CALLS_AND_WRITES)
@@ -171,19 +190,24 @@ def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> 
         p = state["progress"] = _Progress(log.epoch, built, built.describe())
     seen = p.seen
     items = log.items
-    for item in items[p.n_items :]:
-        if p.match.matches(item):
-            seen.setdefault(f"{item.resource['resourceType']}/{item.resource.get('id')}", item.step)
+    if p.n_items < len(items):  # (most steps retrieve nothing for the patient)
+        for item in items[p.n_items :]:
+            if p.match.matches(item):
+                res = item.resource
+                seen.setdefault(f"{res['resourceType']}/{res.get('id')}", item.step)
+        p.n_items = len(items)
     calls = ctx.record.tool_calls
-    rtype = p.match.resource_type
-    p.queried.extend(c.step for c in calls[p.n_calls :] if _mentions(c.arguments, rtype))
-    p.n_items, p.n_calls = len(items), len(calls)
+    if p.n_calls < len(calls):
+        rtype = p.match.resource_type
+        p.query([c.step for c in calls[p.n_calls :] if _mentions(c.arguments, rtype)])
+        p.n_calls = len(calls)
     if len(seen) >= min_results:
         first = min(seen.values())
         ids = ", ".join(sorted(seen)[:5]) + (" ..." if len(seen) > 5 else "")
         return passed(f"{p.what}: {len(seen)} returned, first at step {first} ({ids})")
-    queried = p.queried
-    hint = f"; queries at steps {queried} returned no match" if queried else "; never queried"
+    hint = (
+        f"; queries at steps {p.queried_text} returned no match" if p.queried else "; never queried"
+    )
     return failed(f"{p.what}: {len(seen)} of {min_results} needed returned{hint}")
 
 

@@ -1,0 +1,154 @@
+"""The shortcuts live status takes (issue 19, session 5) give what the plain computation gives.
+
+- ``data_retrieved`` keeps the text of its queried steps as they are added: it must read as the
+  list printed whole would (the evidence users see in ``info["checkpoints"]``).
+- ``run_spec`` looks a live checkpoint's grader and parsed params up once per episode cache:
+  a final grade always re-parses changed params, a new episode (cache) too.
+- ``checkpoint_status`` given the events of a step looks only at the checkpoints they touch,
+  starting from the last live status: the result must equal a full evaluation's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from medsim.grading.checkpoints.depends import EventCursor, Events
+from medsim.grading.checkpoints.registry import GradeContext, run_spec
+from medsim.grading.checkpoints.retrieval import RetrievalMatch, _Progress
+from medsim.grading.record import EpisodeRecord, ToolCall
+from medsim.grading.score import checkpoint_status
+from medsim.tasks.schema import CheckpointSpec, Task
+
+K = {"system": "http://loinc.org", "codes": ["2823-3"]}  # potassium, LOINC 2823-3
+A1C = {"system": "http://loinc.org", "codes": ["4548-4"]}  # hemoglobin A1c, LOINC 4548-4
+
+
+def _potassium(step: int) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "id": f"k-{step}",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
+                    "subject": {"reference": "Patient/pat-1"},
+                }
+            }
+        ],
+    }
+
+
+def _search(step: int) -> ToolCall:
+    args = {"resource_type": "Observation", "params": {"patient": "pat-1"}}
+    return ToolCall(step=step, name="fhir_search", arguments=args, result=_potassium(step))
+
+
+def _task(*checkpoints: dict[str, Any]) -> Task:
+    return Task.model_validate(
+        {
+            "id": "live-shortcuts",
+            "suite": "demo",
+            "patient": "pat-1",
+            "now": "2025-01-15T09:00:00Z",
+            "instruction": "Look up the potassium.",
+            "specialty": "nephrology",
+            "workflow": "data_retrieval",
+            "tools": ["fhir_search"],
+            "reference_solution": [{"name": "fhir_search", "arguments": {}}],
+            "checkpoints": list(checkpoints),
+        }
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=10**6), max_size=4), max_size=8))
+def test_queried_text_reads_as_the_printed_list(batches: list[list[int]]) -> None:
+    p = _Progress(0, RetrievalMatch(resource_type="Observation"), "Observation")
+    for steps in batches:
+        p.query(steps)
+        assert p.queried_text == str(p.queried)
+    assert p.queried == [s for steps in batches for s in steps]
+
+
+def test_live_evidence_lists_every_queried_step() -> None:
+    task = _task({"id": "a1c", "grader": "data_retrieved", "params": {**_obs(A1C)}})
+    record = EpisodeRecord(task_id=task.id)
+    cache: dict[Any, Any] = {}
+    for step in range(1, 4):
+        record.tool_calls.append(_search(step))
+        live = checkpoint_status(task, record, None, final=False, cache=cache)["a1c"]
+    final = checkpoint_status(task, record, None, final=True)["a1c"]
+    assert live == final
+    assert final["status"] == "failed"
+    assert final["evidence"].endswith("queries at steps [1, 2, 3] returned no match")
+
+
+def _obs(code: dict[str, Any]) -> dict[str, Any]:
+    return {"resource_type": "Observation", "code": code}
+
+
+def test_live_runs_parse_params_once_per_episode_final_grades_always() -> None:
+    spec = CheckpointSpec(id="k", grader="data_retrieved", params=_obs(K))
+    task = _task(spec.model_dump())
+    record = EpisodeRecord(task_id=task.id, tool_calls=[_search(1)])
+    cache: dict[Any, Any] = {}
+    live = GradeContext(task=task, record=record, final=False, cache=cache, checkpoint="k")
+    assert run_spec(spec, live).passed
+    spec.params["code"] = A1C  # changed during the episode: this episode's live runs keep K
+    assert run_spec(spec, GradeContext(task=task, record=record, final=False, cache=cache)).passed
+    assert not run_spec(spec, GradeContext(task=task, record=record, final=True)).passed
+    assert not run_spec(spec, GradeContext(task=task, record=record, final=False)).passed
+
+
+def test_touched_only_status_equals_a_full_evaluation() -> None:
+    task = _task(
+        {"id": "k", "grader": "data_retrieved", "params": _obs(K)},
+        {"id": "a1c", "grader": "data_retrieved", "params": _obs(A1C)},
+        {"id": "none", "grader": "nothing_created", "params": {}},
+    )
+    record = EpisodeRecord(task_id=task.id)
+    cache: dict[Any, Any] = {}
+    full: dict[Any, Any] = {}  # re-runs every grader every step (a pass stays a pass in both)
+    cursor = EventCursor(record)
+    first = checkpoint_status(task, record, None, final=False, cache=cache, changed=None)
+    assert first == checkpoint_status(task, record, None, final=False, cache=full)
+    assert list(first) == ["k", "a1c", "none"]
+    for step in range(1, 4):
+        record.tool_calls.append(_search(step))
+        changed = cursor.advance(record)
+        assert changed is not None
+        status = checkpoint_status(task, record, None, final=False, cache=cache, changed=changed)
+        assert status == checkpoint_status(task, record, None, final=False, cache=full)
+        assert list(status) == ["k", "a1c", "none"]  # the task's order
+    assert status["k"]["status"] == "passed" and status["a1c"]["status"] == "failed"
+    # a monotone pass is kept as first seen while the episode runs (docs/grading.md)
+    assert status["k"]["evidence"].endswith("1 returned, first at step 1 (Observation/k-1)")
+    # a final grade made with the live cache reads the whole record, as a fresh one does
+    graded = checkpoint_status(task, record, None, final=True, cache=cache)
+    assert graded == checkpoint_status(task, record, None, final=True)
+    assert "3 returned, first at step 1" in graded["k"]["evidence"]
+    assert graded["none"]["status"] == "passed" != status["none"]["status"]
+    # and leaves the live status to carry on from where it was
+    record.tool_calls.append(_search(4))
+    changed = cursor.advance(record)
+    assert changed is not None
+    status = checkpoint_status(task, record, None, final=False, cache=cache, changed=changed)
+    assert status == checkpoint_status(task, record, None, final=False, cache=full)
+    assert status["none"]["status"] == "pending"
+
+
+def test_events_given_to_a_fresh_cache_evaluate_everything() -> None:
+    task = _task(
+        {"id": "k", "grader": "data_retrieved", "params": _obs(K)},
+        {"id": "none", "grader": "nothing_created", "params": {}},
+    )
+    record = EpisodeRecord(task_id=task.id, tool_calls=[_search(1)])
+    events = Events(calls=frozenset({"fhir_search"}))
+    status = checkpoint_status(task, record, None, final=False, cache={}, changed=events)
+    assert status == checkpoint_status(task, record, None, final=False)
+    assert [o["status"] for o in status.values()] == ["passed", "pending"]
