@@ -88,6 +88,25 @@ def search_action(env: Any) -> str:
     )
 
 
+def current_actions(envs: Any) -> tuple[str, ...]:
+    """Each sub-env's search for the patient of the task it is on now. After an autoreset a
+    sub-env is on another task (another patient): the actions are made again, untimed, after
+    every vector step (until 2026-12-02 they were made once, so after the first episode every
+    sub-env searched a patient its task was not about)."""
+    return tuple(search_action(e) for e in envs.envs)
+
+
+def timed_steps(envs: Any, steps: int) -> float:
+    """Seconds spent in ``steps`` vector steps, each with every sub-env's current action."""
+    spent = 0.0
+    for _ in range(steps):
+        actions = current_actions(envs)
+        t0 = time.perf_counter()
+        envs.step(actions)
+        spent += time.perf_counter() - t0
+    return spent
+
+
 def bench_single(env_id: str, n: int, live: bool) -> list[tuple[str, float, float]]:
     env = medsim.make(env_id, max_steps=10**9, live_checkpoints=live)
     task_id = env.unwrapped.tasks[0].id  # type: ignore[attr-defined]
@@ -116,11 +135,7 @@ def bench_vector(env_id: str, num_envs: int, steps: int, live: bool) -> tuple[fl
     )
     after = rss_mb()
     envs.reset(seed=0)
-    actions = tuple(search_action(e) for e in envs.envs)  # type: ignore[attr-defined]
-    t0 = time.perf_counter()
-    for _ in range(steps):  # episodes truncate after EPISODE_STEPS and autoreset
-        envs.step(actions)
-    elapsed = time.perf_counter() - t0
+    elapsed = timed_steps(envs, steps)  # episodes truncate after EPISODE_STEPS and autoreset
     envs.close()
     return steps * num_envs / elapsed, (after - before) / num_envs
 
@@ -163,20 +178,17 @@ def rate_ratio(env_id: str, steps: int, live: tuple[bool, bool], chunk: int = 5)
             live_checkpoints=on,
         )  # fmt: skip
         envs.reset(seed=0)
-        actions = tuple(search_action(e) for e in envs.envs)  # type: ignore[attr-defined]
-        made.append((envs, actions))
+        made.append(envs)
     gc.collect()
     gc.freeze()
     spent = [0.0, 0.0]
     for _ in range(max(1, steps // chunk)):
-        for i, (envs, actions) in enumerate(made):
-            t0 = time.perf_counter()
-            for _ in range(chunk):
-                envs.step(actions)
-            spent[i] += time.perf_counter() - t0
+        for i, envs in enumerate(made):
+            spent[i] += timed_steps(envs, chunk)
     gc.unfreeze()
-    for envs, _ in made:
+    for envs in made:
         envs.close()
+
     return spent[1] / spent[0]  # same steps each: time of the second / the first = rate ratio
 
 
