@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import tempfile
@@ -46,13 +47,30 @@ def cache_dir() -> Path:
     return medsim_cache_dir("tasks")
 
 
+def _source_roots() -> list[tuple[str, Path]]:
+    """The folders of medsim's code: the package, and its suites and agents where they live
+    outside it (a source checkout maps ``environments/`` and ``agents/`` to
+    ``medsim.environments`` / ``medsim.agents``; an installed wheel has them inside)."""
+    roots = [("medsim", _PACKAGE)]
+    for name in ("medsim.environments", "medsim.agents"):
+        spec = importlib.util.find_spec(name)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            folder = Path(location).resolve()
+            if not folder.is_relative_to(_PACKAGE):
+                roots.append((name, folder))
+    return roots
+
+
 @lru_cache(maxsize=1)
 def _source_digest() -> str:
-    """sha256 over the medsim package's code and small data files (path and content)."""
+    """sha256 over medsim's code and small data files (path and content), suites included:
+    until 2026-12-02 a source checkout hashed ``medsim/`` only, so an edit under
+    ``environments/`` could leave a stale entry."""
     h = hashlib.sha256()
-    for path in sorted(p for p in _PACKAGE.rglob("*") if p.suffix in _SOURCE_SUFFIXES):
-        h.update(str(path.relative_to(_PACKAGE)).encode())
-        h.update(path.read_bytes())
+    for name, root in _source_roots():
+        for path in sorted(p for p in root.rglob("*") if p.suffix in _SOURCE_SUFFIXES):
+            h.update(f"{name}/{path.relative_to(root)}".encode())
+            h.update(path.read_bytes())
     return h.hexdigest()
 
 

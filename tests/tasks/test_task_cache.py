@@ -165,3 +165,31 @@ def test_a_rows_hit_marks_its_entry_used() -> None:
     before = old.stat().st_mtime
     cached_rows("t", "old", _Builder())
     assert old.stat().st_mtime > before
+
+
+def test_the_key_covers_the_suites_code_wherever_it_lives() -> None:
+    import medsim.environments.dialogue.tasks as dialogue_tasks
+    from medsim.tasks import cache
+
+    where = Path(dialogue_tasks.__file__).resolve()
+    assert any(where.is_relative_to(root) for _, root in cache._source_roots())
+
+
+def test_an_edit_under_a_suites_folder_changes_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medsim.tasks import cache
+
+    package, suites = tmp_path / "medsim", tmp_path / "environments"
+    for folder in (package, suites):
+        folder.mkdir()
+        (folder / "x.py").write_text("A = 1\n")
+    roots = [("medsim", package), ("medsim.environments", suites)]
+    monkeypatch.setattr(cache, "_source_roots", lambda: roots)
+    cache._source_digest.cache_clear()
+    before = cache._source_digest()
+    (suites / "x.py").write_text("A = 2\n")
+    cache._source_digest.cache_clear()
+    after = cache._source_digest()
+    cache._source_digest.cache_clear()
+    assert before != after
