@@ -16,8 +16,8 @@ How the throughput ratio cancels the bench's own bias. Two vector envs step in a
 and each side's time is summed; measured so, two *identical* envs did not time alike: the one
 that steps first in each pair of chunks was ~3 % slower (0.97, steady over 500 steps, with garbage
 collection off in the timed loop too, spread over every step of its chunks, following the stepping
-order and not the building order; cause not found). On main e4b23dd it is gone (0.99-1.00, with
-or without the collector paused in ``make_vec``), but nothing guarantees it stays gone. A bias b
+order and not the building order; cause not found). It comes and goes: 0.99-1.00 on main
+e4b23dd, 0.97 again on d532e0c (2026-12-02, quiet machine). A bias b
 of the first position multiplies a ratio measured in one order by b and the ratio measured in the
 other order (inverted) by 1/b, so each repeat measures both orders, with fresh envs each, and
 reports their geometric mean (:func:`both_orders`). The control line is the same measurement with
@@ -188,7 +188,6 @@ def rate_ratio(env_id: str, steps: int, live: tuple[bool, bool], chunk: int = 5)
     gc.unfreeze()
     for envs in made:
         envs.close()
-
     return spent[1] / spent[0]  # same steps each: time of the second / the first = rate ratio
 
 
