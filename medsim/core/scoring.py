@@ -66,6 +66,7 @@ class Scorer:
 
     def start(self, task: Task, record: EpisodeRecord, store: FhirClient | None) -> None:
         """A new episode of ``task``."""
+        self._keep_plan()
         self._task = task
         self._grade = None
         self._cache = {}
@@ -92,6 +93,18 @@ class Scorer:
         status = self._live_status(record, store)
         self._initial[id(task)] = (task, status, _score().reusable_cache(self._cache))
         return status
+
+    def _keep_plan(self) -> None:
+        """Carry what the last episode worked out about its task's checkpoints (what each
+        depends on, which ones a kind of step touches: ``score.plan_entries``) into the task's
+        reusable cache, so the task's later episodes do not work it out again at their first
+        steps. Those entries depend on the task alone, as the reused status at reset does."""
+        task = self._task
+        if task is None or not self.incremental:
+            return
+        known = self._initial.get(id(task))
+        if known is not None and known[0] is task:
+            known[2].update(_score().plan_entries(self._cache))
 
     @property
     def grade(self) -> Grade | None:

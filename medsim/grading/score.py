@@ -81,8 +81,9 @@ def checkpoint_status(
     Incremental live evaluation: pass ``changed``, the events since the previous call with the
     same ``cache`` (``depends.EventCursor``); a checkpoint whose declared dependencies those events
     do not touch keeps its previous result. None (or a final evaluation) runs every grader.
-    Returns a new dict each call; the next incremental call with the same ``cache`` starts from
-    a copy of it (so do not change it)."""
+    Returns a dict that is not changed afterwards: the previous one itself when no checkpoint
+    the events touch can change any more (monotone graders that passed), else a new one; the
+    next incremental call with the same ``cache`` starts from it (so do not change it)."""
     final = record.finished if final is None else final
     live = cache if cache is not None else {}
     touched = None if final or changed is None else _touched(task, changed, live)
@@ -90,6 +91,8 @@ def checkpoint_status(
     out: dict[str, CheckpointOutcome] = {}
     specs = task.checkpoints
     if previous is not None and touched is not None:
+        if touched[0] <= live.get(_SETTLED, _NONE):
+            return previous  # (most steps, once the data a task is about was retrieved)
         out = dict(previous)  # every checkpoint has a live entry: look at the touched ones only
         specs = touched[1]
     ctx = None
@@ -110,7 +113,10 @@ def checkpoint_status(
             "gate": bool(spec.gate),
         }
         if not final:
-            live[key] = (outcome, result.passed and get_grader(spec.grader).monotone)
+            settled = result.passed and get_grader(spec.grader).monotone
+            live[key] = (outcome, settled)
+            if settled:  # (a new frozenset: reused caches share their values)
+                live[_SETTLED] = live.get(_SETTLED, _NONE) | {spec.id}
         out[spec.id] = outcome
     if not final:
         live[_LAST] = out
@@ -119,6 +125,10 @@ def checkpoint_status(
 
 #: Key of the last live status in a ``checkpoint_status`` cache (a "live" entry: reusable).
 _LAST = ("live",)
+#: Key of the ids of the checkpoints whose live verdict cannot change any more (a monotone
+#: grader passed), a frozenset replaced, never changed, as one is added (a "live" entry).
+_SETTLED = ("live", ("settled",))
+_NONE: frozenset[str] = frozenset()
 
 
 def reusable_cache(cache: dict[Any, Any]) -> dict[Any, Any]:
@@ -130,6 +140,14 @@ def reusable_cache(cache: dict[Any, Any]) -> dict[Any, Any]:
 
 
 _REUSABLE = ("live", "depends", "touched")
+_PLAN = ("depends", "touched")
+
+
+def plan_entries(cache: dict[Any, Any]) -> dict[Any, Any]:
+    """The entries of a live ``cache`` that depend on the task alone (each checkpoint's declared
+    dependencies, the checkpoints each kind of events touches): any later episode of the same
+    task may start with them, whatever this episode did."""
+    return {key: value for key, value in cache.items() if key[0] in _PLAN}
 
 
 def _touched(

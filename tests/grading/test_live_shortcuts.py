@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from medsim.grading.checkpoints.depends import EventCursor, Events
 from medsim.grading.checkpoints.registry import GradeContext, run_spec
 from medsim.grading.checkpoints.retrieval import RetrievalMatch, _Progress
-from medsim.grading.record import EpisodeRecord, ToolCall
+from medsim.grading.record import EpisodeRecord, RecordedWrite, ToolCall
 from medsim.grading.score import checkpoint_status
 from medsim.tasks.schema import CheckpointSpec, Task
 
@@ -68,7 +68,7 @@ def _task(*checkpoints: dict[str, Any]) -> Task:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.integers(min_value=0, max_value=10**6), max_size=4), max_size=8))
 def test_queried_text_reads_as_the_printed_list(batches: list[list[int]]) -> None:
-    p = _Progress(0, RetrievalMatch(resource_type="Observation"), "Observation")
+    p = _Progress(0, RetrievalMatch(resource_type="Observation").__dict__, "Observation")
     for steps in batches:
         p.query(steps)
         assert p.queried_text == str(p.queried)
@@ -152,3 +152,89 @@ def test_events_given_to_a_fresh_cache_evaluate_everything() -> None:
     status = checkpoint_status(task, record, None, final=False, cache={}, changed=events)
     assert status == checkpoint_status(task, record, None, final=False)
     assert [o["status"] for o in status.values()] == ["passed", "pending"]
+
+
+# ---- what each call retrieved is read once per episode cache (session 6) ----------------------
+
+
+def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": r} for r in resources],
+    }
+
+
+def _a1c(rid: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": rid,
+        "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+        "subject": {"reference": "Patient/pat-1"},
+    }
+
+
+def test_a_result_replaced_after_live_status_is_read_again_by_the_final_grade() -> None:
+    task = _task({"id": "a1c", "grader": "data_retrieved", "params": _obs(A1C)})
+    record = EpisodeRecord(task_id=task.id)
+    cache: dict[Any, Any] = {}
+    cursor = EventCursor(record)
+    for step in (1, 2):
+        record.tool_calls.append(_search(step))
+        changed = cursor.advance(record)
+        live = checkpoint_status(task, record, None, final=False, cache=cache, changed=changed)
+    assert live["a1c"]["status"] == "failed"
+    record.tool_calls[0].result = _bundle(_a1c("a1c-1"))  # another result object for call 1
+    graded = checkpoint_status(task, record, None, final=True, cache=cache)
+    assert graded == checkpoint_status(task, record, None, final=True)
+    assert graded["a1c"]["status"] == "passed"
+
+
+def test_the_episodes_own_writes_are_left_out_of_results_read_before_them() -> None:
+    """A resource the episode created, then saw in a search, is not retrieved data, also when
+    the search's result was read (live) before the write was known to the log."""
+    task = _task({"id": "a1c", "grader": "data_retrieved", "params": _obs(A1C)})
+    record = EpisodeRecord(task_id=task.id)
+    cache: dict[Any, Any] = {}
+    cursor = EventCursor(record)
+    record.tool_calls.append(
+        ToolCall(step=1, name="fhir_search", arguments={}, result=_bundle(_a1c("own")))
+    )
+    first = checkpoint_status(
+        task, record, None, final=False, cache=cache, changed=cursor.advance(record)
+    )
+    assert first["a1c"]["status"] == "passed"  # (live: the write is not in the record yet)
+    record.writes.append(
+        RecordedWrite(
+            method="create",
+            resource_type="Observation",
+            id="own",
+            resource=_a1c("own"),
+            seq=0,
+            step=0,
+        )
+    )
+    graded = checkpoint_status(task, record, None, final=True, cache=cache)
+    assert graded == checkpoint_status(task, record, None, final=True)
+    assert graded["a1c"]["status"] == "failed"
+
+
+def test_a_pass_that_can_be_undone_is_looked_at_again() -> None:
+    """Only a monotone grader's pass settles a checkpoint for the rest of the episode: an
+    answer that matched, then changed, must fail live (``checkpoint_status`` skips settled ones)."""
+    task = _task(
+        {"id": "k", "grader": "data_retrieved", "params": _obs(K)},
+        {"id": "hyper", "grader": "answer_matches", "params": {"regex": ["hyperkal"]}},
+    )
+    record = EpisodeRecord(task_id=task.id)
+    cache: dict[Any, Any] = {}
+    cursor = EventCursor(record)
+    checkpoint_status(task, record, None, final=False, cache=cache, changed=None)
+    verdicts = []
+    for step, answer in ((1, None), (2, "hyperkalemia"), (3, "normal potassium")):
+        record.tool_calls.append(_search(step))
+        record.answer = answer
+        changed = cursor.advance(record)
+        status = checkpoint_status(task, record, None, final=False, cache=cache, changed=changed)
+        verdicts.append((status["k"]["status"], status["hyper"]["status"]))
+    assert verdicts == [("passed", "pending"), ("passed", "passed"), ("passed", "failed")]

@@ -219,38 +219,53 @@ class CodeMatch(BaseModel):
     def empty(self) -> bool:
         return not self.codes and self.display_regex is None
 
-    def _pairs(self) -> set[tuple[str | None, str]]:
-        out: set[tuple[str | None, str]] = set()
-        for code in self.codes:
-            if "|" in code:
-                system, _, value = code.rpartition("|")
-                out.add((system or None, value))
-            else:
-                out.add((self.system, code))
-        return out
-
     def matches_concept(self, concept: Any) -> bool:
         if self.empty:
             return True
-        pairs = self._pairs()
+        pairs = _code_pairs(self.system, tuple(self.codes))
         for c in codings(concept):
             code, system = str(c.get("code", "")), c.get("system")
             if (system, code) in pairs or (None, code) in pairs:
                 return True
         if self.display_regex is not None:
-            rx = re.compile(self.display_regex, re.IGNORECASE)
+            rx = _display_pattern(self.display_regex)
             return any(rx.search(t) for t in concept_texts(concept))
         return False
 
     def matches(self, resource: Json) -> bool:
         """Does any of the resource's code concepts match?"""
-        return self.empty or any(self.matches_concept(c) for c in concepts(resource))
+        if self.empty:
+            return True
+        for concept in concepts(resource):  # noqa: SIM110 (a loop: live status matches every step)
+            if self.matches_concept(concept):
+                return True
+        return False
 
     def describe(self) -> str:
         parts = list(self.codes)
         if self.display_regex:
             parts.append(f"/{self.display_regex}/")
         return " or ".join(parts) or "any code"
+
+
+@lru_cache(maxsize=1024)
+def _code_pairs(system: str | None, codes: tuple[str, ...]) -> frozenset[tuple[str | None, str]]:
+    """``CodeMatch``'s codes as (system or None, code) pairs ("system|code", or a bare code with
+    the match's ``system``), worked out once per list (live grading matches every step)."""
+    out: set[tuple[str | None, str]] = set()
+    for code in codes:
+        if "|" in code:
+            code_system, _, value = code.rpartition("|")
+            out.add((code_system or None, value))
+        else:
+            out.add((system, code))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=256)
+def _display_pattern(regex: str) -> re.Pattern[str]:
+    """``CodeMatch.display_regex`` compiled (case-insensitive), once per pattern."""
+    return re.compile(regex, re.IGNORECASE)
 
 
 def code_summary(resource: Json) -> str:

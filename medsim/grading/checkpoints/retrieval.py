@@ -39,43 +39,76 @@ class Retrieved:
     resource: Json
 
 
+#: What each tool call of an episode returned about one patient, by ``id(call)``: (the call, its
+#: result, the :class:`Retrieved` items before the episode's writes are left out).
+CallMemo = dict[int, tuple[ToolCall, Any, list[Retrieved]]]
+
+
 def retrieved(
     record: EpisodeRecord,
     patient_id: str | None = None,
     start: int = 0,
     written: dict[tuple[str, str], WrittenResource] | None = None,
+    memo: CallMemo | None = None,
 ) -> list[Retrieved]:
     """Resources the agent saw in successful, non-writing tool calls (in step order, from the
     ``start``-th call on); optionally only those about ``patient_id``. The episode's own writes
     are never "retrieved data": a resource it created never counts, and a chart resource it
     changed counts only when it was read before the episode's first write to it (reading an
-    order, then stopping it). ``written`` is the record's ``written()`` when the caller has it.
+    order, then stopping it). ``written`` is the record's ``written()`` when the caller has it;
+    ``memo`` keeps what each call returned (see :func:`_about_patient`).
     (A list, not a generator: live status extends its log with it every step.)"""
     if written is None:
         written = record.written()
     out: list[Retrieved] = []
-    for call in record.successful_calls(start):
-        out += _retrieved_by(call, written, patient_id)
+    for call in record.tool_calls[start:]:  # (record.successful_calls, without a generator)
+        if call.error is None:
+            out += _retrieved_by(call, written, patient_id, memo)
     return out
 
 
 def _retrieved_by(
-    call: ToolCall, written: dict[tuple[str, str], WrittenResource], patient_id: str | None
+    call: ToolCall,
+    written: dict[tuple[str, str], WrittenResource],
+    patient_id: str | None,
+    memo: CallMemo | None = None,
 ) -> list[Retrieved]:
     """What one successful call of the record retrieved (see :func:`retrieved`); ``written`` is
     the record's ``written()``."""
     if call.write_seqs:
         return []
+    items = _about_patient(call, patient_id, memo)
+    if not written:  # (most episodes write nothing, or only at the end)
+        return items
     out = []
-    for res in iter_resources(call.result):
-        if written:  # (most episodes write nothing, or only at the end)
-            own = written.get((str(res.get("resourceType")), str(res.get("id", ""))))
-            if own is not None and (own.created or call.step >= own.first_step):
-                continue
-        if patient_id is not None and patient_id not in patients_of(res):
-            continue
-        out.append(Retrieved(call.step, call.name, res))
+    for item in items:
+        res = item.resource
+        own = written.get((str(res.get("resourceType")), str(res.get("id", ""))))
+        if own is None or not (own.created or call.step >= own.first_step):
+            out.append(item)
     return out
+
+
+def _about_patient(
+    call: ToolCall, patient_id: str | None, memo: CallMemo | None
+) -> list[Retrieved]:
+    """The resources in ``call``'s result (about ``patient_id`` when given), kept in ``memo`` by
+    call: a tool call's result never changes once recorded, so live status reads each result
+    once, and the final grade of the same episode (given the same cache) reads the whole record
+    without walking the results again. An entry counts only for the same call object holding the
+    same result object."""
+    if memo is not None:
+        known = memo.get(id(call))
+        if known is not None and known[0] is call and known[1] is call.result:
+            return known[2]
+    items = [
+        Retrieved(call.step, call.name, res)
+        for res in iter_resources(call.result)
+        if patient_id is None or patient_id in patients_of(res)
+    ]
+    if memo is not None:
+        memo[id(call)] = (call, call.result, items)
+    return items
 
 
 @dataclass
@@ -96,23 +129,36 @@ def retrieved_in(ctx: GradeContext) -> RetrievedLog:
     """:func:`retrieved` for the task's patient. While the episode runs the log is kept in
     ``ctx.cache`` and extended with the new tool calls only, so live status does not re-read every
     result every step; a new write (which can exclude earlier results, see :func:`retrieved`)
-    rebuilds it. Final grading always reads the whole record."""
+    rebuilds it. Final grading always reads the whole record (each result walked once per
+    cache: :func:`_about_patient`)."""
     record = ctx.record
     calls, writes = record.tool_calls, len(record.writes)
+    memo = call_memo(ctx)
     if ctx.final:
-        return RetrievedLog(calls, len(calls), writes, retrieved(record, ctx.patient_id), 0)
+        items = retrieved(record, ctx.patient_id, memo=memo)
+        return RetrievedLog(calls, len(calls), writes, items, 0)
     key = ("retrieved", ctx.patient_id)
     log: RetrievedLog | None = ctx.cache.get(key)
     if log is None or log.calls is not calls or log.n_writes != writes or log.n_calls > len(calls):
         epoch = log.epoch + 1 if log is not None else 0
         written = record.written()
-        items = retrieved(record, ctx.patient_id, written=written)
+        items = retrieved(record, ctx.patient_id, written=written, memo=memo)
         log = RetrievedLog(calls, len(calls), writes, items, epoch, written)
         ctx.cache[key] = log
     elif log.n_calls < len(calls):  # (the writes are those it was built with: reuse written())
-        log.items += retrieved(record, ctx.patient_id, log.n_calls, log.written)
+        log.items += retrieved(record, ctx.patient_id, log.n_calls, log.written, memo)
         log.n_calls = len(calls)
     return log
+
+
+def call_memo(ctx: GradeContext) -> CallMemo:
+    """The episode's :data:`CallMemo` for the task's patient, in ``ctx.cache`` (shared by live
+    status and the final grade; never carried to another episode)."""
+    key = ("retrieved-by-call", ctx.patient_id)
+    memo: CallMemo | None = ctx.cache.get(key)
+    if memo is None:
+        memo = ctx.cache[key] = {}
+    return memo
 
 
 class RetrievalMatch(BaseModel):
@@ -126,24 +172,40 @@ class RetrievalMatch(BaseModel):
     tools: list[str] = Field(default_factory=list)  # only results of these tools (empty: any)
 
     def matches(self, item: Retrieved) -> bool:
-        res = item.resource
-        if res.get("resourceType") != self.resource_type:
-            return False
-        if self.tools and item.tool not in self.tools:
-            return False
-        if not self.code.matches(res):
-            return False
-        return self.category.empty or any(
-            self.category.matches_concept(c) for c in dicts(res, "category")
-        )
+        return matches_retrieved(item, self.resource_type, self.code, self.category, self.tools)
 
     def describe(self) -> str:
-        parts = [self.resource_type]
-        if not self.code.empty:
-            parts.append(f"code {self.code.describe()}")
-        if not self.category.empty:
-            parts.append(f"category {self.category.describe()}")
-        return " ".join(parts)
+        return describe_retrieval(self.resource_type, self.code, self.category)
+
+
+def matches_retrieved(
+    item: Retrieved, resource_type: str, code: CodeMatch, category: CodeMatch, tools: list[str]
+) -> bool:
+    """:meth:`RetrievalMatch.matches` from the match's fields (live status calls it with a
+    grader's parsed params, without building a model every episode)."""
+    res = item.resource
+    if res.get("resourceType") != resource_type:
+        return False
+    if tools and item.tool not in tools:
+        return False
+    if not code.matches(res):
+        return False
+    if category.empty:
+        return True
+    for concept in dicts(res, "category"):  # noqa: SIM110 (no generator, as CodeMatch.matches)
+        if category.matches_concept(concept):
+            return True
+    return False
+
+
+def describe_retrieval(resource_type: str, code: CodeMatch, category: CodeMatch) -> str:
+    """:meth:`RetrievalMatch.describe` from the match's fields: "Observation code 2823-3"."""
+    parts = [resource_type]
+    if not code.empty:
+        parts.append(f"code {code.describe()}")
+    if not category.empty:
+        parts.append(f"category {category.describe()}")
+    return " ".join(parts)
 
 
 class DataRetrievedParams(RetrievalMatch):
@@ -155,10 +217,11 @@ class _Progress:
     """How far one ``data_retrieved`` checkpoint has read an episode (live status): the log items
     and tool calls read, the matching resources seen (id -> first step) and the steps of the
     calls that asked for its resource type, with their text ``str(queried)`` kept up to date as
-    they are added (the evidence of a live re-run printed the whole growing list every step)."""
+    they are added (the evidence of a live re-run printed the whole growing list every step).
+    ``match`` holds :class:`RetrievalMatch`'s fields as the grader got them."""
 
     epoch: int
-    match: RetrievalMatch
+    match: dict[str, Any]
     what: str
     seen: dict[str, int] = field(default_factory=dict)
     queried: list[int] = field(default_factory=list)
@@ -177,28 +240,29 @@ class _Progress:
 
 
 @checkpoint("data_retrieved", params=DataRetrievedParams, monotone=True, depends=CALLS_AND_WRITES)
-def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: object) -> CheckResult:
+def data_retrieved(ctx: GradeContext, min_results: int = 1, **match: Any) -> CheckResult:
     """A search or read returned at least ``min_results`` distinct resources of ``resource_type``
     (matching ``code`` / ``category``) for the task's patient."""
     log = retrieved_in(ctx)
     state = ctx.state()  # live: carry on from the previous evaluation (empty when final)
     p: _Progress | None = state.get("progress")
     if p is None or p.epoch != log.epoch:
-        # ``match`` was validated with the grader's params (DataRetrievedParams is a
-        # RetrievalMatch): rebuild it without validating again at every episode start
-        built = RetrievalMatch.model_construct(None, **match)
-        p = state["progress"] = _Progress(log.epoch, built, built.describe())
+        # ``match`` holds RetrievalMatch's fields, validated with the grader's params
+        # (DataRetrievedParams is a RetrievalMatch): used as they are, no model built
+        what = describe_retrieval(match["resource_type"], match["code"], match["category"])
+        p = state["progress"] = _Progress(log.epoch, match, what)
     seen = p.seen
     items = log.items
     if p.n_items < len(items):  # (most steps retrieve nothing for the patient)
+        fields = p.match
         for item in items[p.n_items :]:
-            if p.match.matches(item):
+            if matches_retrieved(item, **fields):
                 res = item.resource
                 seen.setdefault(f"{res['resourceType']}/{res.get('id')}", item.step)
         p.n_items = len(items)
     calls = ctx.record.tool_calls
     if p.n_calls < len(calls):
-        rtype = p.match.resource_type
+        rtype = str(p.match["resource_type"])
         p.query([c.step for c in calls[p.n_calls :] if _mentions(c.arguments, rtype)])
         p.n_calls = len(calls)
     if len(seen) >= min_results:
