@@ -95,7 +95,9 @@ def checkpoint_status(
             return previous  # (most steps, once the data a task is about was retrieved)
         out = dict(previous)  # every checkpoint has a live entry: look at the touched ones only
         specs = touched[1]
-    ctx = None
+    ctx = None if final else live.get(_CTX)  # (a live cache serves one episode of one task)
+    if ctx is not None and (ctx.record is not record or ctx.store is not store):
+        ctx = None
     for spec in specs:
         key = ("live", spec.id)  # -> (outcome, sticky: a monotone grader passed), while running
         kept = None if final else live.get(key)
@@ -104,6 +106,8 @@ def checkpoint_status(
             continue
         if ctx is None:
             ctx = GradeContext(task=task, record=record, store=store, final=final, cache=live)
+            if not final:
+                live[_CTX] = ctx
         ctx.checkpoint = spec.id
         result = _run_one(spec, ctx)
         outcome: CheckpointOutcome = {  # (a literal: calling the TypedDict costs 3x more)
@@ -129,6 +133,9 @@ _LAST = ("live",)
 #: grader passed), a frozenset replaced, never changed, as one is added (a "live" entry).
 _SETTLED = ("live", ("settled",))
 _NONE: frozenset[str] = frozenset()
+#: Key of the live evaluations' GradeContext, reused while record and store stay the same (not a
+#: "live" entry: never carried to another episode).
+_CTX = ("context",)
 
 
 def reusable_cache(cache: dict[Any, Any]) -> dict[Any, Any]:

@@ -238,3 +238,15 @@ def test_a_pass_that_can_be_undone_is_looked_at_again() -> None:
         status = checkpoint_status(task, record, None, final=False, cache=cache, changed=changed)
         verdicts.append((status["k"]["status"], status["hyper"]["status"]))
     assert verdicts == [("passed", "pending"), ("passed", "passed"), ("passed", "failed")]
+
+
+def test_a_live_cache_given_another_record_grades_that_record() -> None:
+    """Live evaluations reuse their GradeContext while record and store stay the same: the same
+    cache given another record must read that one."""
+    task = _task({"id": "k", "grader": "data_retrieved", "params": _obs(K)})
+    cache: dict[Any, Any] = {}
+    empty = EpisodeRecord(task_id=task.id)
+    searched = EpisodeRecord(task_id=task.id, tool_calls=[_search(1)])
+    assert checkpoint_status(task, empty, None, final=False, cache=cache)["k"]["status"] == "failed"
+    status = checkpoint_status(task, searched, None, final=False, cache=cache)
+    assert status["k"]["status"] == "passed"
