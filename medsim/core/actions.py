@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from medsim import jsontext
 from medsim.fhir.interface import FhirError
 from medsim.fhir.urls import FhirRequest, parse_request, wire_url
 
@@ -104,7 +105,7 @@ def _parse_text(action: str, raw: str) -> ParsedAction:
         return invalid(raw, "empty action: call a tool (or write GET/POST/FINISH) to act")
     if text[0] in "{[":
         try:
-            obj = json.loads(text)
+            obj = jsontext.loads(text)  # (json's values and errors, mostly by orjson)
         except json.JSONDecodeError as exc:
             if text[0] == "{":
                 return invalid(raw, f"malformed JSON tool call: {exc.msg} at position {exc.pos}")

@@ -5,7 +5,7 @@ compressed with a dictionary trained on the first resources of its data. FHIR JS
 same keys, systems, codes and reference prefixes in every resource, so a shared dictionary makes a
 ~1 KB body about 10x smaller, where compressing each body on its own gains about 2x (measured on a
 generated cohort; docs/benchmarks.md, issue 19). Decompressing with a prepared dictionary takes a
-few microseconds, a small fraction of the ``json.loads`` every read does anyway. The dictionary is
+few microseconds, less than the JSON parse every read does anyway. The dictionary is
 kept in the base's ``meta`` table (key :data:`DICTIONARY_KEY`), so a base file is self-contained.
 
 An episode layer stores plain JSON text: its writes are few, short-lived and must stay cheap.
@@ -16,12 +16,12 @@ read goes through it.
 from __future__ import annotations
 
 import base64
-import json
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 import zstandard
+
+from medsim.jsontext import loads, loads_utf8
 
 Json = dict[str, Any]
 DICTIONARY_KEY = "body_dictionary"
@@ -29,10 +29,6 @@ DICTIONARY_KEY = "body_dictionary"
 TRAIN_SAMPLES = 2000
 DICTIONARY_BYTES = 32 * 1024
 LEVEL = 3  # zstd level: 3 compresses ~1 KB bodies in a few µs; higher levels gain ~1-2 %
-
-
-#: ``json.loads`` of text (bytes would cost an encoding sniff), typed as the resource it is.
-_loads: Callable[[str], Json] = json.loads
 
 
 class Bodies:
@@ -52,10 +48,13 @@ class Bodies:
         return self._compressor.compress(text.encode("utf-8"))
 
     def decode(self, stored: str | bytes) -> Json:
-        """The resource of a stored body: compressed ``bytes`` (base) or JSON text (layer)."""
+        """The resource of a stored body: compressed ``bytes`` (base) or JSON text (layer),
+        parsed by orjson where it gives json's values (:mod:`medsim.jsontext`)."""
         if isinstance(stored, str):
-            return _loads(stored)
-        return _loads(self._decompressor.decompress(stored).decode("utf-8"))
+            resource: Json = loads(stored)
+        else:
+            resource = loads_utf8(self._decompressor.decompress(stored))
+        return resource
 
     def text(self, stored: str | bytes) -> str:
         """The JSON text of a stored body (for tools that read a base file with SQL)."""

@@ -80,6 +80,17 @@ def test_cohort_bodies_are_the_standard_text() -> None:
 def test_loads_gives_the_standard_librarys_values(value: Any) -> None:
     text = std_text(value)
     assert same_value(jsontext.loads(text), json.loads(text))
+    raw = utf8(text)
+    if raw is not None:  # (stored bodies: text with a lone surrogate is never encoded)
+        assert same_value(jsontext.loads_utf8(raw), json.loads(text))
+
+
+def utf8(text: str) -> bytes | None:
+    """``text`` as UTF-8 bytes (as a stored body is), or None when it holds a lone surrogate."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
 
 
 @settings(max_examples=300, deadline=None)
@@ -96,6 +107,7 @@ def test_loads_reads_number_literals_as_json_does(numbers: list[str]) -> None:
     """Integers beyond 64 bits stay exact; decimals round to the same double (or both overflow)."""
     text = "[" + ",".join(numbers) + "]"
     assert same_value(jsontext.loads(text), json.loads(text))
+    assert same_value(jsontext.loads_utf8(text.encode()), json.loads(text))
 
 
 @pytest.mark.parametrize(
@@ -112,15 +124,19 @@ def test_loads_reads_number_literals_as_json_does(numbers: list[str]) -> None:
         '\ufeff{"a": 1}',
     ],
 )
-def test_loads_of_what_orjson_refuses_or_changes(text: str) -> None:
+@pytest.mark.parametrize("bytes_in", [False, True], ids=["loads", "loads_utf8"])
+def test_loads_of_what_orjson_refuses_or_changes(text: str, bytes_in: bool) -> None:
+    def read() -> Any:
+        return jsontext.loads_utf8(text.encode()) if bytes_in else jsontext.loads(text)
+
     try:
         want: Any = json.loads(text)
     except json.JSONDecodeError as exc:
         with pytest.raises(json.JSONDecodeError) as got:
-            jsontext.loads(text)
+            read()
         assert str(got.value) == str(exc)
         return
-    assert same_value(jsontext.loads(text), want)
+    assert same_value(read(), want)
 
 
 @pytest.mark.parametrize("text", ["", "{", '{"a": }', "[1,]", "nul"])
@@ -129,4 +145,7 @@ def test_loads_of_bad_text_raises_what_json_raises(text: str) -> None:
         json.loads(text)
     with pytest.raises(json.JSONDecodeError) as got:
         jsontext.loads(text)
+    assert str(got.value) == str(exc.value)
+    with pytest.raises(json.JSONDecodeError) as got:
+        jsontext.loads_utf8(text.encode())
     assert str(got.value) == str(exc.value)
