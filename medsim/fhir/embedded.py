@@ -32,7 +32,7 @@ from medsim.fhir.episode import EmbeddedEpisode
 from medsim.fhir.interface import FhirError
 from medsim.fhir.loader import DataError, data_files, iter_located
 from medsim.fhir.query import MAX_COUNT
-from medsim.fhir.tables import SCHEMA_VERSION, create_all
+from medsim.fhir.schema import SCHEMA_VERSION, create_all
 from medsim.fhir.validate import validate_resource
 from medsim.gcpause import cycle_collection_paused
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from medsim.fhir import index_keys
 from medsim.fhir.bodies import Bodies
+from medsim.fhir.schema import COLUMNS, INDEX_TABLES
 from medsim.fhir.search_params import extract, normalize_string, updated_range
-from medsim.fhir.tables import COLUMNS, INDEX_TABLES
 from medsim.jsontext import dumps
 
 Json = dict[str, Any]

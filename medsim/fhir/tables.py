@@ -1,4 +1,4 @@
-"""The SQLite schema of the embedded engine, declared with SQLModel.
+"""The SQLite schema of the embedded engine, declared with SQLModel (the source of truth).
 
 One ``resources`` table holds the JSON of every resource; six index tables hold what search
 needs, one row per indexed value, keyed by ``param_key``: the (resource type, search parameter)
@@ -7,12 +7,17 @@ compartment) so that the queries agents make most — "this patient's observatio
 since then" — are answered from one composite index. The base cohort and each episode's layer use
 this same schema (the layer in the episode connection's ``main`` database, the base attached as
 ``base``), so one SQL builder serves both.
+
+The engine runs the compiled form of these models, ``data/schema.json`` read by
+:mod:`medsim.fhir.schema`, so that making an env does not import SQLAlchemy and SQLModel (~0.2 s
+of a ~0.65 s cold start) [changed in 0.3]; this module is imported only to regenerate that file.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from functools import cache
+import json
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Index
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -174,35 +179,37 @@ COLUMNS: dict[str, str] = {
 }
 
 
-@cache
-def ddl(schema: str | None = None, indexes: bool = True) -> tuple[str, ...]:
-    """CREATE TABLE / INDEX statements (optionally in an attached schema), from the models.
-    Compiled once per (schema, indexes): every episode's layer runs them."""
+def compiled() -> dict[str, Any]:
+    """The schema as data (what :mod:`medsim.fhir.schema` reads from ``data/schema.json``): the
+    CREATE TABLE / INDEX statements compiled from the models, in order (each table, then its
+    indexes), the index tables and the insert columns. Regenerate the file after changing a
+    model: ``python -m medsim.fhir.tables`` (tests/fhir/test_schema_file.py compares the two)."""
     dialect = sqlite_dialect.dialect()
-    out: list[str] = []
+    statements: list[dict[str, Any]] = []
     for model in MODELS:
         table = model.__table__  # type: ignore[attr-defined]
         stmt = str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)).strip()
-        out.append(_qualify(stmt, table.name, schema))
-        if indexes:
-            for index in table.indexes:
-                istmt = str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)).strip()
-                out.append(_qualify_index(istmt, index.name, schema))
-    return tuple(out)
+        statements.append({"kind": "table", "name": table.name, "sql": stmt})
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            istmt = str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect)).strip()
+            statements.append({"kind": "index", "name": index.name, "sql": istmt})
+    return {
+        "_comment": "Generated from medsim/fhir/tables.py by `python -m medsim.fhir.tables`.",
+        "schema_version": SCHEMA_VERSION,
+        "index_tables": list(INDEX_TABLES),
+        "columns": COLUMNS,
+        "statements": statements,
+    }
 
 
-def _qualify(stmt: str, name: str, schema: str | None) -> str:
-    if not schema:
-        return stmt
-    return stmt.replace(f"TABLE IF NOT EXISTS {name} ", f"TABLE IF NOT EXISTS {schema}.{name} ", 1)
+SCHEMA_FILE = Path(__file__).with_name("data") / "schema.json"
 
 
-def _qualify_index(stmt: str, name: str | None, schema: str | None) -> str:
-    if not schema or not name:
-        return stmt
-    return stmt.replace(f"INDEX IF NOT EXISTS {name} ", f"INDEX IF NOT EXISTS {schema}.{name} ", 1)
+def main() -> None:
+    """Write ``data/schema.json`` from the models."""
+    SCHEMA_FILE.write_text(json.dumps(compiled(), indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {SCHEMA_FILE}")
 
 
-def create_all(conn: sqlite3.Connection, schema: str | None = None, indexes: bool = True) -> None:
-    for stmt in ddl(schema, indexes):
-        conn.execute(stmt)
+if __name__ == "__main__":
+    main()

@@ -14,8 +14,8 @@ import sqlite3
 from importlib import resources
 
 from medsim.fhir import EmbeddedBackend, index_keys
+from medsim.fhir.schema import INDEX_TABLES
 from medsim.fhir.search_params import params_for
-from medsim.fhir.tables import INDEX_TABLES
 
 
 def _raw() -> dict[str, dict[str, dict[str, object]]]:
