@@ -43,6 +43,6 @@ def start_episode(episode: FhirEpisode, task: Task) -> None:
     now = task.now.isoformat()
     episode.clock = lambda: now
     if task.overlay:
-        from medsim.data.overlay import resolve_overlay
+        from medsim.data.overlay import applied_overlay
 
-        episode.load_overlay(list(resolve_overlay(task.overlay, task.patient, task.now)))
+        episode.load_overlay(applied_overlay(task.overlay, task.patient, task.now))

@@ -23,16 +23,19 @@ the offending value and where it is; the input templates are never modified.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from medsim import relative_time
+from medsim import jsontext, relative_time
 from medsim.relative_time import Duration, TimeExpressionError, parse_duration
 
 __all__ = [
     "Duration",
     "OverlayError",
+    "applied_overlay",
     "apply_overlay",
     "overlay_id",
     "parse_duration",
@@ -161,3 +164,26 @@ def apply_overlay(
 
 # The name the environment core and the grader use (medsim/core/env.py, medsim/cli/grade_cmd.py).
 resolve_overlay = apply_overlay
+
+
+def applied_overlay(templates: list[Json], patient_id: str, now: datetime | str) -> list[Json]:
+    """:func:`apply_overlay`, worked out once per (templates, patient, now) and kept as JSON
+    text: an env applies its task's overlay at every reset, and the result depends on nothing
+    else. Each call returns new dicts. Templates that are not plain JSON (a YAML date object)
+    are applied every time, as they are."""
+    try:
+        key = _plain_json(templates)  # (json's encoder: it refuses a date, orjson would not)
+    except (TypeError, ValueError):
+        return apply_overlay(templates, patient_id, now)
+    texts = _applied_texts(key, patient_id, _as_now(now).isoformat())
+    return [jsontext.loads(text) for text in texts]
+
+
+_plain_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+@lru_cache(maxsize=4096)
+def _applied_texts(templates: str, patient_id: str, now: str) -> tuple[str, ...]:
+    return tuple(
+        jsontext.dumps(r) for r in apply_overlay(jsontext.loads(templates), patient_id, now)
+    )

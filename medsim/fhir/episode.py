@@ -82,10 +82,10 @@ class EmbeddedEpisode(LayeredSearch):
         """
         with self._lock, self._savepoint():
             for res in resources:
-                validate_resource(res)
+                body = _valid_overlay_body(res)
                 if "id" not in res:
                     raise FhirError(400, f"overlay {res['resourceType']} needs an id")
-                self._store(res, version=1, replace=True)
+                self._store(res, version=1, replace=True, body=body)
 
     # -- protocol: reads ---------------------------------------------------------------
     def read(self, resource_type: str, id: str) -> Json:
@@ -281,8 +281,18 @@ class EmbeddedEpisode(LayeredSearch):
         )  # type: ignore[arg-type]
         return resource
 
-    def _store(self, resource: Json, version: int, replace: bool, deleted: bool = False) -> None:
-        body = storage.dumps(resource)
+    def _store(
+        self,
+        resource: Json,
+        version: int,
+        replace: bool,
+        deleted: bool = False,
+        body: str | None = None,
+    ) -> None:
+        """Store ``resource`` in the layer; ``body`` is its ``storage.dumps`` text when the caller
+        made it already (it is made once either way)."""
+        if body is None:
+            body = storage.dumps(resource)
         self._layer_types.add(str(resource["resourceType"]))
         self._shadows.clear()
         if len(body) > MAX_BODY_BYTES:
@@ -302,6 +312,7 @@ class EmbeddedEpisode(LayeredSearch):
             version=version,
             last_updated=str((resource.get("meta") or {}).get("lastUpdated", "")),
             deleted=deleted,
+            body=body,
         )
 
     def new_id(self, resource_type: str) -> str:
@@ -356,3 +367,26 @@ class EmbeddedEpisode(LayeredSearch):
             self._next_id = next_id
             raise
         self._conn.execute("RELEASE w")
+
+
+#: Stored texts of overlay resources that passed :func:`validate_resource` (a verdict depends on
+#: the resource alone, and an env loads its task's overlay at every reset). Bounded: cleared when
+#: it reaches :data:`_VALID_MAX` entries.
+_VALID_OVERLAYS: set[str] = set()
+_VALID_MAX = 4096
+
+
+def _valid_overlay_body(resource: Json) -> str:
+    """The stored text of an overlay resource, validated the first time this text is seen
+    (a 400 :class:`FhirError` as :func:`validate_resource` gives, every time it is invalid)."""
+    try:
+        body = storage.dumps(resource)
+    except (TypeError, ValueError, AttributeError):
+        validate_resource(resource)  # the usual 400 when it is not a valid resource
+        raise
+    if body not in _VALID_OVERLAYS:
+        validate_resource(resource)
+        if len(_VALID_OVERLAYS) >= _VALID_MAX:
+            _VALID_OVERLAYS.clear()
+        _VALID_OVERLAYS.add(body)
+    return body

@@ -39,7 +39,17 @@ class RowBuffer:
             + 1
         )
 
-    def add(self, resource: Json, *, version: int, last_updated: str, deleted: bool = False) -> int:
+    def add(
+        self,
+        resource: Json,
+        *,
+        version: int,
+        last_updated: str,
+        deleted: bool = False,
+        body: str | None = None,
+    ) -> int:
+        """Queue ``resource`` and its index rows; ``body`` is its :func:`dumps` text when the
+        caller has it already."""
         rtype = resource["resourceType"]
         rid = self.next_rid
         self.next_rid += 1
@@ -57,7 +67,7 @@ class RowBuffer:
                 int(deleted),
                 lo,
                 hi,
-                "" if deleted else dumps(resource),
+                "" if deleted else (dumps(resource) if body is None else body),
             )
         )
         key = index_keys.for_type(rtype)
@@ -112,10 +122,12 @@ def insert(
     version: int,
     last_updated: str,
     deleted: bool = False,
+    body: str | None = None,
 ) -> int:
-    """Store one resource (already carrying id and meta) and its index rows; returns its rid."""
+    """Store one resource (already carrying id and meta) and its index rows; returns its rid
+    (``body``: its :func:`dumps` text, when the caller made it already)."""
     buf = RowBuffer(conn, schema)
-    rid = buf.add(resource, version=version, last_updated=last_updated, deleted=deleted)
+    rid = buf.add(resource, version=version, last_updated=last_updated, deleted=deleted, body=body)
     buf.flush()
     return rid
 

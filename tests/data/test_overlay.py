@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from medsim.data.overlay import (
     Duration,
     OverlayError,
+    applied_overlay,
     apply_overlay,
     parse_duration,
     resolve_overlay,
@@ -134,6 +135,24 @@ def test_apply_overlay_makes_concrete_resources() -> None:
     assert out[2]["patient"] == {"reference": "Patient/pat-0007"}
     assert apply_overlay(templates, "Patient/pat-0007", NOW.isoformat()) == out
     assert resolve_overlay(templates, "pat-0007", NOW) == out
+    # what an env loads at every reset (worked out once per templates, patient and now)
+    first = applied_overlay(templates, "pat-0007", NOW)
+    again = applied_overlay(templates, "pat-0007", NOW)
+    assert first == again == out and first[0] is not again[0]  # new dicts every time
+    first[0]["status"] = "changed"  # (a caller's change does not reach the next call)
+    assert applied_overlay(templates, "pat-0007", NOW) == out
+    other = applied_overlay(templates, "pat-0008", NOW + timedelta(days=1))
+    assert other[0]["effectiveDateTime"] == "2024-02-02T02:00:00+00:00"
+    assert other[0]["subject"] == {"reference": "Patient/pat-0008"}
+    templates[0]["issued"] = "@now-PT1H"  # an edited template is applied again
+    assert applied_overlay(templates, "pat-0007", NOW)[0]["issued"] == "2024-02-01T07:00:00+00:00"
+
+
+def test_templates_that_are_not_plain_json_are_applied_as_they_are() -> None:
+    """A YAML date object is not JSON: no cache key is made of it (orjson would write it as a
+    string, and the resource validated at reset would not be the one the task gave)."""
+    dated = [{"resourceType": "Patient", "birthDate": date(1950, 1, 2)}]
+    assert applied_overlay(dated, "p1", NOW)[0]["birthDate"] == date(1950, 1, 2)
 
 
 def test_overlay_errors_name_the_problem() -> None:

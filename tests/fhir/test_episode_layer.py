@@ -428,3 +428,21 @@ def test_count_zero_has_no_next_link(ep: EmbeddedEpisode) -> None:
     bundle = ep.search("Observation", {"_count": "0"})
     assert bundle["total"] == 3 and not bundle.get("entry")
     assert [x["relation"] for x in bundle.get("link", [])] == ["self"]
+
+
+def test_an_invalid_overlay_is_refused_every_time_a_valid_one_loads_every_time(
+    ep: EmbeddedEpisode,
+) -> None:
+    """Overlay validation is remembered per stored text (an env loads its task's overlay at every
+    reset): only a resource that passed is remembered."""
+    bad = {"resourceType": "Observation", "id": "ov-bad", "status": "no-such-status"}
+    for _ in range(2):
+        with pytest.raises(FhirError) as err:
+            ep.load_overlay([dict(bad)])
+        assert err.value.status == 400
+        ep.reset()
+    good = {"resourceType": "Basic", "id": "ov-1", "code": {"text": "1"}}
+    for _ in range(2):
+        ep.load_overlay([dict(good)])
+        assert ep.read("Basic", "ov-1")["code"] == {"text": "1"}
+        ep.reset()
