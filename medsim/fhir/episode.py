@@ -15,16 +15,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from medsim.fhir import history, storage
 from medsim.fhir.capability import capability_statement
 from medsim.fhir.dates import now_instant
-from medsim.fhir.interface import MAX_BODY_BYTES, FhirError, SearchParams, Write
+from medsim.fhir.interface import FhirError, SearchParams, Write
 from medsim.fhir.layered_search import LayeredSearch
 from medsim.fhir.loader import iter_references
+from medsim.fhir.prepared import check_size, prepared_overlay
 from medsim.fhir.query import (
     MAX_COUNT,
     normalize_params,
     parse_query,
 )
 from medsim.fhir.rest import dispatch
-from medsim.fhir.search_params import split_reference
+from medsim.fhir.search_params import IndexRows, split_reference
 from medsim.fhir.transaction import run_bundle
 from medsim.fhir.validate import check_id, check_type, validate_resource
 
@@ -81,11 +82,35 @@ class EmbeddedEpisode(LayeredSearch):
         Validated like writes but not recorded in :attr:`writes`; dropped by :meth:`reset`.
         """
         with self._lock, self._savepoint():
-            for res in resources:
-                body = _valid_overlay_body(res)
+            checked: dict[tuple[str, str], tuple[Json, str, IndexRows]] = {}
+            for res in resources:  # (each checked as a write would be, in order)
+                body, extracted = prepared_overlay(res)
                 if "id" not in res:
                     raise FhirError(400, f"overlay {res['resourceType']} needs an id")
-                self._store(res, version=1, replace=True, body=body)
+                check_size(body)
+                key = (str(res["resourceType"]), str(res["id"]))
+                checked.pop(key, None)  # a resource given twice: the later copy, in its place
+                checked[key] = (res, body, extracted)
+            self._store_overlay(list(checked.values()))
+
+    def _store_overlay(self, items: list[tuple[Json, str, IndexRows]]) -> None:
+        """Store checked overlay resources as version 1 in one batch (one ``executemany`` per
+        table), each replacing a layer resource of the same type and id: the same rows, in the
+        same order, as storing them one by one."""
+        for res, _, _ in items:
+            rtype = str(res["resourceType"])
+            old = self._conn.execute(
+                "SELECT rid FROM main.resources WHERE type = ? AND id = ?", (rtype, res["id"])
+            ).fetchone()
+            if old is not None:
+                storage.delete_rows(self._conn, "main", old[0])
+            self._layer_types.add(rtype)
+        self._shadows.clear()
+        buf = storage.RowBuffer(self._conn, "main")
+        for res, body, extracted in items:
+            last_updated = str((res.get("meta") or {}).get("lastUpdated", ""))
+            buf.add(res, version=1, last_updated=last_updated, body=body, extracted=extracted)
+        buf.flush()
 
     # -- protocol: reads ---------------------------------------------------------------
     def read(self, resource_type: str, id: str) -> Json:
@@ -295,10 +320,7 @@ class EmbeddedEpisode(LayeredSearch):
             body = storage.dumps(resource)
         self._layer_types.add(str(resource["resourceType"]))
         self._shadows.clear()
-        if len(body) > MAX_BODY_BYTES:
-            raise FhirError(
-                413, f"Resource too large ({len(body)} bytes; limit {MAX_BODY_BYTES})", "too-costly"
-            )
+        check_size(body)
         old = self._conn.execute(
             "SELECT rid FROM main.resources WHERE type = ? AND id = ?",
             (resource["resourceType"], resource["id"]),
@@ -367,26 +389,3 @@ class EmbeddedEpisode(LayeredSearch):
             self._next_id = next_id
             raise
         self._conn.execute("RELEASE w")
-
-
-#: Stored texts of overlay resources that passed :func:`validate_resource` (a verdict depends on
-#: the resource alone, and an env loads its task's overlay at every reset). Bounded: cleared when
-#: it reaches :data:`_VALID_MAX` entries.
-_VALID_OVERLAYS: set[str] = set()
-_VALID_MAX = 4096
-
-
-def _valid_overlay_body(resource: Json) -> str:
-    """The stored text of an overlay resource, validated the first time this text is seen
-    (a 400 :class:`FhirError` as :func:`validate_resource` gives, every time it is invalid)."""
-    try:
-        body = storage.dumps(resource)
-    except (TypeError, ValueError, AttributeError):
-        validate_resource(resource)  # the usual 400 when it is not a valid resource
-        raise
-    if body not in _VALID_OVERLAYS:
-        validate_resource(resource)
-        if len(_VALID_OVERLAYS) >= _VALID_MAX:
-            _VALID_OVERLAYS.clear()
-        _VALID_OVERLAYS.add(body)
-    return body

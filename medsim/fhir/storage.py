@@ -10,7 +10,7 @@ from typing import Any
 from medsim.fhir import index_keys
 from medsim.fhir.bodies import Bodies
 from medsim.fhir.schema import COLUMNS, INDEX_TABLES
-from medsim.fhir.search_params import extract, normalize_string, updated_range
+from medsim.fhir.search_params import IndexRows, extract, normalize_string, updated_range
 from medsim.jsontext import dumps
 
 Json = dict[str, Any]
@@ -47,13 +47,17 @@ class RowBuffer:
         last_updated: str,
         deleted: bool = False,
         body: str | None = None,
+        extracted: IndexRows | None = None,
     ) -> int:
-        """Queue ``resource`` and its index rows; ``body`` is its :func:`dumps` text when the
-        caller has it already."""
+        """Queue ``resource`` and its index rows; ``body`` is its :func:`dumps` text and
+        ``extracted`` its ``extract(resource, stored=True)`` when the caller has them already."""
         rtype = resource["resourceType"]
         rid = self.next_rid
         self.next_rid += 1
-        rows = None if deleted else extract(resource, stored=True)
+        if deleted:
+            rows = None
+        else:
+            rows = extract(resource, stored=True) if extracted is None else extracted
         p = rows.patient if rows else ""
         lo, hi = (None, None) if deleted else updated_range(resource)
         self.rows["resources"].append(

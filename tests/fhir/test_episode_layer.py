@@ -446,3 +446,45 @@ def test_an_invalid_overlay_is_refused_every_time_a_valid_one_loads_every_time(
         ep.load_overlay([dict(good)])
         assert ep.read("Basic", "ov-1")["code"] == {"text": "1"}
         ep.reset()
+
+
+def _layer(ep: EmbeddedEpisode) -> list[tuple[Any, ...]]:
+    """The layer's resources in rid order with their index rows (rid left out)."""
+    conn = ep._conn
+    out = []
+    for rid, *row in conn.execute(
+        "SELECT rid, type, id, version, patient, body FROM main.resources ORDER BY rid"
+    ):
+        index = sorted(
+            (table, *r[1:])
+            for table in ("tok", "str", "date", "ref", "qty", "num")
+            for r in conn.execute(f"SELECT * FROM main.{table} WHERE rid = ?", (rid,))
+        )
+        out.append((*row, [tuple(map(str, r[:1])) + tuple(map(str, r[2:])) for r in index]))
+    return out
+
+
+def test_an_overlay_is_stored_as_its_resources_one_at_a_time(backend: EmbeddedBackend) -> None:
+    """Overlays are stored in one batch: the same layer (rows, order, index rows) as loading each
+    resource on its own, a resource given twice replacing the earlier copy."""
+    items = [
+        {"resourceType": "Basic", "id": "ov-1", "code": {"text": "one"}},
+        {"resourceType": "Observation", "id": "ov-k", "status": "final", "code": {"coding": [
+            {"system": LOINC, "code": "2823-3"}]}, "subject": {"reference": "Patient/p1"},
+         "effectiveDateTime": "2024-01-02T03:04:05Z"},
+        {"resourceType": "Basic", "id": "ov-2", "code": {"text": "two"}},
+        {"resourceType": "Basic", "id": "ov-1", "code": {"text": "one, again"}},
+    ]  # fmt: skip
+    batch, single = backend.episode(), backend.episode()
+    try:
+        for ep in (batch, single):
+            ep.load_overlay([{"resourceType": "Basic", "id": "ov-2", "code": {"text": "old"}}])
+        batch.load_overlay([dict(r) for r in items])
+        for r in items:
+            single.load_overlay([dict(r)])
+        assert _layer(batch) == _layer(single)
+        assert _ids(batch.search("Basic", {})) == ["ov-2", "ov-1"]
+        assert batch.read("Basic", "ov-1")["code"] == {"text": "one, again"}
+    finally:
+        batch.close()
+        single.close()
