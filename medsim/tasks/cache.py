@@ -131,6 +131,24 @@ def cached_rows(name: str, key: str, build: Callable[[], list[Task]]) -> list[Ta
     return [TaskRow.of(t) for t in tasks]
 
 
+def cached_value(name: str, key: str, build: Callable[[], object]) -> object:
+    """The JSON value stored under ``name``/``key``, or ``build()``'s (a JSON value), stored for
+    next time: written atomically, a damaged entry rebuilt, the :data:`KEEP` most recently used
+    entries of ``name`` kept (as tasks are)."""
+    path = _entry(name, key, ".json")
+    if path.exists():
+        try:
+            value = json.loads(path.read_bytes())
+            _touch(path)
+            return value
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)  # a damaged entry is rebuilt, never trusted
+    value = build()
+    _write(path, json.dumps(value).encode())
+    prune(name, suffix=".json")
+    return value
+
+
 def _entry(name: str, key: str, suffix: str = ".ndjson.gz") -> Path:
     return cache_dir() / f"{name}-{key}{suffix}"
 
@@ -141,12 +159,12 @@ def _touch(path: Path) -> None:
         os.utime(path)
 
 
-def prune(name: str, keep: int = KEEP) -> list[Path]:
+def prune(name: str, keep: int = KEEP, suffix: str = ".ndjson.gz") -> list[Path]:
     """Delete all but the ``keep`` most recently used entries of ``name`` (each with its rows
     file); returns the entries deleted. An entry another process is reading at that moment is
     rebuilt by it (a missing or damaged entry is never trusted)."""
     entries = []
-    for path in cache_dir().glob(f"{name}-*.ndjson.gz"):
+    for path in cache_dir().glob(f"{name}-*{suffix}"):
         try:
             entries.append((path.stat().st_mtime_ns, path))
         except OSError:  # deleted meanwhile by another process
@@ -155,7 +173,7 @@ def prune(name: str, keep: int = KEEP) -> list[Path]:
     gone = [path for _, path in entries[keep:]]
     for path in gone:
         path.unlink(missing_ok=True)
-        path.with_name(path.name.removesuffix(".ndjson.gz") + ".rows.json").unlink(missing_ok=True)
+        path.with_name(path.name.removesuffix(suffix) + ".rows.json").unlink(missing_ok=True)
     return gone
 
 

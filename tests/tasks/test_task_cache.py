@@ -193,3 +193,33 @@ def test_an_edit_under_a_suites_folder_changes_the_key(
     after = cache._source_digest()
     cache._source_digest.cache_clear()
     assert before != after
+
+
+def test_a_cached_value_is_built_once_and_a_damaged_one_rebuilt() -> None:
+    from medsim.tasks.cache import cached_value
+
+    calls = []
+
+    def build() -> object:
+        calls.append(1)
+        return [{"id": "p1", "latest": [["2823-3", 4.1]]}]
+
+    assert cached_value("v", "k1", build) == [{"id": "p1", "latest": [["2823-3", 4.1]]}]
+    assert cached_value("v", "k1", build) == build() and len(calls) == 2  # (one build + ours)
+    (cache_dir() / "v-k1.json").write_text('[{"id": "p1", "lat')  # cut short
+    assert cached_value("v", "k1", build) == [{"id": "p1", "latest": [["2823-3", 4.1]]}]
+    assert len(calls) == 3  # rebuilt
+    assert cached_value("v", "k2", build) and len(calls) == 4  # another key: built
+
+
+def test_cached_profiles_equal_a_fresh_read_of_the_cohort() -> None:
+    """Patient profiles kept in the task cache read back as the cohort gives them (frozensets,
+    ordered tuples, float values), first built and then read from the file."""
+    from medsim.tasks import profiles as profiles_module
+
+    fresh = profiles_module.read_profiles()
+    for _ in range(2):  # built and stored, then read from the file
+        profiles_module.profiles.cache_clear()
+        assert profiles_module.profiles() == fresh
+    assert len(list(cache_dir().glob("profiles-*.json"))) == 1
+    profiles_module.profiles.cache_clear()
