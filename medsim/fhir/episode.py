@@ -306,18 +306,9 @@ class EmbeddedEpisode(LayeredSearch):
         )  # type: ignore[arg-type]
         return resource
 
-    def _store(
-        self,
-        resource: Json,
-        version: int,
-        replace: bool,
-        deleted: bool = False,
-        body: str | None = None,
-    ) -> None:
-        """Store ``resource`` in the layer; ``body`` is its ``storage.dumps`` text when the caller
-        made it already (it is made once either way)."""
-        if body is None:
-            body = storage.dumps(resource)
+    def _store(self, resource: Json, version: int, replace: bool, deleted: bool = False) -> None:
+        """Store ``resource`` in the layer (its text made once: checked for size, then stored)."""
+        body = storage.dumps(resource)
         self._layer_types.add(str(resource["resourceType"]))
         self._shadows.clear()
         check_size(body)

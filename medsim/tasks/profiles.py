@@ -3,8 +3,8 @@
 A template is instantiated on a cohort patient; its clinical content (a CHA2DS2-VASc score, an
 eligibility rule "no anticoagulant already") depends on that patient's age, sex, active problems,
 active medications and allergies. :func:`profiles` reads them once from the shipped cohort (one
-streaming pass, ~0.7 s, kept in the task cache and per process) and :class:`Eligibility` says which patients a
-template's train instances may use.
+streaming pass, ~0.7 s, kept in the task cache and per process) and :class:`Eligibility` says
+which patients a template's train instances may use.
 """
 
 from __future__ import annotations
@@ -89,8 +89,10 @@ def profiles() -> dict[str, Profile]:
     from medsim.data.cohort.reader import cohort_path
     from medsim.tasks.cache import cached_value, task_key
 
+    def build() -> list[Json]:
+        return [_to_json(p) for p in read_profiles().values()]
+
     key = task_key([], "profiles", [cohort_path()])
-    build = lambda: [_to_json(p) for p in read_profiles().values()]  # noqa: E731
     stored = cast(list[Json], cached_value("profiles", key, build))
     return {p.id: p for p in map(_from_json, stored)}
 
