@@ -272,12 +272,22 @@ class Case(BaseModel):
 
     def question_for(self, fact_id: str) -> str | None:
         """A question that reaches ``fact_id`` (one of its intents, asked as is), or None."""
-        intents = [f.intent() for f in self.patient_case().facts]
-        for intent in self.patient_case().fact(fact_id).intents:
-            question = f"{intent[:1].upper()}{intent[1:]}?"
-            if fact_id in [f.id for f in match_facts(question, intents)]:
-                return question
-        return None
+        return self.questions_for([fact_id])[fact_id]
+
+    def questions_for(self, fact_ids: list[str]) -> dict[str, str | None]:
+        """:meth:`question_for` of each of ``fact_ids``, the patient case built once for all
+        (it was built twice per fact: most of loading the 67 cases at ``make``)."""
+        case = self.patient_case()
+        intents = [f.intent() for f in case.facts]
+        out: dict[str, str | None] = {}
+        for fact_id in fact_ids:
+            out[fact_id] = None
+            for intent in case.fact(fact_id).intents:
+                question = f"{intent[:1].upper()}{intent[1:]}?"
+                if fact_id in [f.id for f in match_facts(question, intents)]:
+                    out[fact_id] = question
+                    break
+        return out
 
 
 def _unique(label: str, ids: list[str]) -> None:
@@ -298,8 +308,9 @@ def _content_problems(case: Case) -> list[str]:
         hits = guard.redact(text)[1]
         if hits:
             problems.append(f"{where} mentions {hits[0]!r} (a secret the patient cannot know)")
-    for fid in dict.fromkeys([*case.must_ask, *case.red_flags]):
-        if case.question_for(fid) is None:
+    questions = case.questions_for(list(dict.fromkeys([*case.must_ask, *case.red_flags])))
+    for fid, question in questions.items():
+        if question is None:
             problems.append(f"facts.{fid}: no intent of this must-ask/red-flag fact reaches it")
     return problems
 

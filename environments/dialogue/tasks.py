@@ -149,10 +149,12 @@ def interview(case: Case, partial: bool = False) -> list[Any]:
     """The reference's questions (the first as plain text), exams and tests."""
     initial = {f.id for f in case.facts if f.initial}
     actions: list[Any] = []
-    for fid in dict.fromkeys([*case.red_flags, *case.must_ask]):
-        if partial and fid in initial:
-            continue
-        question = case.question_for(fid)
+    asked = [
+        f
+        for f in dict.fromkeys([*case.red_flags, *case.must_ask])
+        if not partial or f not in initial
+    ]
+    for fid, question in case.questions_for(asked).items():
         if question is None:  # load_case already refuses such a case
             raise CaseError(f"{case.path}: fact {fid} cannot be reached by a question")
         actions.append(question if not actions else _ask(question))
