@@ -250,3 +250,71 @@ def test_a_live_cache_given_another_record_grades_that_record() -> None:
     assert checkpoint_status(task, empty, None, final=False, cache=cache)["k"]["status"] == "failed"
     status = checkpoint_status(task, searched, None, final=False, cache=cache)
     assert status["k"]["status"] == "passed"
+
+
+# ---- what counts as retrieved, directly (mutation run of retrieval.py, session 6) -------------
+
+
+def test_a_match_needs_the_type_the_tool_the_code_and_the_category() -> None:
+    from medsim.grading.checkpoints.fhirdata import CodeMatch
+    from medsim.grading.checkpoints.retrieval import Retrieved, matches_retrieved
+
+    lab = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                       "code": "laboratory"}]}  # fmt: skip
+    res = {**_a1c("x"), "category": [lab]}
+    item = Retrieved(1, "fhir_search", res)
+    a1c, k = CodeMatch(**A1C), CodeMatch(**K)
+    cat = CodeMatch(codes=["laboratory"])
+    vitals = CodeMatch(codes=["vital-signs"])
+    assert matches_retrieved(item, "Observation", a1c, cat, ["fhir_search"])
+    assert matches_retrieved(item, "Observation", a1c, CodeMatch(), [])
+    assert not matches_retrieved(item, "Condition", a1c, cat, [])
+    assert not matches_retrieved(item, "Observation", a1c, cat, ["fhir_read"])
+    assert not matches_retrieved(item, "Observation", k, cat, [])
+    assert not matches_retrieved(item, "Observation", a1c, vitals, [])
+    assert not matches_retrieved(Retrieved(1, "x", _a1c("y")), "Observation", a1c, cat, [])
+    for tools in ([], ["fhir_read"]):
+        match = RetrievalMatch(resource_type="Observation", code=a1c, tools=tools)
+        assert match.matches(item) == matches_retrieved(
+            item, "Observation", a1c, CodeMatch(), tools
+        )
+
+
+def test_only_calls_that_name_the_type_count_as_queries() -> None:
+    task = _task({"id": "a1c", "grader": "data_retrieved", "params": _obs(A1C)})
+    record = EpisodeRecord(task_id=task.id)
+    for step, args in enumerate(
+        [
+            {"resource_type": "Patient", "params": {"_id": "pat-1"}},  # another type
+            {"url": "observation?patient=pat-1"},  # names it in its text (any case)
+            {"resource_type": "Observation", "params": {"patient": "pat-1"}},
+        ],
+        start=1,
+    ):
+        record.tool_calls.append(ToolCall(step=step, name="fhir_search", arguments=args, result={}))
+    evidence = checkpoint_status(task, record, None, final=True)["a1c"]["evidence"]
+    assert evidence.endswith("queries at steps [2, 3] returned no match")
+    record.tool_calls[1:] = []
+    evidence = checkpoint_status(task, record, None, final=True)["a1c"]["evidence"]
+    assert evidence.endswith("never queried")
+
+
+def test_one_matching_resource_is_enough_by_default_and_a_same_step_write_excludes_it() -> None:
+    """Without ``min_results`` one resource passes; a chart resource the episode changed counts
+    only when read in a step before its first write (a read in the write's own step does not)."""
+    task = _task({"id": "a1c", "grader": "data_retrieved", "params": _obs(A1C)})
+    for read_step, passes in ((1, True), (2, False)):
+        record = EpisodeRecord(task_id=task.id)
+        record.tool_calls.append(
+            ToolCall(step=read_step, name="fhir_search", arguments={}, result=_bundle(_a1c("c")))
+        )
+        record.writes.append(
+            RecordedWrite(method="update", resource_type="Observation", id="c",
+                          resource=_a1c("c"), seq=0, step=2)
+        )  # fmt: skip
+        graded = checkpoint_status(task, record, None, final=True)["a1c"]
+        assert (graded["status"] == "passed") is passes, (read_step, graded)
+        explicit = _task({"id": "a1c", "grader": "data_retrieved",
+                          "params": {**_obs(A1C), "min_results": 1}})  # fmt: skip
+        graded = checkpoint_status(explicit, record, None, final=True)["a1c"]
+        assert (graded["status"] == "passed") is passes
