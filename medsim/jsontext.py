@@ -41,26 +41,33 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_RUN = b"0" * 19
 
 
-def loads(text: str) -> Any:
-    """The value of JSON ``text``: exactly what :func:`json.loads` gives (or raises)."""
-    raw = text.encode("utf-8", "surrogatepass")
+#: What :func:`_by_orjson` gives for text it leaves to json.
+_TO_JSON = object()
+
+
+def _by_orjson(raw: bytes) -> Any:
+    """orjson's value of ``raw`` where it is json's, else :data:`_TO_JSON` (a run of 19 or more
+    digits; NaN, a lone surrogate, bytes that are not UTF-8, or bad JSON: json reads it or
+    explains)."""
     if _LONG_RUN not in raw.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
-            pass  # NaN, a lone surrogate, a huge number, or bad JSON: json reads it or explains
-    return json.loads(text)
+            pass
+    return _TO_JSON
+
+
+def loads(text: str) -> Any:
+    """The value of JSON ``text``: exactly what :func:`json.loads` gives (or raises)."""
+    value = _by_orjson(text.encode("utf-8", "surrogatepass"))
+    return json.loads(text) if value is _TO_JSON else value
 
 
 def loads_utf8(raw: bytes) -> Any:
     """:func:`loads` of UTF-8 bytes (a stored body as it comes out of zstd), without making a
     ``str`` first: exactly what ``json.loads(raw.decode("utf-8"))`` gives (or raises)."""
-    if _LONG_RUN not in raw.translate(_DIGITS_AS_ZERO):
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # as in loads; bytes that are not UTF-8 fail to decode below, as they would
-    return json.loads(raw.decode("utf-8"))
+    value = _by_orjson(raw)
+    return json.loads(raw.decode("utf-8")) if value is _TO_JSON else value
 
 
 def dumps(value: Json) -> str:
